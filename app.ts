@@ -1,0 +1,38 @@
+// Builds the Express app; never listens (server.ts does). Middleware order per DESIGN.md §10.
+import path from 'node:path';
+import express from 'express';
+import { csrf } from './middleware/csrf.ts';
+import { errorHandler, notFound } from './middleware/errors.ts';
+import { exposeFlash } from './middleware/flash.ts';
+import { requestContext } from './middleware/request-context.ts';
+import { requestLog } from './middleware/request-log.ts';
+import { noStore, securityHeaders } from './middleware/security.ts';
+import { sessions } from './middleware/session.ts';
+import { appRoutes, healthRoutes } from './routes/index.ts';
+import type { AppDeps } from './types/deps.ts';
+
+export function buildApp(deps: AppDeps): express.Express {
+  const { config, db } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('view engine', 'ejs');
+  app.set('views', path.join(config.projectRoot, 'views'));
+  app.locals.productName = 'PlanTRAK';
+
+  app.use(requestLog);
+  app.use(securityHeaders);
+  app.use(express.static(path.join(config.projectRoot, 'public'), { index: false, maxAge: config.env === 'production' ? '1h' : 0 }));
+  app.use('/assets/pico', express.static(path.join(config.projectRoot, 'node_modules/@picocss/pico/css'), { index: false }));
+  app.use(noStore);
+  app.use(healthRoutes(db));
+  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
+  app.use(sessions(config, db.sessionPool, deps.sessionSecret).middleware);
+  app.use(csrf);
+  app.use(requestContext(config));
+  app.use(exposeFlash);
+  app.use(appRoutes(deps));
+  app.use(notFound);
+  app.use(errorHandler(config));
+  return app;
+}

@@ -1,0 +1,130 @@
+// The only reader of process.env. Everything else receives a frozen Config.
+import path from 'node:path';
+import { z } from 'zod';
+
+const projectRoot = path.resolve(import.meta.dirname, '..');
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+const optionalUrl = z.url({ protocol: /^postgres(ql)?$/ }).optional();
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(3000, 0, 65535),
+  BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  TRUST_PROXY: z.string().regex(/^(false|true|loopback|\d{1,2})$/, 'false, true, loopback or a hop count').default('false'),
+  DATA_DIR: z.string().min(1).default(path.join(projectRoot, 'var')),
+  DATABASE_URL: optionalUrl,
+  DATABASE_APP_URL: optionalUrl,
+  DATABASE_SESSION_URL: optionalUrl,
+  DATABASE_BACKUP_URL: optionalUrl,
+  EMBEDDED_PG_PORT: int(54329, 1024, 65535),
+  DB_POOL_MAX: int(10, 1, 200),
+  DB_ROLE_PREFIX: z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'lower-case letters, digits and _').default('plantrak'),
+  SESSION_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  SESSION_IDLE_MINUTES: int(30, 1, 24 * 60),
+  SESSION_ABSOLUTE_HOURS: int(12, 1, 24 * 7),
+  BCRYPT_COST: int(12, 4, 15),
+  PASSWORD_MIN_LENGTH: int(8, 8, 64),
+  LOGIN_LOCKOUT_THRESHOLD: int(10, 3, 100),
+  LOGIN_THROTTLE_WINDOW_MINUTES: int(15, 1, 24 * 60),
+  LOGIN_THROTTLE_ACCOUNT_MAX: int(5, 1, 1000),
+  LOGIN_THROTTLE_IP_MAX: int(50, 1, 100000),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_FROM: z.string().min(3).default('PlanTRAK <no-reply@plantrak.localhost>'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+});
+
+export type Env = Record<string, string | undefined>;
+
+export interface DatabaseUrls {
+  owner: string;
+  app: string;
+  session: string;
+  backup?: string;
+}
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  host: string;
+  port: number;
+  baseUrl: string;
+  trustProxy: boolean | number | string;
+  projectRoot: string;
+  dataDir: string;
+  mailDir: string;
+  /** Present when an external server is configured; absent means embedded PostgreSQL. */
+  database?: DatabaseUrls;
+  embeddedPort: number;
+  poolMax: number;
+  rolePrefix: string;
+  sessionSecret?: string;
+  session: { idleMs: number; absoluteMs: number };
+  bcryptCost: number;
+  passwordMinLength: number;
+  login: { lockoutThreshold: number; windowMs: number; accountMax: number; ipMax: number };
+  smtpUrl?: string;
+  mailFrom: string;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const parsed = envSchema.safeParse(blankToUndefined(env));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.BCRYPT_COST < 10 && e.NODE_ENV !== 'test') problems.push('BCRYPT_COST below 10 is allowed only when NODE_ENV=test');
+  if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) problems.push('SESSION_SECRET is required in production');
+  if (e.DATABASE_URL && (!e.DATABASE_APP_URL || !e.DATABASE_SESSION_URL)) {
+    problems.push('with DATABASE_URL (the owner role) also set DATABASE_APP_URL and DATABASE_SESSION_URL (see npm run db:provision)');
+  }
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+
+  const port = e.PORT;
+  return Object.freeze({
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port,
+    baseUrl: (e.BASE_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    projectRoot,
+    dataDir: path.resolve(e.DATA_DIR),
+    mailDir: path.join(path.resolve(e.DATA_DIR), 'mail'),
+    database: e.DATABASE_URL
+      ? { owner: e.DATABASE_URL, app: e.DATABASE_APP_URL!, session: e.DATABASE_SESSION_URL!, backup: e.DATABASE_BACKUP_URL }
+      : undefined,
+    embeddedPort: e.EMBEDDED_PG_PORT,
+    poolMax: e.DB_POOL_MAX,
+    rolePrefix: e.DB_ROLE_PREFIX,
+    sessionSecret: e.SESSION_SECRET,
+    session: { idleMs: e.SESSION_IDLE_MINUTES * 60_000, absoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000 },
+    bcryptCost: e.BCRYPT_COST,
+    passwordMinLength: e.PASSWORD_MIN_LENGTH,
+    login: {
+      lockoutThreshold: e.LOGIN_LOCKOUT_THRESHOLD,
+      windowMs: e.LOGIN_THROTTLE_WINDOW_MINUTES * 60_000,
+      accountMax: e.LOGIN_THROTTLE_ACCOUNT_MAX,
+      ipMax: e.LOGIN_THROTTLE_IP_MAX,
+    },
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+  });
+}
+
+function blankToUndefined(env: Env): Env {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === '' ? undefined : v]));
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}

@@ -1,0 +1,124 @@
+// One transaction per request or job step, carrying the authorization context that row-level
+// security reads. This is the only module that calls set_config (DESIGN.md §8.2).
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { QueryTypes, Sequelize, type Transaction } from 'sequelize';
+
+export type ActorKind = 'user' | 'staff' | 'system' | 'anonymous';
+
+/** Who is acting, for RLS (the set_config values) and for the audit log (the request details). */
+export interface UnitOfWorkContext {
+  actorKind: ActorKind;
+  clientId?: string | null;
+  userId?: string | null;
+  staffId?: string | null;
+  supportSessionId?: string | null;
+  requestId?: string;
+  ip?: string;
+  userAgent?: string;
+}
+
+interface ActiveUnit {
+  context: UnitOfWorkContext;
+  transaction: Transaction;
+  sequelize: Sequelize;
+}
+
+/** Sequelize 6 expects a cls-hooked namespace; this one is backed by AsyncLocalStorage. */
+class AsyncLocalNamespace {
+  private readonly storage = new AsyncLocalStorage<Map<string, unknown>>();
+  run<T>(fn: (context: Map<string, unknown>) => T): T {
+    const context = new Map(this.storage.getStore());
+    return this.storage.run(context, () => fn(context));
+  }
+  get(key: string): unknown {
+    return this.storage.getStore()?.get(key);
+  }
+  set<T>(key: string, value: T): T {
+    const store = this.storage.getStore();
+    if (!store) throw new Error('CLS set() outside a run()');
+    store.set(key, value);
+    return value;
+  }
+  bind<F extends (...args: never[]) => unknown>(fn: F): F {
+    return AsyncLocalStorage.bind(fn) as F;
+  }
+}
+
+const namespace = new AsyncLocalNamespace();
+const units = new AsyncLocalStorage<ActiveUnit>();
+Sequelize.useCLS(namespace as never);
+
+/** Queries that may run without a unit of work: they read no tenant data. */
+export type OutsideUnitOfWorkReason = 'health';
+
+declare module 'sequelize' {
+  interface QueryOptions {
+    outsideUnitOfWork?: OutsideUnitOfWorkReason;
+  }
+}
+
+export class OutsideUnitOfWorkError extends Error {}
+
+/** Installs the guard that refuses any query outside a unit of work, except the allowlist. */
+export function guardQueries(sequelize: Sequelize): void {
+  sequelize.addHook('beforeQuery', (options: { transaction?: Transaction | null; outsideUnitOfWork?: string }) => {
+    if (options.transaction || options.outsideUnitOfWork === 'health') return;
+    throw new OutsideUnitOfWorkError('query outside a unit of work');
+  });
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function checkedUuid(value: string | null | undefined): string {
+  if (value == null) return '';
+  if (!uuidPattern.test(value)) throw new Error('context ids must be UUIDs');
+  return value;
+}
+
+/**
+ * Runs work in one transaction with transaction-local settings bound as parameters, so a pooled
+ * connection never carries one request's context into the next. Commits before resolving.
+ */
+export async function inUnitOfWork<T>(
+  sequelize: Sequelize,
+  context: UnitOfWorkContext,
+  work: (transaction: Transaction) => Promise<T>,
+): Promise<T> {
+  if (units.getStore()) throw new Error('units of work do not nest');
+  return sequelize.transaction(async (transaction) => {
+    await sequelize.query(
+      `SELECT set_config('app.client_id', $1, true), set_config('app.user_id', $2, true),
+              set_config('app.staff_id', $3, true), set_config('app.actor_kind', $4, true),
+              set_config('app.support_session_id', $5, true)`,
+      {
+        bind: [
+          checkedUuid(context.clientId),
+          checkedUuid(context.userId),
+          checkedUuid(context.staffId),
+          context.actorKind,
+          checkedUuid(context.supportSessionId),
+        ],
+        transaction,
+      },
+    );
+    return units.run({ context, transaction, sequelize }, () => work(transaction));
+  });
+}
+
+/** The unit of work the caller runs in; throws outside one, because that is always a bug. */
+export function currentUnit(): ActiveUnit {
+  const unit = units.getStore();
+  if (!unit) throw new OutsideUnitOfWorkError('no unit of work');
+  return unit;
+}
+
+/** Runs fn after the current unit of work commits (never on rollback). */
+export function afterCommit(fn: () => void): void {
+  currentUnit().transaction.afterCommit(() => fn());
+}
+
+/** Runs SQL with bound parameters in the current unit of work and returns its rows. */
+export function sql<T extends object>(text: string, bind: unknown[] = []): Promise<T[]> {
+  const { sequelize, transaction } = currentUnit();
+  return sequelize.query<T>(text, { bind, transaction, type: QueryTypes.SELECT });
+}

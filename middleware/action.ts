@@ -1,0 +1,93 @@
+// Adapters between a route line and a controller action. An action returns an Outcome; the
+// adapter runs it in a unit of work, commits, and only then answers (DESIGN.md §8.2).
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { HttpError } from '../lib/errors.ts';
+import { inUnitOfWork } from '../lib/unit-of-work.ts';
+import { Client, type Database, User } from '../models/index.ts';
+import { type Flash, pushFlash } from './flash.ts';
+
+export interface Actor {
+  user: User;
+  client: Client;
+}
+
+export type Outcome =
+  | { kind: 'view'; view: string; locals: Record<string, unknown>; status: number }
+  | { kind: 'redirect'; url: string; flash?: Flash };
+
+export const view = (name: string, locals: Record<string, unknown> = {}, status = 200): Outcome => ({ kind: 'view', view: name, locals, status });
+export const redirect = (url: string, flash?: Flash): Outcome => ({ kind: 'redirect', url, flash });
+
+/** The session no longer stands for an active user (signed out elsewhere, deactivated, expired). */
+export class SessionEndedError extends HttpError {
+  constructor() {
+    super(401, 'Your session has ended. Please sign in again.');
+  }
+}
+
+function send(req: Request, res: Response, outcome: Outcome): void {
+  if (outcome.kind === 'redirect') {
+    if (outcome.flash) pushFlash(req, outcome.flash);
+    res.redirect(303, outcome.url);
+    return;
+  }
+  res.status(outcome.status).render(outcome.view, outcome.locals);
+}
+
+/** The signed-in user and their client, read under RLS; refuses a stale or inactive session. */
+async function loadActor(req: Request): Promise<Actor> {
+  const auth = req.session.auth!;
+  const [user, client] = await Promise.all([User.findByPk(auth.userId), Client.findByPk(auth.clientId)]);
+  if (!user || !client || user.status !== 'active' || client.status !== 'active' || user.sessionEpoch !== auth.epoch) {
+    throw new SessionEndedError();
+  }
+  return { user, client };
+}
+
+function userContext(req: Request) {
+  const auth = req.session.auth;
+  if (!auth) throw new SessionEndedError();
+  return { actorKind: 'user' as const, clientId: auth.clientId, userId: auth.userId, ...req.context };
+}
+
+export function actionAdapters(db: Database) {
+  return {
+    /** A signed-in user's action, whole inside one unit of work. */
+    userAction(fn: (req: Request, actor: Actor) => Promise<Outcome>): RequestHandler {
+      return async (req: Request, res: Response) => {
+        const outcome = await inUnitOfWork(db.sequelize, userContext(req), async () => {
+          const actor = await loadActor(req);
+          res.locals.actor = actor;
+          return fn(req, actor);
+        });
+        send(req, res, outcome);
+      };
+    },
+
+    /** A signed-in user's multi-step flow: the actor is checked first, then the flow's services
+     *  open their own units of work (slow bcrypt work stays outside transactions). */
+    userFlow(fn: (req: Request, actor: Actor) => Promise<Outcome>): RequestHandler {
+      return async (req: Request, res: Response) => {
+        const actor = await inUnitOfWork(db.sequelize, userContext(req), () => loadActor(req));
+        res.locals.actor = actor;
+        send(req, res, await fn(req, actor));
+      };
+    },
+
+    /** A public flow (sign-in, password reset) whose services open their own units of work. */
+    publicFlow(fn: (req: Request) => Promise<Outcome>): RequestHandler {
+      return async (req: Request, res: Response) => send(req, res, await fn(req));
+    },
+  };
+}
+
+/** Guard: only signed-in sessions pass; others go to the sign-in page (GET) or get a 401. */
+export function signedIn(req: Request, _res: Response, next: NextFunction): void {
+  next(req.session.auth ? undefined : new SessionEndedError());
+}
+
+/** Guard: a signed-in user who opens the sign-in page goes home instead. */
+export function signedOut(req: Request, res: Response, next: NextFunction): void {
+  if (req.session.auth) return res.redirect(303, '/');
+  next();
+}

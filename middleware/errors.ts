@@ -1,0 +1,70 @@
+// The one error handler: typed errors become pages (or JSON), unknown ones a 500 with the
+// request id and no stack trace outside development (DESIGN.md §10 rule 5).
+import type { NextFunction, Request, Response } from 'express';
+import type { Config } from '../config/index.ts';
+import { HttpError, NotFoundError, TooManyRequestsError } from '../lib/errors.ts';
+import { logger } from '../lib/logger.ts';
+import { pushFlash } from './flash.ts';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Please sign in',
+  403: 'Not allowed',
+  404: 'Not found',
+  413: 'Too large',
+  415: 'Unsupported content',
+  422: 'Please check the form',
+  429: 'Too many attempts',
+  500: 'Something went wrong',
+};
+
+export function notFound(_req: Request, _res: Response, next: NextFunction): void {
+  next(new NotFoundError());
+}
+
+/** Errors thrown by body parsers and other middleware carry a 4xx status of their own. */
+function asHttpError(error: unknown): HttpError | undefined {
+  if (error instanceof HttpError) return error;
+  const status = (error as { status?: number; expose?: boolean })?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new HttpError(status, status === 413 ? 'The form was too large.' : 'The request could not be understood.');
+  }
+  return undefined;
+}
+
+export function errorHandler(config: Config) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const known = asHttpError(error);
+    const status = known?.status ?? 500;
+    const requestId = String(req.id ?? '');
+    if (status >= 500) {
+      const e = error as Error;
+      logger.error({ reqId: requestId, err: { name: e?.name, message: e?.message, stack: e?.stack } }, 'request failed');
+    }
+    if (res.headersSent) return void res.end();
+
+    if (status === 401 && req.session) {
+      delete req.session.auth;
+      if (req.method === 'GET' && req.accepts('html')) {
+        pushFlash(req, { kind: 'info', message: known!.message });
+        const next = req.originalUrl.startsWith('/') && !req.originalUrl.startsWith('//') ? `?next=${encodeURIComponent(req.originalUrl)}` : '';
+        return res.redirect(303, `/login${req.originalUrl === '/' ? '' : next}`);
+      }
+    }
+    if (known instanceof TooManyRequestsError && known.retryAfterSeconds) res.set('Retry-After', String(known.retryAfterSeconds));
+
+    const message = known?.message ?? 'An unexpected error stopped this request. Nothing was saved. If it happens again, quote the reference below.';
+    res.status(status);
+    if (!req.accepts('html') && req.accepts('json')) {
+      res.json({ error: message, requestId });
+      return;
+    }
+    res.render('errors/error', {
+      title: TITLES[status] ?? (status >= 500 ? TITLES[500] : 'Error'),
+      status,
+      message,
+      requestId,
+      stack: config.env === 'development' && status >= 500 ? (error as Error)?.stack : undefined,
+    });
+  };
+}

@@ -1,0 +1,52 @@
+import { DataTypes, Model, type Sequelize } from 'sequelize';
+
+/** Highest first; a rank's index is its seniority (DESIGN.md §2). */
+export const RANKS = ['administrator', 'executive', 'director', 'manager', 'associate'] as const;
+export type Rank = (typeof RANKS)[number];
+export const RANK_LABELS: Record<Rank, string> = {
+  administrator: 'Administrator',
+  executive: 'Executive',
+  director: 'Director',
+  manager: 'Manager',
+  associate: 'Associate',
+};
+
+export type UserStatus = 'invited' | 'active' | 'locked' | 'deactivated';
+
+export class User extends Model {
+  declare id: string;
+  declare clientId: string;
+  declare email: string;
+  declare name: string;
+  declare passwordHash: string | null;
+  declare rank: Rank;
+  declare status: UserStatus;
+  declare failedLoginCount: number;
+  declare lockedAt: Date | null;
+  declare lastLoginAt: Date | null;
+  declare passwordChangedAt: Date | null;
+  /** Bumped when every existing session of the user must end (password change or reset). */
+  declare sessionEpoch: number;
+  declare createdAt: Date;
+  declare updatedAt: Date;
+
+  static initModel(sequelize: Sequelize): void {
+    User.init(
+      {
+        id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+        clientId: { type: DataTypes.UUID, allowNull: false },
+        email: { type: DataTypes.TEXT, allowNull: false, set(value: string) { this.setDataValue('email', value.trim().toLowerCase()); } },
+        name: { type: DataTypes.TEXT, allowNull: false },
+        passwordHash: { type: DataTypes.TEXT },
+        rank: { type: DataTypes.TEXT, allowNull: false },
+        status: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'invited' },
+        failedLoginCount: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+        lockedAt: { type: DataTypes.DATE },
+        lastLoginAt: { type: DataTypes.DATE },
+        passwordChangedAt: { type: DataTypes.DATE },
+        sessionEpoch: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      },
+      { sequelize, tableName: 'users', underscored: true },
+    );
+  }
+}

@@ -1,0 +1,69 @@
+// Starts PlanTRAK: database (embedded under var/ unless DATABASE_URL), migrations, demo seed on
+// first run, the web server and the jobs; stops all of it cleanly on Ctrl-C / SIGTERM.
+import type { Server } from 'node:http';
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig } from './config/index.ts';
+import { startMailDeliveryJob } from './jobs/mail-delivery.ts';
+import { logger, setLogLevel } from './lib/logger.ts';
+import { initModels, openDatabase } from './models/index.ts';
+import { prepareDatabase } from './services/database/bootstrap.ts';
+import { readDemoLogins, seedDemoIfEmpty } from './services/demo-seed.ts';
+import { MailDelivery } from './services/mail/delivery.ts';
+import { createMailTransport } from './services/mail/transport.ts';
+
+const say = (message: string) => process.stdout.write(`${message}\n`);
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  setLogLevel(config.logLevel);
+  say(`PlanTRAK starting (${config.env}) …`);
+  const prepared = await prepareDatabase(config, say);
+  const db = openDatabase(prepared.urls, config.poolMax);
+  initModels(db.sequelize);
+  if (config.env !== 'production') await seedDemoIfEmpty(prepared.urls.owner, { dataDir: config.dataDir, bcryptCost: config.bcryptCost, onProgress: say });
+
+  const transport = createMailTransport({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom });
+  const stopMail = startMailDeliveryJob(new MailDelivery(db.sequelize, transport));
+  const sessionSecret = config.sessionSecret ?? prepared.sessionSecret;
+  if (!sessionSecret) throw new ConfigError('SESSION_SECRET is required with DATABASE_URL');
+  const app = buildApp({ config, db, sessionSecret });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.on('error', reject);
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`\n${signal}: stopping …`);
+    stopMail();
+    await new Promise((resolve) => server.close(resolve));
+    server.closeAllConnections();
+    transport.close();
+    await db.close();
+    await prepared.stop();
+    say('Stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  say(`\nPlanTRAK is running at ${config.baseUrl}`);
+  say(config.smtpUrl ? 'Mail goes out through SMTP_URL.' : `No SMTP_URL: mail is kept in the outbox and written to ${config.mailDir}/`);
+  const logins = config.env === 'production' ? [] : await readDemoLogins(config.dataDir);
+  if (logins.length) {
+    say('\nDemo logins (client "Northwind Environmental (demo)"):');
+    for (const l of logins) say(`  ${l.rank.padEnd(13)} ${l.email.padEnd(30)} ${l.password}`);
+  }
+  say('\nPress Ctrl-C to stop.');
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+  else {
+    logger.fatal({ err: { name: (error as Error).name, message: (error as Error).message, stack: (error as Error).stack } }, 'start-up failed');
+    process.stderr.write(`PlanTRAK could not start: ${(error as Error).message}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,96 @@
+// Sign-in: one generic refusal for unknown e-mail, wrong password, locked or inactive account,
+// with a bcrypt comparison on every path so timing does not tell them apart (DESIGN.md §8.3).
+import { type UnitOfWorkContext, inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
+import { Client, User } from '../../models/index.ts';
+import { audit } from '../audit.ts';
+import { queueMail } from '../mail/outbox.ts';
+import { spendComparisonTime, verifyPassword } from '../passwords.ts';
+import { accountKey, clearAccount, ipKey, recordFailure, throttledFor } from './throttle.ts';
+import type { AuthDeps, RequestMeta } from './types.ts';
+
+export type SignInOutcome =
+  | { kind: 'signed-in'; userId: string; clientId: string; sessionEpoch: number }
+  | { kind: 'refused' }
+  | { kind: 'throttled'; retryAfterSeconds: number };
+
+interface Candidate {
+  userId: string;
+  clientId: string;
+  passwordHash: string | null;
+  usable: boolean;
+}
+
+export async function signIn({ db, config }: AuthDeps, email: string, password: string, meta: RequestMeta): Promise<SignInOutcome> {
+  const { sequelize } = db;
+  const keys = { account: accountKey(email), ip: ipKey(meta.ip ?? 'unknown') };
+  const anonymous: UnitOfWorkContext = { actorKind: 'anonymous', ...meta };
+
+  const found: { wait: number; match?: { user_id: string; client_id: string } } = await inUnitOfWork(sequelize, anonymous, async () => {
+    const wait = await throttledFor(keys, config.login);
+    if (wait) {
+      await audit({ action: 'auth.login_throttled', clientId: null });
+      return { wait };
+    }
+    const [match] = await sql<{ user_id: string; client_id: string }>('SELECT * FROM auth_user_by_email($1)', [email]);
+    return { wait: 0, match };
+  });
+  if (found.wait) return { kind: 'throttled', retryAfterSeconds: found.wait };
+
+  const scoped: UnitOfWorkContext = { ...anonymous, clientId: found.match?.client_id ?? null };
+  const candidate: Candidate | undefined = found.match && (await inUnitOfWork(sequelize, scoped, async () => {
+    const user = await User.findByPk(found.match!.user_id);
+    const client = await Client.findByPk(found.match!.client_id);
+    if (!user || !client) return undefined;
+    return { userId: user.id, clientId: user.clientId, passwordHash: user.passwordHash, usable: user.status === 'active' && client.status === 'active' };
+  }));
+
+  // Compare outside any transaction: bcrypt is slow and must not hold a connection.
+  let passwordMatches = false;
+  if (candidate?.passwordHash) passwordMatches = await verifyPassword(password, candidate.passwordHash);
+  else await spendComparisonTime(password, config.bcryptCost);
+
+  return inUnitOfWork(sequelize, scoped, async () => {
+    if (candidate && passwordMatches && candidate.usable) {
+      const [, [user]] = await User.update(
+        { failedLoginCount: 0, lastLoginAt: new Date() },
+        { where: { id: candidate.userId }, returning: true },
+      );
+      await clearAccount(keys.account);
+      await audit({ action: 'auth.login', entityType: 'user', entityId: user.id, actorUserId: user.id });
+      return { kind: 'signed-in', userId: user.id, clientId: user.clientId, sessionEpoch: user.sessionEpoch };
+    }
+    await recordFailure(keys, config.login.windowMs);
+    const reason = !candidate ? 'unknown_account' : !passwordMatches ? 'wrong_password' : 'account_not_active';
+    await audit({ action: 'auth.login_failed', entityType: candidate ? 'user' : undefined, entityId: candidate?.userId, actorUserId: candidate?.userId ?? null, changes: { reason } });
+    if (candidate) await countFailure(candidate.userId, config.login.lockoutThreshold, config.baseUrl);
+    return { kind: 'refused' };
+  });
+}
+
+/** Counts a wrong password against the account and locks it at the threshold. */
+async function countFailure(userId: string, threshold: number, baseUrl: string): Promise<void> {
+  const user = await User.findByPk(userId, { lock: true });
+  if (!user) return;
+  user.failedLoginCount += 1;
+  const lockNow = user.status === 'active' && user.failedLoginCount >= threshold;
+  if (lockNow) {
+    user.status = 'locked';
+    user.lockedAt = new Date();
+  }
+  await user.save();
+  if (!lockNow) return;
+  await audit({ action: 'auth.lockout', entityType: 'user', entityId: user.id, actorUserId: user.id, changes: { status: ['active', 'locked'], failed_attempts: user.failedLoginCount } });
+  await queueMail({
+    to: user.email,
+    kind: 'auth.lockout',
+    subject: 'Your PlanTRAK account has been locked',
+    text: [
+      `Hello ${user.name},`,
+      '',
+      `Your PlanTRAK account was locked after ${user.failedLoginCount} failed sign-in attempts.`,
+      `To unlock it, choose a new password here: ${baseUrl}/password/forgot`,
+      '',
+      'If these attempts were not yours, tell your administrator.',
+    ].join('\n'),
+  });
+}

@@ -1,0 +1,152 @@
+// Forgot / reset / change password. Reset links carry a random token whose SHA-256 alone is
+// stored; a token works once, for 60 minutes. A new password ends every other session.
+import { createHash, randomBytes } from 'node:crypto';
+import { Op } from 'sequelize';
+import { ValidationError } from '../../lib/errors.ts';
+import { type UnitOfWorkContext, inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
+import { PasswordResetToken, User } from '../../models/index.ts';
+import { audit } from '../audit.ts';
+import { queueMail } from '../mail/outbox.ts';
+import { hashPassword, passwordProblems, verifyPassword } from '../passwords.ts';
+import { endSessionsOf } from './sessions.ts';
+import { accountKey, clearAccount } from './throttle.ts';
+import type { AuthDeps, RequestMeta } from './types.ts';
+
+export const RESET_TOKEN_MINUTES = 60;
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest();
+
+/** Queues a reset link when the e-mail belongs to a user who may sign in; says nothing either way. */
+export async function requestPasswordReset({ db, config }: AuthDeps, email: string, meta: RequestMeta): Promise<void> {
+  const { sequelize } = db;
+  const [match] = await inUnitOfWork(sequelize, { actorKind: 'anonymous', ...meta }, () =>
+    sql<{ user_id: string; client_id: string }>('SELECT * FROM auth_user_by_email($1)', [email]),
+  );
+  if (!match) return;
+  await inUnitOfWork(sequelize, { actorKind: 'anonymous', clientId: match.client_id, ...meta }, async () => {
+    const user = await User.findByPk(match.user_id);
+    if (!user || user.status === 'deactivated') return;
+    const token = randomBytes(32).toString('base64url');
+    const record = await PasswordResetToken.create({
+      clientId: user.clientId,
+      userId: user.id,
+      purpose: 'reset',
+      tokenHash: hashToken(token),
+      expiresAt: new Date(Date.now() + RESET_TOKEN_MINUTES * 60_000),
+    });
+    await audit({ action: 'auth.password_reset_requested', entityType: 'user', entityId: user.id, actorUserId: user.id, changes: { token_id: record.id } });
+    await queueMail({
+      to: user.email,
+      kind: 'auth.password_reset',
+      sensitive: true,
+      subject: 'Reset your PlanTRAK password',
+      text: [
+        `Hello ${user.name},`,
+        '',
+        'Someone, hopefully you, asked to reset the password of your PlanTRAK account.',
+        `Open this link within ${RESET_TOKEN_MINUTES} minutes to choose a new password (it works once):`,
+        '',
+        `${config.baseUrl}/password/reset?token=${token}`,
+        '',
+        'If you did not ask, ignore this message: your password stays as it is.',
+      ].join('\n'),
+    });
+  });
+}
+
+interface LiveToken {
+  tokenId: string;
+  clientId: string;
+}
+
+/** The token's id and client when it is unused and unexpired; undefined otherwise. */
+export async function findLiveToken({ db }: Pick<AuthDeps, 'db'>, token: string, meta: RequestMeta): Promise<LiveToken | undefined> {
+  if (!TOKEN_PATTERN.test(token)) return undefined;
+  const [row] = await inUnitOfWork(db.sequelize, { actorKind: 'anonymous', ...meta }, () =>
+    sql<{ token_id: string; client_id: string }>('SELECT * FROM auth_live_token($1)', [hashToken(token)]),
+  );
+  return row && { tokenId: row.token_id, clientId: row.client_id };
+}
+
+export type ResetOutcome = { ok: true } | { ok: false; reason: 'invalid-token' };
+
+/** Sets a new password from a reset link; unlocks a locked account. Throws ValidationError. */
+export async function resetPassword(deps: AuthDeps, token: string, password: string, meta: RequestMeta): Promise<ResetOutcome> {
+  const { db, config } = deps;
+  const live = await findLiveToken(deps, token, meta);
+  if (!live) return { ok: false, reason: 'invalid-token' };
+  const context: UnitOfWorkContext = { actorKind: 'anonymous', clientId: live.clientId, ...meta };
+
+  const owner = await inUnitOfWork(db.sequelize, context, async () => {
+    const record = await PasswordResetToken.findByPk(live.tokenId);
+    return record && User.findByPk(record.userId);
+  });
+  if (!owner || owner.status === 'deactivated') return { ok: false, reason: 'invalid-token' };
+  const problems = passwordProblems(password, { minLength: config.passwordMinLength, personalWords: [owner.email, owner.name] });
+  if (problems.length) throw new ValidationError({ password: problems.join(' ') });
+  const passwordHash = await hashPassword(password, config.bcryptCost);
+
+  const done = await inUnitOfWork(db.sequelize, context, async () => {
+    // Lock the token so two submissions of one link cannot both succeed.
+    const record = await PasswordResetToken.findByPk(live.tokenId, { lock: true });
+    if (!record || record.usedAt || record.expiresAt <= new Date()) return false;
+    const user = await User.findByPk(record.userId, { lock: true });
+    if (!user || user.status === 'deactivated') return false;
+    const before = { status: user.status };
+    const now = new Date();
+    await user.update({
+      passwordHash,
+      passwordChangedAt: now,
+      status: 'active',
+      failedLoginCount: 0,
+      lockedAt: null,
+      sessionEpoch: user.sessionEpoch + 1,
+    });
+    await PasswordResetToken.update({ usedAt: now }, { where: { userId: user.id, usedAt: { [Op.is]: null } } });
+    await clearAccount(accountKey(user.email));
+    await audit({ action: 'auth.password_reset', entityType: 'user', entityId: user.id, actorUserId: user.id, changes: { password: 'changed', token_id: record.id } });
+    if (before.status !== 'active') {
+      await audit({ action: before.status === 'locked' ? 'auth.unlock' : 'user.activate', entityType: 'user', entityId: user.id, actorUserId: user.id, changes: { status: [before.status, 'active'] } });
+    }
+    return true;
+  });
+  if (!done) return { ok: false, reason: 'invalid-token' };
+  await endSessionsOf(db.sessionPool, owner.id);
+  return { ok: true };
+}
+
+export interface ChangeRequest {
+  userId: string;
+  clientId: string;
+  currentPassword: string;
+  newPassword: string;
+  /** The session to keep; every other session of the user ends. */
+  keepSessionId: string;
+}
+
+/** Changes a signed-in user's password; returns the new session epoch. Throws ValidationError. */
+export async function changePassword(deps: AuthDeps, change: ChangeRequest, meta: RequestMeta): Promise<number> {
+  const { db, config } = deps;
+  const context: UnitOfWorkContext = { actorKind: 'user', clientId: change.clientId, userId: change.userId, ...meta };
+  const user = await inUnitOfWork(db.sequelize, context, () => User.findByPk(change.userId));
+  if (!user?.passwordHash) throw new ValidationError({ currentPassword: 'Your current password is not correct.' });
+  if (!(await verifyPassword(change.currentPassword, user.passwordHash))) {
+    throw new ValidationError({ currentPassword: 'Your current password is not correct.' });
+  }
+  const problems = passwordProblems(change.newPassword, { minLength: config.passwordMinLength, personalWords: [user.email, user.name] });
+  if (change.newPassword === change.currentPassword) problems.unshift('Choose a password different from the current one.');
+  if (problems.length) throw new ValidationError({ newPassword: problems.join(' ') });
+  const passwordHash = await hashPassword(change.newPassword, config.bcryptCost);
+
+  const epoch = await inUnitOfWork(db.sequelize, context, async () => {
+    const locked = await User.findByPk(change.userId, { lock: true });
+    // Someone else changed it meanwhile (another tab, a reset): make the user start again.
+    if (!locked || locked.passwordHash !== user.passwordHash) throw new ValidationError({ currentPassword: 'Your password was changed elsewhere; sign in again.' });
+    await locked.update({ passwordHash, passwordChangedAt: new Date(), sessionEpoch: locked.sessionEpoch + 1 });
+    await audit({ action: 'auth.password_changed', entityType: 'user', entityId: locked.id, changes: { password: 'changed' } });
+    return locked.sessionEpoch;
+  });
+  await endSessionsOf(db.sessionPool, change.userId, change.keepSessionId);
+  return epoch;
+}

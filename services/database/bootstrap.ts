@@ -1,0 +1,37 @@
+// Gets a migrated database ready: the configured server, or an embedded one under var/.
+import type { Config, DatabaseUrls } from '../../config/index.ts';
+import { startEmbeddedPostgres } from './embedded.ts';
+import { loadLocalSecrets } from './local-secrets.ts';
+import { migrateUp } from './migrator.ts';
+import { provisionDatabase } from './provision.ts';
+import { type RoleNames, roleNames, rolesFromUrls } from './roles.ts';
+
+export interface PreparedDatabase {
+  urls: DatabaseUrls;
+  roles: RoleNames;
+  embedded: boolean;
+  sessionSecret?: string;
+  stop(): Promise<void>;
+}
+
+export async function prepareDatabase(config: Config, onProgress: (message: string) => void = () => undefined): Promise<PreparedDatabase> {
+  let prepared: PreparedDatabase;
+  if (config.database) {
+    prepared = { urls: config.database, roles: rolesFromUrls(config.database), embedded: false, stop: async () => undefined };
+  } else {
+    const secrets = await loadLocalSecrets(config.dataDir);
+    const server = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPort, superuserPassword: secrets.superuser, onProgress });
+    try {
+      const roles = roleNames(config.rolePrefix);
+      const urls = await provisionDatabase(server.adminUrl, roles, secrets);
+      prepared = { urls, roles, embedded: true, sessionSecret: secrets.sessionSecret, stop: server.stop };
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
+  }
+  onProgress('Applying migrations …');
+  const applied = await migrateUp(prepared.urls.owner, prepared.roles);
+  if (applied.length) onProgress(`Applied ${applied.length} migration(s): ${applied.join(', ')}`);
+  return prepared;
+}

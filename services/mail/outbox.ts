@@ -1,0 +1,29 @@
+// Queues mail in the transactional outbox; delivery starts once the unit of work commits.
+import { EventEmitter } from 'node:events';
+import { afterCommit, currentUnit } from '../../lib/unit-of-work.ts';
+import { MailMessage } from '../../models/index.ts';
+
+/** Emits 'queued' after a commit that added mail, so the deliverer need not wait for its tick. */
+export const outboxEvents = new EventEmitter();
+
+export interface NewMail {
+  to: string;
+  subject: string;
+  text: string;
+  kind: string;
+  /** The body holds a secret (a link with a token): erase it once delivered. */
+  sensitive?: boolean;
+}
+
+export async function queueMail(mail: NewMail): Promise<void> {
+  const { context } = currentUnit();
+  await MailMessage.create({
+    clientId: context.clientId ?? null,
+    toAddress: mail.to,
+    subject: mail.subject,
+    textBody: mail.text,
+    kind: mail.kind,
+    sensitive: mail.sensitive ?? false,
+  });
+  afterCommit(() => outboxEvents.emit('queued'));
+}

@@ -1,0 +1,9 @@
+import type { Config } from '../config/index.ts';
+import type { Database } from '../models/index.ts';
+
+/** What the web app is built from; tests build it with their own. */
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  sessionSecret: string;
+}
