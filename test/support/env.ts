@@ -1,0 +1,115 @@
+// The test environment: a real PostgreSQL (a fresh embedded cluster per run, or the server at
+// DATABASE_URL), provisioned with the same roles as production. The app under test connects
+// as the runtime role, so row-level security is really exercised; factories use the owner.
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import pg from 'pg';
+import { type Config, type Env, loadConfig } from '../../config/index.ts';
+import { setLogLevel } from '../../lib/logger.ts';
+import { type Database, initModels, openDatabase } from '../../models/index.ts';
+import { startEmbeddedPostgres } from '../../services/database/embedded.ts';
+import { migrateUp } from '../../services/database/migrator.ts';
+import { provisionDatabase } from '../../services/database/provision.ts';
+import { type RoleNames, roleNames } from '../../services/database/roles.ts';
+import type { DatabaseUrls } from '../../config/index.ts';
+
+export interface TestEnv {
+  config: Config;
+  /** The app's own connections: runtime role (RLS applies) and session-store role. */
+  db: Database;
+  urls: DatabaseUrls;
+  roles: RoleNames;
+  /** A superuser URL on the same server, for tests that need one (creating scratch databases). */
+  adminUrl: string;
+  /** Owner connections, for factories and inspection; they bypass RLS. */
+  owner: pg.Pool;
+}
+
+export const TEST_PASSWORDS = { owner: 'owner-test-pw', app: 'app-test-pw', session: 'session-test-pw', backup: 'backup-test-pw' };
+
+/** Settings every test app uses unless a test overrides them. */
+export const BASE_TEST_ENV: Env = {
+  NODE_ENV: 'test',
+  BCRYPT_COST: '4',
+  LOG_LEVEL: 'silent',
+  DB_POOL_MAX: '4',
+  DB_ROLE_PREFIX: 'plantrak_test',
+  SESSION_SECRET: 'test-session-secret-that-is-long-enough-0123456789',
+  BASE_URL: 'http://plantrak.test',
+};
+
+let current: TestEnv | undefined;
+let stopServer: (() => Promise<void>) | undefined;
+let scratchDir: string | undefined;
+
+export function testEnv(): TestEnv {
+  if (!current) throw new Error('the test environment is not started (test/setup.ts)');
+  return current;
+}
+
+/** A Config for a test app, with overrides on top of the base test settings. */
+export function testConfig(overrides: Env = {}): Config {
+  return loadConfig({ ...BASE_TEST_ENV, DATA_DIR: scratchDir, ...overrides });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startTestEnv(): Promise<TestEnv> {
+  const roles = roleNames('plantrak_test');
+  scratchDir = path.resolve(import.meta.dirname, `../../var/test-run-${process.pid}`);
+  await fs.rm(scratchDir, { recursive: true, force: true });
+  await fs.mkdir(scratchDir, { recursive: true });
+
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    const server = await startEmbeddedPostgres({ dataDir: scratchDir, port: await freePort(), superuserPassword: 'superuser-test-pw' });
+    adminUrl = server.adminUrl;
+    stopServer = server.stop;
+  } else {
+    // An external server: start from an empty test database every run.
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${roles.database}" WITH (FORCE)`);
+    await admin.end();
+  }
+  const urls = await provisionDatabase(adminUrl, roles, TEST_PASSWORDS);
+  await migrateUp(urls.owner, roles);
+
+  const config = testConfig();
+  setLogLevel(config.logLevel);
+  const db = openDatabase(urls, config.poolMax);
+  initModels(db.sequelize);
+  const owner = new pg.Pool({ connectionString: urls.owner, max: 3 });
+  current = { config, db, urls, roles, adminUrl, owner };
+  return current;
+}
+
+export async function stopTestEnv(): Promise<void> {
+  if (current) {
+    await current.db.close();
+    await current.owner.end();
+  }
+  await stopServer?.();
+  if (scratchDir) await fs.rm(scratchDir, { recursive: true, force: true });
+}
+
+let tenantTables: string[] | undefined;
+
+/** Empties every table but the migrations ledger (as owner; the runtime role cannot TRUNCATE). */
+export async function truncateAll(): Promise<void> {
+  const { owner } = testEnv();
+  tenantTables ??= (
+    await owner.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`)
+  ).rows.map((r) => `"${r.tablename}"`);
+  await owner.query(`TRUNCATE ${tenantTables.join(', ')} RESTART IDENTITY CASCADE`);
+}
