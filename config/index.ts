@@ -5,7 +5,11 @@ import { z } from 'zod';
 const projectRoot = path.resolve(import.meta.dirname, '..');
 
 const int = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+  z.coerce.number({ error: `must be a whole number from ${min} to ${max}` })
+    .int(`must be a whole number from ${min} to ${max}`)
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
 const optionalUrl = z.url({ protocol: /^postgres(ql)?$/ }).optional();
 
 const envSchema = z.object({

@@ -41,8 +41,9 @@ export async function withMigrator<T>(ownerUrl: string, roles: RoleNames, fn: (u
       logger: undefined,
       migrations: {
         glob: ['*.ts', { cwd: migrationsDir }],
-        resolve: ({ name, path: file }) => {
+        resolve: ({ name: fileName, path: file }) => {
           const load = async () => (await import(file!)) as MigrationModule;
+          const name = fileName.replace(/\.ts$/, '');
           return {
             name,
             up: async () => inTransaction(async () => {
