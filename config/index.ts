@@ -10,13 +10,13 @@ const int = (fallback: number, min: number, max: number) =>
     .min(min, `must be at least ${min}`)
     .max(max, `must be at most ${max}`)
     .default(fallback);
-const optionalUrl = z.url({ protocol: /^postgres(ql)?$/ }).optional();
+const optionalUrl = z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional();
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: int(3000, 0, 65535),
-  BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   TRUST_PROXY: z.string().regex(/^(false|true|loopback|\d{1,2})$/, 'false, true, loopback or a hop count').default('false'),
   DATA_DIR: z.string().min(1).default(path.join(projectRoot, 'var')),
   DATABASE_URL: optionalUrl,
@@ -35,7 +35,7 @@ const envSchema = z.object({
   LOGIN_THROTTLE_WINDOW_MINUTES: int(15, 1, 24 * 60),
   LOGIN_THROTTLE_ACCOUNT_MAX: int(5, 1, 1000),
   LOGIN_THROTTLE_IP_MAX: int(50, 1, 100000),
-  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   MAIL_FROM: z.string().min(3).default('PlanTRAK <no-reply@plantrak.localhost>'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });

@@ -82,8 +82,10 @@ export function actionAdapters(db: Database) {
 }
 
 /** Guard: only signed-in sessions pass; others go to the sign-in page (GET) or get a 401. */
-export function signedIn(req: Request, _res: Response, next: NextFunction): void {
-  next(req.session.auth ? undefined : new SessionEndedError());
+export function signedIn(req: Request, res: Response, next: NextFunction): void {
+  if (req.session.auth) return next();
+  if (req.method !== 'GET') return next(new SessionEndedError());
+  res.redirect(303, req.originalUrl === '/' ? '/login' : `/login?next=${encodeURIComponent(req.originalUrl)}`);
 }
 
 /** Guard: a signed-in user who opens the sign-in page goes home instead. */

@@ -29,20 +29,20 @@ export async function audit(entry: AuditEntry): Promise<void> {
   // A plain INSERT without RETURNING: rows with no client may be written but not read back.
   await sql(
     `INSERT INTO audit_log (client_id, actor_kind, actor_user_id, actor_staff_id, support_session_id,
-                            action, entity_type, entity_id, changes, ip, user_agent, request_id)
+                          action, entity_type, entity_id, changes, ip, user_agent, request_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
     [
-        entry.clientId === undefined ? context.clientId ?? null : entry.clientId,
-        context.actorKind,
-        entry.actorUserId === undefined ? context.userId ?? null : entry.actorUserId,
-        context.staffId ?? null,
-        context.supportSessionId ?? null,
-        entry.action,
-        entry.entityType ?? null,
-        entry.entityId ?? null,
-        entry.changes ? JSON.stringify(redactSecrets(entry.changes)) : null,
-        context.ip ?? null,
-        context.userAgent?.slice(0, 400) ?? null,
+      entry.clientId === undefined ? context.clientId ?? null : entry.clientId,
+      context.actorKind,
+      entry.actorUserId === undefined ? context.userId ?? null : entry.actorUserId,
+      context.staffId ?? null,
+      context.supportSessionId ?? null,
+      entry.action,
+      entry.entityType ?? null,
+      entry.entityId ?? null,
+      entry.changes ? JSON.stringify(redactSecrets(entry.changes)) : null,
+      context.ip ?? null,
+      context.userAgent?.slice(0, 400) ?? null,
       context.requestId ?? null,
     ],
   );
