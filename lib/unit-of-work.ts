@@ -59,10 +59,14 @@ declare module 'sequelize' {
 
 export class OutsideUnitOfWorkError extends Error {}
 
+/** Marks the transactions inUnitOfWork opens; any other transaction carries no context. */
+const UNIT_OF_WORK = Symbol('unit of work');
+
 /** Installs the guard that refuses any query outside a unit of work, except the allowlist. */
 export function guardQueries(sequelize: Sequelize): void {
   sequelize.addHook('beforeQuery', (options: { transaction?: Transaction | null; outsideUnitOfWork?: string }) => {
-    if (options.transaction || options.outsideUnitOfWork === 'health') return;
+    const transactionOptions = (options.transaction as { options?: Record<symbol, unknown> } | null | undefined)?.options;
+    if (transactionOptions?.[UNIT_OF_WORK] || options.outsideUnitOfWork === 'health') return;
     throw new OutsideUnitOfWorkError('query outside a unit of work');
   });
 }
@@ -85,7 +89,7 @@ export async function inUnitOfWork<T>(
   work: (transaction: Transaction) => Promise<T>,
 ): Promise<T> {
   if (units.getStore()) throw new Error('units of work do not nest');
-  return sequelize.transaction(async (transaction) => {
+  return sequelize.transaction({ [UNIT_OF_WORK]: true } as object, async (transaction) => {
     await sequelize.query(
       `SELECT set_config('app.client_id', $1, true), set_config('app.user_id', $2, true),
               set_config('app.staff_id', $3, true), set_config('app.actor_kind', $4, true),

@@ -17,6 +17,8 @@ export interface NewMail {
 
 export async function queueMail(mail: NewMail): Promise<void> {
   const { context } = currentUnit();
+  // No RETURNING: RLS checks returned rows against the read policy, and a client-less row
+  // (staff or system mail) may be written but is outside every client's read scope.
   await MailMessage.create({
     clientId: context.clientId ?? null,
     toAddress: mail.to,
@@ -24,6 +26,6 @@ export async function queueMail(mail: NewMail): Promise<void> {
     textBody: mail.text,
     kind: mail.kind,
     sensitive: mail.sensitive ?? false,
-  });
+  }, { returning: false });
   afterCommit(() => outboxEvents.emit('queued'));
 }

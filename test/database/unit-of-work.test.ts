@@ -1,0 +1,116 @@
+// DESIGN.md §8.2: every query runs in a unit of work (one transaction carrying the RLS context),
+// except an explicit allowlist; units do not nest; a failure rolls the whole unit back.
+import { expect } from 'chai';
+import { OutsideUnitOfWorkError, afterCommit, inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
+import { Client, User } from '../../models/index.ts';
+import { testEnv } from '../support/env.ts';
+import { type ClientRow, type UserRow, createClient, createUser, ownerQuery } from '../support/factories.ts';
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection, but it resolved');
+}
+
+describe('the unit of work', () => {
+  let client: ClientRow;
+  let user: UserRow;
+  const context = () => ({ actorKind: 'user' as const, clientId: client.id, userId: user.id });
+
+  beforeEach(async () => {
+    client = await createClient({ name: 'Unit Co' });
+    user = await createUser(client, { email: 'unit@unit.example' });
+  });
+
+  it('refuses model and raw queries outside a unit of work', async () => {
+    const findAll = await rejection(User.findAll());
+    expect(findAll).to.be.instanceOf(OutsideUnitOfWorkError);
+    expect(findAll.message).to.equal('query outside a unit of work');
+    expect(await rejection(Client.findByPk(client.id))).to.be.instanceOf(OutsideUnitOfWorkError);
+    expect(await rejection(testEnv().db.sequelize.query('SELECT 1'))).to.be.instanceOf(OutsideUnitOfWorkError);
+    expect(() => sql('SELECT 1')).to.throw(OutsideUnitOfWorkError, 'no unit of work');
+    // A bare transaction is no unit of work for sql() either.
+    const bare = await rejection(testEnv().db.sequelize.transaction(() => sql('SELECT 1')));
+    expect(bare).to.be.instanceOf(OutsideUnitOfWorkError);
+  });
+
+  it('refuses queries in a transaction that no unit of work opened (it carries no context)', async () => {
+    const { sequelize } = testEnv().db;
+    const bare = await rejection(sequelize.transaction(() => User.findAll()));
+    expect(bare).to.be.instanceOf(OutsideUnitOfWorkError);
+  });
+
+  it('lets the health check through outside a unit of work', async () => {
+    await testEnv().db.ping();
+    const [rows] = await testEnv().db.sequelize.query('SELECT 41 + 1 AS answer', { outsideUnitOfWork: 'health' });
+    expect(rows).to.deep.equal([{ answer: 42 }]);
+  });
+
+  it('runs model queries in its transaction, under its client context', async () => {
+    const other = await createClient({ name: 'Other Co' });
+    await createUser(other, { email: 'other@other.example' });
+    const seen = await inUnitOfWork(testEnv().db.sequelize, context(), async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5)); // the context survives awaits
+      const users = await User.findAll();
+      const clients = await Client.findAll();
+      const [settings] = await sql<{ client: string; user: string; kind: string }>(
+        `SELECT current_setting('app.client_id') AS client, current_setting('app.user_id') AS user, current_setting('app.actor_kind') AS kind`,
+      );
+      return { users: users.map((u) => u.email), clients: clients.map((c) => c.name), settings };
+    });
+    expect(seen).to.deep.equal({
+      users: ['unit@unit.example'],
+      clients: ['Unit Co'],
+      settings: { client: client.id, user: user.id, kind: 'user' },
+    });
+  });
+
+  it('does not nest', async () => {
+    const error = await rejection(
+      inUnitOfWork(testEnv().db.sequelize, context(), () => inUnitOfWork(testEnv().db.sequelize, { actorKind: 'system' }, () => sql('SELECT 1'))),
+    );
+    expect(error.message).to.equal('units of work do not nest');
+  });
+
+  it('rolls the whole unit back when its work throws', async () => {
+    let committed = false;
+    const error = await rejection(
+      inUnitOfWork(testEnv().db.sequelize, context(), async () => {
+        afterCommit(() => (committed = true));
+        await sql(`INSERT INTO users (client_id, email, name, rank) VALUES ($1, 'rolled-back@unit.example', 'Gone', 'associate')`, [client.id]);
+        await sql(`UPDATE users SET name = 'Changed' WHERE id = $1`, [user.id]);
+        await sql(`INSERT INTO audit_log (client_id, actor_kind, action) VALUES ($1, 'user', 'test.rolled_back')`, [client.id]);
+        const [inside] = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM users`);
+        expect(inside.n).to.equal(2); // visible inside the unit
+        throw new Error('boom');
+      }),
+    );
+    expect(error.message).to.equal('boom');
+    expect(committed, 'afterCommit callbacks do not run on rollback').to.equal(false);
+    expect(await ownerQuery(`SELECT email FROM users WHERE email = 'rolled-back@unit.example'`)).to.deep.equal([]);
+    expect(await ownerQuery('SELECT name FROM users WHERE id = $1', [user.id])).to.deep.equal([{ name: 'Test User' }]);
+    expect(await ownerQuery(`SELECT id FROM audit_log`)).to.deep.equal([]);
+  });
+
+  it('commits before it resolves, and runs afterCommit callbacks then', async () => {
+    let committedRows: unknown[] | undefined;
+    await inUnitOfWork(testEnv().db.sequelize, context(), async () => {
+      afterCommit(() => {
+        committedRows = [];
+      });
+      await sql(`UPDATE users SET name = 'Renamed' WHERE id = $1`, [user.id]);
+    });
+    expect(committedRows).to.deep.equal([]);
+    expect(await ownerQuery('SELECT name FROM users WHERE id = $1', [user.id])).to.deep.equal([{ name: 'Renamed' }]);
+  });
+
+  it('refuses context ids that are not UUIDs, before running any SQL', async () => {
+    const error = await rejection(
+      inUnitOfWork(testEnv().db.sequelize, { actorKind: 'user', clientId: `${client.id}' OR true --` }, () => sql('SELECT 1')),
+    );
+    expect(error.message).to.equal('context ids must be UUIDs');
+  });
+});

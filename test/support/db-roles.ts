@@ -1,0 +1,138 @@
+// Database-security test helpers: raw connections as each role, PostgreSQL error checks, the
+// tenant tables read generically from the catalog, and a full set of rows per tenant.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import pg from 'pg';
+import { type ClientRow, type UserRow, createClient, createUser } from './factories.ts';
+import { testEnv } from './env.ts';
+
+export type RoleKey = 'owner' | 'app' | 'session' | 'backup';
+
+export function urlOf(role: RoleKey): string {
+  const url = testEnv().urls[role];
+  if (!url) throw new Error(`no URL for the ${role} role`);
+  return url;
+}
+
+/** A plain pg client connected as `role`, closed whatever `fn` does. */
+export async function withConnection<T>(role: RoleKey, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: urlOf(role), application_name: `plantrak-test-${role}` });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The PostgreSQL error behind an error (pg's own, or the one Sequelize wraps). */
+export function pgErrorOf(error: unknown): { code?: string; message: string } {
+  const e = error as { parent?: { code?: string; message: string }; original?: { code?: string; message: string }; code?: string; message: string };
+  return e.parent ?? e.original ?? e;
+}
+
+/** Awaits `promise`, expecting PostgreSQL to refuse it with `code` (and a message matching `message`). */
+export async function expectPgError(promise: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught, `expected PostgreSQL error ${code}, but the statement succeeded`).to.exist;
+  const pgError = pgErrorOf(caught);
+  expect(pgError.code, pgError.message).to.equal(code);
+  if (message) expect(pgError.message).to.match(message);
+}
+
+/** Runs `text` in a savepoint of the open transaction, so a refusal leaves the transaction usable. */
+export async function inSavepoint(client: pg.Client, text: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  await client.query('SAVEPOINT attempt');
+  try {
+    const result = await client.query(text, params);
+    await client.query('RELEASE SAVEPOINT attempt');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK TO SAVEPOINT attempt');
+    throw error;
+  }
+}
+
+export const RLS_VIOLATION = /^new row violates row-level security policy/;
+
+/** The refusal by a tenant table's restrictive guard, naming the table. */
+export function guardViolation(table: string): RegExp {
+  return new RegExp(`^new row violates row-level security policy "tenant_guard" for table "${table}"$`);
+}
+export const INSUFFICIENT_PRIVILEGE = '42501';
+
+export interface TenantTable {
+  table: string;
+  /** The column the tenant guard compares: `id` for clients, `client_id` elsewhere. */
+  column: string;
+}
+
+/** Every table in public that holds tenant data: `clients` and each table with a client_id column. */
+export async function tenantTables(): Promise<TenantTable[]> {
+  const { rows } = await testEnv().owner.query<{ table: string }>(`
+    SELECT c.relname AS table
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+       AND (c.relname = 'clients' OR EXISTS (
+             SELECT 1 FROM pg_attribute a
+              WHERE a.attrelid = c.oid AND a.attname = 'client_id' AND a.attnum > 0 AND NOT a.attisdropped))
+     ORDER BY c.relname`);
+  return rows.map((r) => ({ table: r.table, column: r.table === 'clients' ? 'id' : 'client_id' }));
+}
+
+export interface Tenant {
+  client: ClientRow;
+  user: UserRow;
+}
+
+/**
+ * Statements inserting one row into a tenant table for the given tenant. Every tenant table
+ * must have one (tests fail for a table without), so new tables are covered by the RLS tests.
+ * `clients` is absent on purpose: the runtime role cannot insert clients at all.
+ */
+export const tenantRowInserts: Record<string, (tenant: { clientId: string | null; userId: string }) => [string, unknown[]]> = {
+  users: ({ clientId }) => [
+    `INSERT INTO users (client_id, email, name, rank, status) VALUES ($1, $2, 'Inserted User', 'associate', 'invited') RETURNING id`,
+    [clientId, `inserted-${randomUUID().slice(0, 8)}@example.com`],
+  ],
+  password_reset_tokens: ({ clientId, userId }) => [
+    `INSERT INTO password_reset_tokens (client_id, user_id, purpose, token_hash, expires_at)
+     VALUES ($1, $2, 'reset', $3, now() + interval '1 hour') RETURNING id`,
+    [clientId, userId, randomBytes(32)],
+  ],
+  mail_outbox: ({ clientId }) => [
+    `INSERT INTO mail_outbox (client_id, to_address, subject, text_body, kind) VALUES ($1, 'someone@example.com', 'Hello', 'Body', 'test') RETURNING id`,
+    [clientId],
+  ],
+  audit_log: ({ clientId, userId }) => [
+    `INSERT INTO audit_log (client_id, actor_kind, actor_user_id, action) VALUES ($1, 'user', $2, 'test.inserted') RETURNING id`,
+    [clientId, userId],
+  ],
+};
+
+/** A client with a user and one row in every other tenant table, inserted as the owner. */
+export async function createTenant(name: string): Promise<Tenant> {
+  const client = await createClient({ name });
+  const user = await createUser(client, { name: `${name} User` });
+  const tables = await tenantTables();
+  for (const { table } of tables) {
+    if (table === 'clients' || table === 'users') continue;
+    const insert = tenantRowInserts[table];
+    if (!insert) throw new Error(`no test row for tenant table ${table}: add one to tenantRowInserts in test/support/db-roles.ts`);
+    const [text, params] = insert({ clientId: client.id, userId: user.id });
+    await testEnv().owner.query(text, params);
+  }
+  return { client, user };
+}
+
+/** Rows of tenant tables that belong to no client (allowed where the guard permits NULL). */
+export async function createClientlessRows(): Promise<void> {
+  const { owner } = testEnv();
+  await owner.query(`INSERT INTO mail_outbox (client_id, to_address, subject, kind) VALUES (NULL, 'staff@example.com', 'Staff note', 'test')`);
+  await owner.query(`INSERT INTO audit_log (client_id, actor_kind, action) VALUES (NULL, 'anonymous', 'test.clientless')`);
+}
