@@ -32,7 +32,7 @@ export function sessionsController(deps: AppDeps) {
       const outcome = await signIn(deps, form.data.email, form.data.password, req.context);
       if (outcome.kind === 'throttled') {
         const minutes = Math.ceil(outcome.retryAfterSeconds / 60);
-        return view('sessions/new', { title: 'Sign in', values: { email: form.data.email }, errors: {}, next, alert: `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}, or reset your password.` }, 429);
+        return view('sessions/new', { title: 'Sign in', values: { email: form.data.email }, errors: {}, next, alert: `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}, or reset your password.` }, 429, { 'Retry-After': String(outcome.retryAfterSeconds) });
       }
       if (outcome.kind === 'refused') {
         return view('sessions/new', { title: 'Sign in', values: { email: form.data.email }, errors: {}, next, alert: REFUSED }, 401);

@@ -12,10 +12,16 @@ export interface Actor {
 }
 
 export type Outcome =
-  | { kind: 'view'; view: string; locals: Record<string, unknown>; status: number }
+  | { kind: 'view'; view: string; locals: Record<string, unknown>; status: number; headers?: Record<string, string> }
   | { kind: 'redirect'; url: string; flash?: Flash };
 
-export const view = (name: string, locals: Record<string, unknown> = {}, status = 200): Outcome => ({ kind: 'view', view: name, locals, status });
+export const view = (name: string, locals: Record<string, unknown> = {}, status = 200, headers?: Record<string, string>): Outcome => ({
+  kind: 'view',
+  view: name,
+  locals,
+  status,
+  headers,
+});
 export const redirect = (url: string, flash?: Flash): Outcome => ({ kind: 'redirect', url, flash });
 
 /** The session no longer stands for an active user (signed out elsewhere, deactivated, expired). */
@@ -31,6 +37,7 @@ function send(req: Request, res: Response, outcome: Outcome): void {
     res.redirect(303, outcome.url);
     return;
   }
+  if (outcome.headers) res.set(outcome.headers);
   res.status(outcome.status).render(outcome.view, outcome.locals);
 }
 

@@ -10,9 +10,17 @@ export function pushFlash(req: Request, flash: Flash): void {
   req.session.flash = [...(req.session.flash ?? []), flash];
 }
 
-/** Moves pending messages into the page about to render. */
+/** Offers pending messages to the page about to render. They leave the session only when a page
+ *  reads them, so a response that renders nothing (a redirect to sign-in) carries them on. */
 export function exposeFlash(req: Request, res: Response, next: NextFunction): void {
-  res.locals.flash = req.session.flash ?? [];
-  if (req.session.flash) delete req.session.flash;
+  Object.defineProperty(res.locals, 'flash', {
+    enumerable: true,
+    configurable: true,
+    get(): Flash[] {
+      const pending = req.session.flash ?? [];
+      if (req.session.flash) delete req.session.flash;
+      return pending;
+    },
+  });
   next();
 }

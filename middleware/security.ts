@@ -21,6 +21,7 @@ export const securityHeaders = helmet({
     },
   },
   referrerPolicy: { policy: 'same-origin' },
+  frameguard: { action: 'deny' },
 });
 
 /** Pages may hold client data: never keep them in a shared or back-button cache. */

@@ -1,5 +1,6 @@
 // Writes audit entries inside the current unit of work, so a change and its audit entry commit
 // or roll back together (DESIGN.md §8.5).
+import { isIP } from 'node:net';
 import { currentUnit, sql } from '../lib/unit-of-work.ts';
 
 export interface AuditEntry {
@@ -13,7 +14,8 @@ export interface AuditEntry {
   actorUserId?: string | null;
 }
 
-const SECRET_KEY = /password|secret|token|hash|totp/i;
+/** Keys whose values are secrets: password, password_hash, totp_secret, token … (not token_id). */
+const SECRET_KEY = /(^|_)(password|passphrase|secret|token|hash|totp|codes?)$/i;
 
 /** Replaces secret values by a marker, at any depth, keeping the fact that they changed. */
 export function redactSecrets(value: unknown): unknown {
@@ -41,7 +43,9 @@ export async function audit(entry: AuditEntry): Promise<void> {
       entry.entityType ?? null,
       entry.entityId ?? null,
       entry.changes ? JSON.stringify(redactSecrets(entry.changes)) : null,
-      context.ip ?? null,
+      // The ip column is inet; behind a proxy req.ip comes from X-Forwarded-For and need not be
+      // a bare address (a port appended, or anything at all with TRUST_PROXY=true).
+      context.ip && isIP(context.ip) ? context.ip : null,
       context.userAgent?.slice(0, 400) ?? null,
       context.requestId ?? null,
     ],

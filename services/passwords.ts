@@ -29,12 +29,18 @@ export function passwordProblems(password: string, options: PasswordRuleOptions)
   if (!/\p{Nd}/u.test(password)) problems.push('Add a digit.');
   if (!/[^\p{L}\p{Nd}\s]/u.test(password)) problems.push('Add a special character (such as ! # % & * - ?).');
   if (problems.length === 0) {
-    const verdict = strength.check(password, options.personalWords ?? []);
+    const verdict = strength.check(password, personalTokens(options.personalWords ?? []));
     if (verdict.score < 2) {
       problems.push(`This password is too common or easy to guess.${verdict.feedback.warning ? ` ${verdict.feedback.warning}` : ''}`);
     }
   }
   return problems;
+}
+
+/** 'dana.reyes@acme.example' and 'Dana Reyes' → dana, reyes, acme: parts a guesser would try. */
+function personalTokens(words: string[]): string[] {
+  const parts = words.flatMap((w) => w.toLowerCase().split(/[^\p{L}\p{Nd}]+/u));
+  return [...new Set([...words, ...parts.filter((p) => p.length >= 3)])];
 }
 
 export function hashPassword(password: string, cost: number): Promise<string> {

@@ -49,8 +49,10 @@ export async function signIn({ db, config }: AuthDeps, email: string, password: 
   if (candidate?.passwordHash) passwordMatches = await verifyPassword(password, candidate.passwordHash);
   else await spendComparisonTime(password, config.bcryptCost);
 
-  return inUnitOfWork(sequelize, scoped, async () => {
-    if (candidate && passwordMatches && candidate.usable) {
+  const succeeded = Boolean(candidate && passwordMatches && candidate.usable);
+  const recordAs: UnitOfWorkContext = succeeded ? { ...scoped, actorKind: 'user', userId: candidate!.userId } : scoped;
+  return inUnitOfWork(sequelize, recordAs, async () => {
+    if (candidate && succeeded) {
       const [, [user]] = await User.update(
         { failedLoginCount: 0, lastLoginAt: new Date() },
         { where: { id: candidate.userId }, returning: true },

@@ -105,7 +105,7 @@ export async function resetPassword(deps: AuthDeps, token: string, password: str
     });
     await PasswordResetToken.update({ usedAt: now }, { where: { userId: user.id, usedAt: { [Op.is]: null } } });
     await clearAccount(accountKey(user.email));
-    await audit({ action: 'auth.password_reset', entityType: 'user', entityId: user.id, actorUserId: user.id, changes: { password: 'changed', token_id: record.id } });
+    await audit({ action: 'auth.password_reset', entityType: 'user', entityId: user.id, actorUserId: user.id, changes: { password_changed: true, token_id: record.id } });
     if (before.status !== 'active') {
       await audit({ action: before.status === 'locked' ? 'auth.unlock' : 'user.activate', entityType: 'user', entityId: user.id, actorUserId: user.id, changes: { status: [before.status, 'active'] } });
     }
@@ -144,7 +144,7 @@ export async function changePassword(deps: AuthDeps, change: ChangeRequest, meta
     // Someone else changed it meanwhile (another tab, a reset): make the user start again.
     if (!locked || locked.passwordHash !== user.passwordHash) throw new ValidationError({ currentPassword: 'Your password was changed elsewhere; sign in again.' });
     await locked.update({ passwordHash, passwordChangedAt: new Date(), sessionEpoch: locked.sessionEpoch + 1 });
-    await audit({ action: 'auth.password_changed', entityType: 'user', entityId: locked.id, changes: { password: 'changed' } });
+    await audit({ action: 'auth.password_changed', entityType: 'user', entityId: locked.id, changes: { password_changed: true } });
     return locked.sessionEpoch;
   });
   await endSessionsOf(db.sessionPool, change.userId, change.keepSessionId);
