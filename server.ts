@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config/index.ts';
 import { startMailDeliveryJob } from './jobs/mail-delivery.ts';
-import { logger, setLogLevel } from './lib/logger.ts';
+import { loggableError, logger, setLogLevel } from './lib/logger.ts';
 import { initModels, openDatabase } from './models/index.ts';
 import { prepareDatabase } from './services/database/bootstrap.ts';
 import { readDemoLogins, seedDemoIfEmpty } from './services/demo-seed.ts';
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
   else {
-    logger.fatal({ err: { name: (error as Error).name, message: (error as Error).message, stack: (error as Error).stack } }, 'start-up failed');
+    logger.fatal({ err: loggableError(error) }, 'start-up failed');
     process.stderr.write(`PlanTRAK could not start: ${(error as Error).message}\n`);
   }
   process.exit(1);

@@ -3,7 +3,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Config } from '../config/index.ts';
 import { HttpError, NotFoundError, TooManyRequestsError } from '../lib/errors.ts';
-import { logger } from '../lib/logger.ts';
+import { loggableError, logger } from '../lib/logger.ts';
 import { pushFlash } from './flash.ts';
 
 const TITLES: Record<number, string> = {
@@ -38,8 +38,7 @@ export function errorHandler(config: Config) {
     const status = known?.status ?? 500;
     const requestId = String(req.id ?? '');
     if (status >= 500) {
-      const e = error as Error;
-      logger.error({ reqId: requestId, err: { name: e?.name, message: e?.message, stack: e?.stack } }, 'request failed');
+      logger.error({ reqId: requestId, err: loggableError(error) }, 'request failed');
     }
     if (res.headersSent) return void res.end();
 

@@ -5,7 +5,7 @@ import { Client, User } from '../../models/index.ts';
 import { audit } from '../audit.ts';
 import { queueMail } from '../mail/outbox.ts';
 import { spendComparisonTime, verifyPassword } from '../passwords.ts';
-import { accountKey, clearAccount, ipKey, recordFailure, throttledFor } from './throttle.ts';
+import { accountKey, clearAccount, countAttempt, ipKey, throttledFor } from './throttle.ts';
 import type { AuthDeps, RequestMeta } from './types.ts';
 
 export type SignInOutcome =
@@ -61,7 +61,7 @@ export async function signIn({ db, config }: AuthDeps, email: string, password: 
       await audit({ action: 'auth.login', entityType: 'user', entityId: user.id, actorUserId: user.id });
       return { kind: 'signed-in', userId: user.id, clientId: user.clientId, sessionEpoch: user.sessionEpoch };
     }
-    await recordFailure(keys, config.login.windowMs);
+    await countAttempt(keys, config.login.windowMs);
     const reason = !candidate ? 'unknown_account' : !passwordMatches ? 'wrong_password' : 'account_not_active';
     await audit({ action: 'auth.login_failed', entityType: candidate ? 'user' : undefined, entityId: candidate?.userId, actorUserId: candidate?.userId ?? null, changes: { reason } });
     if (candidate) await countFailure(candidate.userId, config.login.lockoutThreshold, config.baseUrl);

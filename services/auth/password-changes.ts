@@ -9,20 +9,31 @@ import { audit } from '../audit.ts';
 import { queueMail } from '../mail/outbox.ts';
 import { hashPassword, passwordProblems, verifyPassword } from '../passwords.ts';
 import { endSessionsOf } from './sessions.ts';
-import { accountKey, clearAccount } from './throttle.ts';
+import { accountKey, clearAccount, countAttempt, ipKey, throttledFor } from './throttle.ts';
 import type { AuthDeps, RequestMeta } from './types.ts';
 
 export const RESET_TOKEN_MINUTES = 60;
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
+/** Reset links a mailbox may receive, and requests an address may make, per hour. */
+export const RESET_REQUEST_LIMITS = { windowMs: 60 * 60_000, accountMax: 5, ipMax: 30 };
+
 const hashToken = (token: string) => createHash('sha256').update(token).digest();
 
-/** Queues a reset link when the e-mail belongs to a user who may sign in; says nothing either way. */
+/** Queues a reset link when the e-mail belongs to a user who may sign in; says nothing either
+ *  way. Past the hourly limits it quietly sends nothing, so nobody can flood a mailbox. */
 export async function requestPasswordReset({ db, config }: AuthDeps, email: string, meta: RequestMeta): Promise<void> {
   const { sequelize } = db;
-  const [match] = await inUnitOfWork(sequelize, { actorKind: 'anonymous', ...meta }, () =>
-    sql<{ user_id: string; client_id: string }>('SELECT * FROM auth_user_by_email($1)', [email]),
-  );
+  const keys = { account: `reset:${accountKey(email)}`, ip: `reset:${ipKey(meta.ip ?? 'unknown')}` };
+  const match = await inUnitOfWork(sequelize, { actorKind: 'anonymous', ...meta }, async () => {
+    if (await throttledFor(keys, RESET_REQUEST_LIMITS)) {
+      await audit({ action: 'auth.password_reset_throttled', clientId: null });
+      return undefined;
+    }
+    await countAttempt(keys, RESET_REQUEST_LIMITS.windowMs);
+    const [row] = await sql<{ user_id: string; client_id: string }>('SELECT * FROM auth_user_by_email($1)', [email]);
+    return row;
+  });
   if (!match) return;
   await inUnitOfWork(sequelize, { actorKind: 'anonymous', clientId: match.client_id, ...meta }, async () => {
     const user = await User.findByPk(match.user_id);

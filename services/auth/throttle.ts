@@ -1,5 +1,6 @@
-// Failed sign-in counters per account and per IP, in PostgreSQL so every app server shares them.
-// Account keys are hashes of the e-mail, so unknown and known accounts are throttled alike.
+// Attempt counters per account and per IP (failed sign-ins, reset requests), in PostgreSQL so
+// every app server shares them. Account keys are hashes of the e-mail, so unknown and known
+// accounts are throttled alike.
 import { createHash } from 'node:crypto';
 import { sql as query } from '../../lib/unit-of-work.ts';
 
@@ -23,7 +24,7 @@ export async function throttledFor(keys: { account: string; ip: string }, limits
   return blocked.length ? Math.max(1, ...blocked.map((r) => r.remaining)) : 0;
 }
 
-export async function recordFailure(keys: { account: string; ip: string }, windowMs: number): Promise<void> {
+export async function countAttempt(keys: { account: string; ip: string }, windowMs: number): Promise<void> {
   await query(
     `INSERT INTO login_throttle AS t (key, window_started_at, failures)
        SELECT k, now(), 1 FROM unnest(ARRAY[$1, $2]) AS k

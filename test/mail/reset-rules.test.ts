@@ -30,6 +30,20 @@ describe('password reset rules', () => {
   const submitReset = (token: string, password: string, confirmation = password) =>
     submitForm(supertest.agent(app), `/password/reset?token=${token}`, '/password/reset', { token, password, confirmation });
 
+  it('sends at most five links an hour to one address, answering the same page every time', async () => {
+    const pages: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await submitForm(supertest.agent(app), '/password/forgot', '/password/forgot', { email: user.email });
+      expect(res.status).to.equal(200);
+      pages.push(res.text.replace(/name="_csrf" value="[^"]+"/g, ''));
+    }
+    expect(new Set(pages).size).to.equal(1);
+    const [{ count }] = await ownerQuery<{ count: string }>('SELECT count(*) FROM password_reset_tokens WHERE user_id = $1', [user.id]);
+    expect(Number(count)).to.equal(5);
+    const throttled = await ownerQuery(`SELECT 1 FROM audit_log WHERE action = 'auth.password_reset_throttled'`);
+    expect(throttled).to.have.length(1);
+  });
+
   it('refuses an expired link with 410 and changes nothing', async () => {
     const token = await resetLinkFor(app, smtp, user.email);
     expect((await supertest(app).get(`/password/reset?token=${token}`)).status).to.equal(200);

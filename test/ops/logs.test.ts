@@ -4,7 +4,8 @@
 import { expect } from 'chai';
 import { pino } from 'pino';
 import supertest from 'supertest';
-import { logger } from '../../lib/logger.ts';
+import { loggableError, logger } from '../../lib/logger.ts';
+import { testEnv } from '../support/env.ts';
 import { createClient, createUser, ownerQuery } from '../support/factories.ts';
 import { signIn, submitForm, testApp } from '../support/http.ts';
 import { resetTokenIn, smtpDelivery } from '../support/mail-helpers.ts';
@@ -84,5 +85,25 @@ describe('logs', () => {
     for (const secret of [user.email, 'zora.private', 'hush-industries', 'Zora Confidential', 'Hush Industries', user.password, 'Wrong-Guess-11!', newPassword, token!, 'Zora-Browser', 'plantrak.sid', '_csrf']) {
       expect(all.includes(secret), `log output contains ${JSON.stringify(secret)}`).to.equal(false);
     }
+  });
+});
+
+describe('loggableError', () => {
+  it('keeps a database error\'s SQLSTATE but not the value its message quotes', async () => {
+    const value = 'quoted.value@acme.example';
+    for (const run of [
+      () => testEnv().owner.query(`SELECT '${value}'::uuid`),
+      () => testEnv().db.sequelize.query(`SELECT '${value}'::uuid`, { outsideUnitOfWork: 'health' }),
+    ]) {
+      const error = await run().then(() => undefined, (e: unknown) => e);
+      expect(String((error as Error).message)).to.include(value);
+      const logged = JSON.stringify(loggableError(error));
+      expect(logged).to.include('22P02');
+      expect(logged).not.to.include(value);
+    }
+  });
+
+  it('keeps the message of an ordinary error', () => {
+    expect(loggableError(new TypeError('x is not a function'))).to.include({ name: 'TypeError', message: 'x is not a function' });
   });
 });
