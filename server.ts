@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const logins = config.env === 'production' ? [] : await readDemoLogins(config.dataDir);
   if (logins.length) {
     say('\nDemo logins (client "Northwind Environmental (demo)"):');
-    for (const l of logins) say(`  ${l.rank.padEnd(13)} ${l.email.padEnd(30)} ${l.password}`);
+    for (const l of logins) say(`  ${l.rank.padEnd(13)} ${l.email.padEnd(36)} ${l.password.padEnd(22)} ${l.scope ?? ''}`);
   }
   say('\nPress Ctrl-C to stop.');
 }

@@ -90,10 +90,16 @@ export async function inUnitOfWork<T>(
 ): Promise<T> {
   if (units.getStore()) throw new Error('units of work do not nest');
   return sequelize.transaction({ [UNIT_OF_WORK]: true } as object, async (transaction) => {
+    // The context and the user's facility scope, computed once here for every policy to read.
+    // System jobs (and, later, support sessions) act across the whole client.
     await sequelize.query(
       `SELECT set_config('app.client_id', $1, true), set_config('app.user_id', $2, true),
               set_config('app.staff_id', $3, true), set_config('app.actor_kind', $4, true),
-              set_config('app.support_session_id', $5, true)`,
+              set_config('app.support_session_id', $5, true),
+              set_config('app.scope_all', CASE WHEN s.whole OR $4 IN ('system', 'staff') THEN 'on' ELSE '' END, true),
+              set_config('app.scope_units', s.units, true),
+              set_config('app.scope_ancestors', s.ancestors, true)
+         FROM app_scope_for(nullif($1, '')::uuid, CASE WHEN $4 = 'user' THEN nullif($2, '')::uuid END) s`,
       {
         bind: [
           checkedUuid(context.clientId),

@@ -4,6 +4,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { HttpError } from '../lib/errors.ts';
 import { inUnitOfWork } from '../lib/unit-of-work.ts';
 import { Client, type Database, User } from '../models/index.ts';
+import { type Action, can } from '../policies/index.ts';
 import { type Flash, pushFlash } from './flash.ts';
 
 export interface Actor {
@@ -41,6 +42,12 @@ function send(req: Request, res: Response, outcome: Outcome): void {
   res.status(outcome.status).render(outcome.view, outcome.locals);
 }
 
+/** Makes the actor and can() available to every view this request renders. */
+function exposeActor(res: Response, actor: Actor): void {
+  res.locals.actor = actor;
+  res.locals.can = (action: Action) => can(actor.user, action);
+}
+
 /** The signed-in user and their client, read under RLS; refuses a stale or inactive session. */
 async function loadActor(req: Request): Promise<Actor> {
   const auth = req.session.auth!;
@@ -64,7 +71,7 @@ export function actionAdapters(db: Database) {
       return async (req: Request, res: Response) => {
         const outcome = await inUnitOfWork(db.sequelize, userContext(req), async () => {
           const actor = await loadActor(req);
-          res.locals.actor = actor;
+          exposeActor(res, actor);
           return fn(req, actor);
         });
         send(req, res, outcome);
@@ -76,7 +83,7 @@ export function actionAdapters(db: Database) {
     userFlow(fn: (req: Request, actor: Actor) => Promise<Outcome>): RequestHandler {
       return async (req: Request, res: Response) => {
         const actor = await inUnitOfWork(db.sequelize, userContext(req), () => loadActor(req));
-        res.locals.actor = actor;
+        exposeActor(res, actor);
         send(req, res, await fn(req, actor));
       };
     },

@@ -5,10 +5,12 @@ import type { DatabaseUrls } from '../config/index.ts';
 import { guardQueries } from '../lib/unit-of-work.ts';
 import { Client } from './client.ts';
 import { MailMessage } from './mail-message.ts';
+import { OrgUnit } from './org-unit.ts';
 import { PasswordResetToken } from './password-reset-token.ts';
+import { UserScope } from './user-scope.ts';
 import { User } from './user.ts';
 
-export { Client, MailMessage, PasswordResetToken, User };
+export { Client, MailMessage, OrgUnit, PasswordResetToken, User, UserScope };
 
 export interface Database {
   /** Connected as the runtime role: no ownership, no BYPASSRLS. */
@@ -49,5 +51,5 @@ export function openDatabase(urls: Pick<DatabaseUrls, 'app' | 'session'>, poolMa
 export function initModels(sequelize: Sequelize): void {
   if (modelsBoundTo && modelsBoundTo !== sequelize) throw new Error('models are already bound to another connection');
   modelsBoundTo = sequelize;
-  for (const model of [Client, User, PasswordResetToken, MailMessage]) model.initModel(sequelize);
+  for (const model of [Client, User, PasswordResetToken, MailMessage, OrgUnit, UserScope]) model.initModel(sequelize);
 }

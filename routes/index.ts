@@ -4,6 +4,7 @@ import { healthController } from '../controllers/health.ts';
 import { homeController } from '../controllers/home.ts';
 import { passwordsController } from '../controllers/passwords.ts';
 import { sessionsController } from '../controllers/sessions.ts';
+import { unitsController } from '../controllers/units.ts';
 import { actionAdapters, signedIn, signedOut } from '../middleware/action.ts';
 import type { Database } from '../models/index.ts';
 import type { AppDeps } from '../types/deps.ts';
@@ -24,6 +25,7 @@ export function appRoutes(deps: AppDeps): Router {
   const sessions = sessionsController(deps);
   const passwords = passwordsController(deps);
   const home = homeController();
+  const units = unitsController();
 
   return buildRouter([
     ['get', '/login', [signedOut], publicFlow(sessions.new)],
@@ -36,6 +38,11 @@ export function appRoutes(deps: AppDeps): Router {
     ['get', '/account/password', [signedIn], userAction(passwords.edit)],
     ['post', '/account/password', [signedIn], userFlow(passwords.update)],
     ['get', '/', [signedIn], userAction(home.show)],
+
+    // Organisation hierarchy (issue 3)
+    ['get', '/units', [signedIn], userAction(units.index)],
+    ['get', '/units/select', [signedIn], userAction(units.select)],
+    ['get', '/units/:id', [signedIn], userAction(units.show)],
   ]);
 }
 

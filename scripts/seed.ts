@@ -11,7 +11,7 @@ runScript(async () => {
     const created = await seedDemoIfEmpty(server.urls.owner, { dataDir: config.dataDir, bcryptCost: config.bcryptCost, onProgress: say });
     const logins = created ?? (await readDemoLogins(config.dataDir));
     say(created ? 'Demo client created.' : 'The database already has clients; nothing seeded.');
-    for (const l of logins) say(`  ${l.rank.padEnd(13)} ${l.email.padEnd(30)} ${l.password}`);
+    for (const l of logins) say(`  ${l.rank.padEnd(13)} ${l.email.padEnd(36)} ${l.password.padEnd(22)} ${l.scope ?? ''}`);
   } finally {
     await server.stop();
   }

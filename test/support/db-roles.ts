@@ -61,8 +61,10 @@ export async function inSavepoint(client: pg.Client, text: string, params: unkno
 export const RLS_VIOLATION = /^new row violates row-level security policy/;
 
 /** The refusal by a tenant table's restrictive guard, naming the table. */
+/** The tenant guard's refusal, or (tables with scope policies, without any context) the refusal
+ *  of a row no permissive policy admits: either way row-level security stopped the write. */
 export function guardViolation(table: string): RegExp {
-  return new RegExp(`^new row violates row-level security policy "tenant_guard" for table "${table}"$`);
+  return new RegExp(`^new row violates row-level security policy (?:"tenant_guard" )?for table "${table}"$`);
 }
 export const INSUFFICIENT_PRIVILEGE = '42501';
 
@@ -109,6 +111,15 @@ export const tenantRowInserts: Record<string, (tenant: { clientId: string | null
     `INSERT INTO mail_outbox (client_id, to_address, subject, text_body, kind) VALUES ($1, 'someone@example.com', 'Hello', 'Body', 'test') RETURNING id`,
     [clientId],
   ],
+  org_units: ({ clientId }) => [
+    `INSERT INTO org_units (client_id, kind, name) VALUES ($1, 'facility', 'Inserted Facility') RETURNING id`,
+    [clientId],
+  ],
+  // A whole-client scope row (no unit), so the insert touches no other table.
+  user_scopes: ({ clientId, userId }) => [
+    `INSERT INTO user_scopes (client_id, user_id, org_unit_id) VALUES ($1, $2, NULL) RETURNING id`,
+    [clientId, userId],
+  ],
   audit_log: ({ clientId, userId }) => [
     `INSERT INTO audit_log (client_id, actor_kind, actor_user_id, action) VALUES ($1, 'user', $2, 'test.inserted') RETURNING id`,
     [clientId, userId],
@@ -118,13 +129,16 @@ export const tenantRowInserts: Record<string, (tenant: { clientId: string | null
 /** A client with a user and one row in every other tenant table, inserted as the owner. */
 export async function createTenant(name: string): Promise<Tenant> {
   const client = await createClient({ name });
-  const user = await createUser(client, { name: `${name} User` });
+  // An administrator: whole-client scope, so facility-scoped tables show all of the client's rows.
+  const user = await createUser(client, { name: `${name} User`, rank: 'administrator' });
   const tables = await tenantTables();
   for (const { table } of tables) {
     if (table === 'clients' || table === 'users') continue;
     const insert = tenantRowInserts[table];
     if (!insert) throw new Error(`no test row for tenant table ${table}: add one to tenantRowInserts in test/support/db-roles.ts`);
-    const [text, params] = insert({ clientId: client.id, userId: user.id });
+    // The scope row goes to a second member, so the tenant's user can still be given one in a test.
+    const userId = table === 'user_scopes' ? (await createUser(client, { name: `${name} Member` })).id : user.id;
+    const [text, params] = insert({ clientId: client.id, userId });
     await testEnv().owner.query(text, params);
   }
   return { client, user };
