@@ -7,6 +7,7 @@ import { startMailDeliveryJob } from './jobs/mail-delivery.ts';
 import { loggableError, logger, setLogLevel } from './lib/logger.ts';
 import { initModels, openDatabase } from './models/index.ts';
 import { prepareDatabase } from './services/database/bootstrap.ts';
+import { loadLocalSecrets } from './services/database/local-secrets.ts';
 import { readDemoLogins, seedDemoIfEmpty } from './services/demo-seed.ts';
 import { MailDelivery } from './services/mail/delivery.ts';
 import { createMailTransport } from './services/mail/transport.ts';
@@ -26,7 +27,9 @@ async function main(): Promise<void> {
   const stopMail = startMailDeliveryJob(new MailDelivery(db.sequelize, transport));
   const sessionSecret = config.sessionSecret ?? prepared.sessionSecret;
   if (!sessionSecret) throw new ConfigError('SESSION_SECRET is required with DATABASE_URL');
-  const app = buildApp({ config, db, sessionSecret });
+  // Outside production (config refuses it there) a missing key is generated into var/secrets.json.
+  const dataEncryptionKey = config.dataEncryptionKey ?? (await loadLocalSecrets(config.dataDir)).dataEncryptionKey;
+  const app = buildApp({ config, db, sessionSecret, dataEncryptionKey });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.on('error', reject);

@@ -27,6 +27,7 @@ const envSchema = z.object({
   DB_POOL_MAX: int(10, 1, 200),
   DB_ROLE_PREFIX: z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'lower-case letters, digits and _').default('plantrak'),
   SESSION_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  DATA_ENCRYPTION_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'exactly 64 hex characters (32 bytes), e.g. from: openssl rand -hex 32').optional(),
   SESSION_IDLE_MINUTES: int(30, 1, 24 * 60),
   SESSION_ABSOLUTE_HOURS: int(12, 1, 24 * 7),
   BCRYPT_COST: int(12, 4, 15),
@@ -64,6 +65,9 @@ export interface Config {
   poolMax: number;
   rolePrefix: string;
   sessionSecret?: string;
+  /** 64 hex characters: the AES-256-GCM key for secrets at rest (TOTP secrets). Absent outside
+   *  production means: use the one generated into var/secrets.json. */
+  dataEncryptionKey?: string;
   session: { idleMs: number; absoluteMs: number };
   bcryptCost: number;
   passwordMinLength: number;
@@ -85,6 +89,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const problems: string[] = [];
   if (e.BCRYPT_COST < 10 && e.NODE_ENV !== 'test') problems.push('BCRYPT_COST below 10 is allowed only when NODE_ENV=test');
   if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) problems.push('SESSION_SECRET is required in production');
+  if (e.NODE_ENV === 'production' && !e.DATA_ENCRYPTION_KEY) problems.push('DATA_ENCRYPTION_KEY is required in production');
   if (e.DATABASE_URL && (!e.DATABASE_APP_URL || !e.DATABASE_SESSION_URL)) {
     problems.push('with DATABASE_URL (the owner role) also set DATABASE_APP_URL and DATABASE_SESSION_URL (see npm run db:provision)');
   }
@@ -107,6 +112,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     poolMax: e.DB_POOL_MAX,
     rolePrefix: e.DB_ROLE_PREFIX,
     sessionSecret: e.SESSION_SECRET,
+    dataEncryptionKey: e.DATA_ENCRYPTION_KEY?.toLowerCase(),
     session: { idleMs: e.SESSION_IDLE_MINUTES * 60_000, absoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000 },
     bcryptCost: e.BCRYPT_COST,
     passwordMinLength: e.PASSWORD_MIN_LENGTH,

@@ -39,6 +39,12 @@ export function sessionsController(deps: AppDeps) {
       }
       // A new session id at sign-in defeats session fixation.
       await regenerate(req);
+      if (outcome.kind === 'second-factor') {
+        // Not signed in yet: the code page completes it (controllers/two-factor.ts).
+        req.session.pendingSecondFactor = { userId: outcome.userId, clientId: outcome.clientId, epoch: outcome.sessionEpoch, next, startedAt: Date.now() };
+        await save(req);
+        return redirect('/login/two-factor');
+      }
       req.session.auth = { userId: outcome.userId, clientId: outcome.clientId, epoch: outcome.sessionEpoch, signedInAt: Date.now() };
       await save(req);
       return redirect(next);

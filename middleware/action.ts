@@ -5,6 +5,7 @@ import { HttpError } from '../lib/errors.ts';
 import { inUnitOfWork } from '../lib/unit-of-work.ts';
 import { Client, type Database, User } from '../models/index.ts';
 import { type Action, can } from '../policies/index.ts';
+import { TWO_FACTOR_PATH, mustEnrolFirst } from '../services/auth/two-factor-requirement.ts';
 import { type Flash, pushFlash } from './flash.ts';
 
 export interface Actor {
@@ -58,6 +59,19 @@ async function loadActor(req: Request): Promise<Actor> {
   return { user, client };
 }
 
+/** What a route line may tell its adapter. */
+export interface ActionOptions {
+  /** Open to a user who must still set up the two-factor sign-in their client requires. */
+  duringEnrolment?: boolean;
+}
+
+/** Where a user goes, from any page, while their client requires two-factor sign-in they lack
+ *  (the enrolment page says why). */
+function enrolmentFirst(actor: Actor, options: ActionOptions): Outcome | undefined {
+  if (options.duringEnrolment || !mustEnrolFirst(actor.user, actor.client)) return undefined;
+  return redirect(TWO_FACTOR_PATH);
+}
+
 function userContext(req: Request) {
   const auth = req.session.auth;
   if (!auth) throw new SessionEndedError();
@@ -67,12 +81,12 @@ function userContext(req: Request) {
 export function actionAdapters(db: Database) {
   return {
     /** A signed-in user's action, whole inside one unit of work. */
-    userAction(fn: (req: Request, actor: Actor) => Promise<Outcome>): RequestHandler {
+    userAction(fn: (req: Request, actor: Actor) => Promise<Outcome>, options: ActionOptions = {}): RequestHandler {
       return async (req: Request, res: Response) => {
         const outcome = await inUnitOfWork(db.sequelize, userContext(req), async () => {
           const actor = await loadActor(req);
           exposeActor(res, actor);
-          return fn(req, actor);
+          return enrolmentFirst(actor, options) ?? fn(req, actor);
         });
         send(req, res, outcome);
       };
@@ -80,11 +94,11 @@ export function actionAdapters(db: Database) {
 
     /** A signed-in user's multi-step flow: the actor is checked first, then the flow's services
      *  open their own units of work (slow bcrypt work stays outside transactions). */
-    userFlow(fn: (req: Request, actor: Actor) => Promise<Outcome>): RequestHandler {
+    userFlow(fn: (req: Request, actor: Actor) => Promise<Outcome>, options: ActionOptions = {}): RequestHandler {
       return async (req: Request, res: Response) => {
         const actor = await inUnitOfWork(db.sequelize, userContext(req), () => loadActor(req));
         exposeActor(res, actor);
-        send(req, res, await fn(req, actor));
+        send(req, res, enrolmentFirst(actor, options) ?? (await fn(req, actor)));
       };
     },
 

@@ -62,10 +62,13 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
 
     -- The units a user's scope covers (its nodes and everything below) and the ancestors of its
     -- nodes (visible for navigation only). Administrators and whole-client scopes cover all.
-    -- SECURITY DEFINER because it must read the tree before the scope it computes exists.
+    -- SECURITY DEFINER because it must read the tree before the scope it computes exists;
+    -- PL/pgSQL so its plan is cached across calls (it runs at the start of every request).
     CREATE FUNCTION app_scope_for(p_client uuid, p_user uuid)
       RETURNS TABLE (whole boolean, units text, ancestors text)
-      LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+      LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    BEGIN
+      RETURN QUERY
       WITH RECURSIVE
         roots AS (SELECT s.org_unit_id FROM user_scopes s WHERE s.client_id = p_client AND s.user_id = p_user),
         below AS (
@@ -79,10 +82,11 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
           UNION
           SELECT g.id, g.parent_id FROM org_units g JOIN above a ON g.id = a.parent_id WHERE g.client_id = p_client
         )
-      SELECT coalesce((SELECT rank = 'administrator' FROM users WHERE id = p_user AND client_id = p_client), false)
-               OR EXISTS (SELECT 1 FROM roots WHERE org_unit_id IS NULL),
-             coalesce((SELECT array_agg(id)::text FROM below), '{}'),
-             coalesce((SELECT array_agg(id)::text FROM above), '{}') $$;
+      SELECT coalesce((SELECT x.rank = 'administrator' FROM users x WHERE x.id = p_user AND x.client_id = p_client), false)
+               OR EXISTS (SELECT 1 FROM roots WHERE roots.org_unit_id IS NULL),
+             coalesce((SELECT array_agg(below.id)::text FROM below), '{}'),
+             coalesce((SELECT array_agg(above.id)::text FROM above), '{}');
+    END $$;
     REVOKE ALL ON FUNCTION app_scope_for(uuid, uuid) FROM PUBLIC;
     GRANT EXECUTE ON FUNCTION app_scope_for(uuid, uuid) TO ${roles.app};
 

@@ -7,10 +7,11 @@ import { Client } from './client.ts';
 import { MailMessage } from './mail-message.ts';
 import { OrgUnit } from './org-unit.ts';
 import { PasswordResetToken } from './password-reset-token.ts';
+import { RecoveryCode } from './recovery-code.ts';
 import { UserScope } from './user-scope.ts';
 import { User } from './user.ts';
 
-export { Client, MailMessage, OrgUnit, PasswordResetToken, User, UserScope };
+export { Client, MailMessage, OrgUnit, PasswordResetToken, RecoveryCode, User, UserScope };
 
 export interface Database {
   /** Connected as the runtime role: no ownership, no BYPASSRLS. */
@@ -51,5 +52,5 @@ export function openDatabase(urls: Pick<DatabaseUrls, 'app' | 'session'>, poolMa
 export function initModels(sequelize: Sequelize): void {
   if (modelsBoundTo && modelsBoundTo !== sequelize) throw new Error('models are already bound to another connection');
   modelsBoundTo = sequelize;
-  for (const model of [Client, User, PasswordResetToken, MailMessage, OrgUnit, UserScope]) model.initModel(sequelize);
+  for (const model of [Client, User, PasswordResetToken, MailMessage, OrgUnit, UserScope, RecoveryCode]) model.initModel(sequelize);
 }

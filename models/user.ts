@@ -27,6 +27,12 @@ export class User extends Model {
   declare passwordChangedAt: Date | null;
   /** Bumped when every existing session of the user must end (password change or reset). */
   declare sessionEpoch: number;
+  /** AES-256-GCM ciphertext of the TOTP secret (lib/secret-box.ts); set while enrolling too. */
+  declare totpSecret: string | null;
+  /** Two-factor sign-in is on when this is set. */
+  declare totpEnabledAt: Date | null;
+  /** The last accepted TOTP time-step (bigint, read as a string); older or equal steps are refused. */
+  declare totpLastStep: string | null;
   declare createdAt: Date;
   declare updatedAt: Date;
 
@@ -45,6 +51,9 @@ export class User extends Model {
         lastLoginAt: { type: DataTypes.DATE },
         passwordChangedAt: { type: DataTypes.DATE },
         sessionEpoch: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+        totpSecret: { type: DataTypes.TEXT },
+        totpEnabledAt: { type: DataTypes.DATE },
+        totpLastStep: { type: DataTypes.BIGINT },
       },
       { sequelize, tableName: 'users', underscored: true },
     );

@@ -12,6 +12,8 @@ export const MINIMUM_RANK = {
   'users.view': 'director',
   'users.manage': 'director',
   'plans.view': 'associate',
+  // §2 gives Directors "create/edit Plan Items" but Managers only "edit Plan Items of own facilities".
+  'plans.create': 'director',
   'plans.edit': 'manager',
   'plans.assign': 'director',
   'events.work_own': 'associate',
@@ -26,15 +28,17 @@ export const MINIMUM_RANK = {
 export type Action = keyof typeof MINIMUM_RANK;
 export const ACTIONS = Object.keys(MINIMUM_RANK) as Action[];
 
-/** Seniority: 0 for Administrator, growing downwards. */
+/** Seniority: 0 for Administrator, growing downwards; -1 for a rank that is not one of ours. */
 export const seniority = (rank: Rank): number => RANKS.indexOf(rank);
+const known = (rank: Rank): boolean => seniority(rank) >= 0;
 
 export interface Principal {
   rank: Rank;
 }
 
 export function can(actor: Principal | undefined, action: Action): boolean {
-  return Boolean(actor) && seniority(actor!.rank) <= seniority(MINIMUM_RANK[action]);
+  // An unknown rank would rank above Administrator (-1); it gets nothing instead.
+  return Boolean(actor) && known(actor!.rank) && seniority(actor!.rank) <= seniority(MINIMUM_RANK[action]);
 }
 
 export function authorize(actor: Principal | undefined, action: Action): void {
@@ -43,6 +47,7 @@ export function authorize(actor: Principal | undefined, action: Action): void {
 
 /** Ranks this actor may give to others: those below their own; Administrators also Administrator. */
 export function grantableRanks(actor: Principal): Rank[] {
+  if (!known(actor.rank)) return [];
   return RANKS.filter((rank) => (actor.rank === 'administrator' ? true : seniority(rank) > seniority(actor.rank)));
 }
 

@@ -3,8 +3,12 @@ import { type RequestHandler, Router } from 'express';
 import { healthController } from '../controllers/health.ts';
 import { homeController } from '../controllers/home.ts';
 import { passwordsController } from '../controllers/passwords.ts';
+import { securitySettingsController } from '../controllers/security-settings.ts';
 import { sessionsController } from '../controllers/sessions.ts';
+import { twoFactorController } from '../controllers/two-factor.ts';
+import { unitAdminController } from '../controllers/unit-admin.ts';
 import { unitsController } from '../controllers/units.ts';
+import { usersController } from '../controllers/users.ts';
 import { actionAdapters, signedIn, signedOut } from '../middleware/action.ts';
 import type { Database } from '../models/index.ts';
 import type { AppDeps } from '../types/deps.ts';
@@ -26,6 +30,12 @@ export function appRoutes(deps: AppDeps): Router {
   const passwords = passwordsController(deps);
   const home = homeController();
   const units = unitsController();
+  const twoFactor = twoFactorController(deps);
+  const securitySettings = securitySettingsController();
+  // Pages a user may open while their client requires two-factor sign-in they have not set up.
+  const duringEnrolment = { duringEnrolment: true };
+  const users = usersController(deps);
+  const unitAdmin = unitAdminController();
 
   return buildRouter([
     ['get', '/login', [signedOut], publicFlow(sessions.new)],
@@ -42,7 +52,42 @@ export function appRoutes(deps: AppDeps): Router {
     // Organisation hierarchy (issue 3)
     ['get', '/units', [signedIn], userAction(units.index)],
     ['get', '/units/select', [signedIn], userAction(units.select)],
+    ['get', '/units/new', [signedIn], userAction(unitAdmin.new)],
+    ['post', '/units', [signedIn], userAction(unitAdmin.create)],
     ['get', '/units/:id', [signedIn], userAction(units.show)],
+    ['get', '/units/:id/edit', [signedIn], userAction(unitAdmin.edit)],
+    ['post', '/units/:id', [signedIn], userAction(unitAdmin.update)],
+    ['post', '/units/:id/move', [signedIn], userAction(unitAdmin.move)],
+    ['post', '/units/:id/deactivate', [signedIn], userAction(unitAdmin.deactivate)],
+    ['post', '/units/:id/reactivate', [signedIn], userAction(unitAdmin.reactivate)],
+    ['post', '/units/:id/delete', [signedIn], userAction(unitAdmin.destroy)],
+    ['get', '/settings/levels', [signedIn], userAction(unitAdmin.editLabels)],
+    ['post', '/settings/levels', [signedIn], userAction(unitAdmin.updateLabels)],
+
+    // Users (issue 3)
+    ['get', '/users', [signedIn], userAction(users.index)],
+    ['get', '/users/invite', [signedIn], userAction(users.newInvite)],
+    ['post', '/users/invite', [signedIn], userAction(users.invite)],
+    ['get', '/users/:id', [signedIn], userAction(users.show)],
+    ['get', '/users/:id/edit', [signedIn], userAction(users.edit)],
+    ['post', '/users/:id', [signedIn], userAction(users.update)],
+    ['post', '/users/:id/deactivate', [signedIn], userFlow(users.deactivate)],
+    ['post', '/users/:id/reactivate', [signedIn], userAction(users.reactivate)],
+    ['post', '/users/:id/unlock', [signedIn], userAction(users.unlock)],
+    ['post', '/users/:id/resend-invite', [signedIn], userAction(users.resendInvite)],
+    ['get', '/invite/accept', [], publicFlow(users.acceptForm)],
+    ['post', '/invite/accept', [], publicFlow(users.accept)],
+
+    // Two-factor (issue 3)
+    ['get', '/login/two-factor', [signedOut], publicFlow(twoFactor.challenge)],
+    ['post', '/login/two-factor', [], publicFlow(twoFactor.verify)],
+    ['get', '/account/two-factor', [signedIn], userAction(twoFactor.show, duringEnrolment)],
+    ['post', '/account/two-factor/setup', [signedIn], userAction(twoFactor.begin, duringEnrolment)],
+    ['post', '/account/two-factor/confirm', [signedIn], userAction(twoFactor.confirm, duringEnrolment)],
+    ['post', '/account/two-factor/recovery-codes', [signedIn], userAction(twoFactor.regenerateCodes)],
+    ['post', '/account/two-factor/disable', [signedIn], userFlow(twoFactor.disable)],
+    ['get', '/settings/security', [signedIn], userAction(securitySettings.edit)],
+    ['post', '/settings/security', [signedIn], userAction(securitySettings.update)],
   ]);
 }
 

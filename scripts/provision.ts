@@ -23,4 +23,5 @@ runScript(async () => {
   say(`DATABASE_SESSION_URL=${urls.session}`);
   say(`DATABASE_BACKUP_URL=${urls.backup}`);
   say(`SESSION_SECRET=${randomBytes(48).toString('hex')}`);
+  say(`DATA_ENCRYPTION_KEY=${randomBytes(32).toString('hex')}`);
 });

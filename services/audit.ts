@@ -14,8 +14,9 @@ export interface AuditEntry {
   actorUserId?: string | null;
 }
 
-/** Keys whose values are secrets: password, password_hash, totp_secret, token … (not token_id). */
-const SECRET_KEY = /(^|_)(password|passphrase|secret|token|hash|totp|codes?)$/i;
+/** Keys whose values are secrets: password, password_hash, totp_secret, token, recovery_codes …
+ *  (not token_id, and not a unit's code). */
+const SECRET_KEY = /(^|_)(password|passphrase|secret|token|hash|totp|recovery_codes?|totp_code)$/i;
 
 /** Replaces secret values by a marker, at any depth, keeping the fact that they changed. */
 export function redactSecrets(value: unknown): unknown {

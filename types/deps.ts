@@ -6,4 +6,6 @@ export interface AppDeps {
   config: Config;
   db: Database;
   sessionSecret: string;
+  /** The data-encryption key (64 hex) when config has none: var/secrets.json's, outside production. */
+  dataEncryptionKey?: string;
 }

@@ -9,9 +9,22 @@ export interface SessionAuth {
   signedInAt: number;
 }
 
+/** A correct password for a user with two-factor sign-in on: not signed in until a code is given. */
+export interface PendingSecondFactor {
+  userId: string;
+  clientId: string;
+  /** users.session_epoch when the password was accepted; a change meanwhile voids this state. */
+  epoch: number;
+  /** Where to go once signed in (already checked to be a local path). */
+  next: string;
+  /** Date.now() at the password step; the state expires after PENDING_SECOND_FACTOR_MS. */
+  startedAt: number;
+}
+
 declare module 'express-session' {
   interface SessionData {
     auth?: SessionAuth;
+    pendingSecondFactor?: PendingSecondFactor;
     flash?: Flash[];
   }
 }

@@ -10,6 +10,8 @@ import type { AuthDeps, RequestMeta } from './types.ts';
 
 export type SignInOutcome =
   | { kind: 'signed-in'; userId: string; clientId: string; sessionEpoch: number }
+  /** The password is right, but the user has two-factor sign-in on: not signed in yet. */
+  | { kind: 'second-factor'; userId: string; clientId: string; sessionEpoch: number }
   | { kind: 'refused' }
   | { kind: 'throttled'; retryAfterSeconds: number };
 
@@ -18,6 +20,7 @@ interface Candidate {
   clientId: string;
   passwordHash: string | null;
   usable: boolean;
+  totpEnabled: boolean;
 }
 
 export async function signIn({ db, config }: AuthDeps, email: string, password: string, meta: RequestMeta): Promise<SignInOutcome> {
@@ -41,7 +44,7 @@ export async function signIn({ db, config }: AuthDeps, email: string, password: 
     const user = await User.findByPk(found.match!.user_id);
     const client = await Client.findByPk(found.match!.client_id);
     if (!user || !client) return undefined;
-    return { userId: user.id, clientId: user.clientId, passwordHash: user.passwordHash, usable: user.status === 'active' && client.status === 'active' };
+    return { userId: user.id, clientId: user.clientId, passwordHash: user.passwordHash, usable: user.status === 'active' && client.status === 'active', totpEnabled: Boolean(user.totpEnabledAt) };
   }));
 
   // Compare outside any transaction: bcrypt is slow and must not hold a connection.
@@ -52,6 +55,14 @@ export async function signIn({ db, config }: AuthDeps, email: string, password: 
   const succeeded = Boolean(candidate && passwordMatches && candidate.usable);
   const recordAs: UnitOfWorkContext = succeeded ? { ...scoped, actorKind: 'user', userId: candidate!.userId } : scoped;
   return inUnitOfWork(sequelize, recordAs, async () => {
+    if (candidate && succeeded && candidate.totpEnabled) {
+      // Failure counters are cleared only once the second factor is given too, or a known
+      // password would buy unlimited guesses at the code (services/auth/two-factor.ts).
+      const user = await User.findByPk(candidate.userId);
+      if (!user) return { kind: 'refused' };
+      await audit({ action: 'auth.second_factor_required', entityType: 'user', entityId: user.id, actorUserId: user.id });
+      return { kind: 'second-factor', userId: user.id, clientId: user.clientId, sessionEpoch: user.sessionEpoch };
+    }
     if (candidate && succeeded) {
       const [, [user]] = await User.update(
         { failedLoginCount: 0, lastLoginAt: new Date() },
@@ -69,8 +80,8 @@ export async function signIn({ db, config }: AuthDeps, email: string, password: 
   });
 }
 
-/** Counts a wrong password against the account and locks it at the threshold. */
-async function countFailure(userId: string, threshold: number, baseUrl: string): Promise<void> {
+/** Counts a wrong password (or second-factor code) against the account and locks it at the threshold. */
+export async function countFailure(userId: string, threshold: number, baseUrl: string): Promise<void> {
   const user = await User.findByPk(userId, { lock: true });
   if (!user) return;
   user.failedLoginCount += 1;

@@ -18,7 +18,7 @@ const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 /** Reset links a mailbox may receive, and requests an address may make, per hour. */
 export const RESET_REQUEST_LIMITS = { windowMs: 60 * 60_000, accountMax: 5, ipMax: 30 };
 
-const hashToken = (token: string) => createHash('sha256').update(token).digest();
+export const hashToken = (token: string) => createHash('sha256').update(token).digest();
 
 /** Queues a reset link when the e-mail belongs to a user who may sign in; says nothing either
  *  way. Past the hourly limits it quietly sends nothing, so nobody can flood a mailbox. */
@@ -69,15 +69,25 @@ export async function requestPasswordReset({ db, config }: AuthDeps, email: stri
 interface LiveToken {
   tokenId: string;
   clientId: string;
+  userId: string;
 }
 
-/** The token's id and client when it is unused and unexpired; undefined otherwise. */
-export async function findLiveToken({ db }: Pick<AuthDeps, 'db'>, token: string, meta: RequestMeta): Promise<LiveToken | undefined> {
+/** The token's id, client and user when it is unused, unexpired and made for this purpose (an
+ *  invitation link is no reset link, nor the other way round); undefined otherwise. */
+export async function findLiveToken(
+  { db }: Pick<AuthDeps, 'db'>,
+  token: string,
+  meta: RequestMeta,
+  purpose: PasswordResetToken['purpose'] = 'reset',
+): Promise<LiveToken | undefined> {
   if (!TOKEN_PATTERN.test(token)) return undefined;
   const [row] = await inUnitOfWork(db.sequelize, { actorKind: 'anonymous', ...meta }, () =>
     sql<{ token_id: string; client_id: string }>('SELECT * FROM auth_live_token($1)', [hashToken(token)]),
   );
-  return row && { tokenId: row.token_id, clientId: row.client_id };
+  if (!row) return undefined;
+  const record = await inUnitOfWork(db.sequelize, { actorKind: 'anonymous', clientId: row.client_id, ...meta }, () => PasswordResetToken.findByPk(row.token_id));
+  if (!record || record.purpose !== purpose) return undefined;
+  return { tokenId: row.token_id, clientId: row.client_id, userId: record.userId };
 }
 
 export type ResetOutcome = { ok: true } | { ok: false; reason: 'invalid-token' };
@@ -101,7 +111,7 @@ export async function resetPassword(deps: AuthDeps, token: string, password: str
   const done = await inUnitOfWork(db.sequelize, context, async () => {
     // Lock the token so two submissions of one link cannot both succeed.
     const record = await PasswordResetToken.findByPk(live.tokenId, { lock: true });
-    if (!record || record.usedAt || record.expiresAt <= new Date()) return false;
+    if (!record || record.purpose !== 'reset' || record.usedAt || record.expiresAt <= new Date()) return false;
     const user = await User.findByPk(record.userId, { lock: true });
     if (!user || user.status === 'deactivated') return false;
     const before = { status: user.status };

@@ -1,4 +1,4 @@
-// Secrets a fresh install makes for itself (embedded role passwords, session secret), kept in
+// Secrets a fresh install makes for itself (embedded role passwords, session secret, data key), kept in
 // var/secrets.json readable by the owner only.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -11,6 +11,8 @@ export interface LocalSecrets {
   session: string;
   backup: string;
   sessionSecret: string;
+  /** 32 random bytes as hex: the data-encryption key when DATA_ENCRYPTION_KEY is not set. */
+  dataEncryptionKey: string;
 }
 
 export async function loadLocalSecrets(dataDir: string): Promise<LocalSecrets> {
@@ -29,6 +31,7 @@ export async function loadLocalSecrets(dataDir: string): Promise<LocalSecrets> {
     session: stored.session ?? fresh(),
     backup: stored.backup ?? fresh(),
     sessionSecret: stored.sessionSecret ?? randomBytes(48).toString('hex'),
+    dataEncryptionKey: stored.dataEncryptionKey ?? randomBytes(32).toString('hex'),
   };
   if (JSON.stringify(secrets) !== JSON.stringify(stored)) {
     await fs.mkdir(dataDir, { recursive: true });

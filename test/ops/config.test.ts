@@ -79,7 +79,7 @@ describe('configuration', () => {
   it('requires SESSION_SECRET in production, and a long one', () => {
     expect(refusal({ NODE_ENV: 'production' }).message).to.include('SESSION_SECRET is required in production');
     expect(refusal({ NODE_ENV: 'production', SESSION_SECRET: 'short' }).message).to.include('SESSION_SECRET: at least 32 characters');
-    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(32) }).env).to.equal('production');
+    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(32), DATA_ENCRYPTION_KEY: 'ab'.repeat(32) }).env).to.equal('production');
   });
 
   it('refuses an SMTP_URL that is not smtp:// or smtps://, saying so', () => {

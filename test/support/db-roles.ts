@@ -120,6 +120,10 @@ export const tenantRowInserts: Record<string, (tenant: { clientId: string | null
     `INSERT INTO user_scopes (client_id, user_id, org_unit_id) VALUES ($1, $2, NULL) RETURNING id`,
     [clientId, userId],
   ],
+  recovery_codes: ({ clientId, userId }) => [
+    `INSERT INTO recovery_codes (client_id, user_id, code_hash) VALUES ($1, $2, $3) RETURNING id`,
+    [clientId, userId, randomBytes(32)],
+  ],
   audit_log: ({ clientId, userId }) => [
     `INSERT INTO audit_log (client_id, actor_kind, actor_user_id, action) VALUES ($1, 'user', $2, 'test.inserted') RETURNING id`,
     [clientId, userId],

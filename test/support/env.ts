@@ -36,6 +36,7 @@ export const BASE_TEST_ENV: Env = {
   DB_POOL_MAX: '4',
   DB_ROLE_PREFIX: 'plantrak_test',
   SESSION_SECRET: 'test-session-secret-that-is-long-enough-0123456789',
+  DATA_ENCRYPTION_KEY: '0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0',
   BASE_URL: 'http://plantrak.test',
 };
 
