@@ -13,7 +13,7 @@ import { actionAdapters, signedIn, signedOut } from '../middleware/action.ts';
 import type { Database } from '../models/index.ts';
 import type { AppDeps } from '../types/deps.ts';
 
-type Route = [verb: 'get' | 'post', path: string, guards: RequestHandler[], action: RequestHandler];
+export type Route = [verb: 'get' | 'post', path: string, guards: RequestHandler[], action: RequestHandler];
 
 /** Monitoring endpoints, mounted before sessions so probes create no session rows. */
 export function healthRoutes(db: Database): Router {
@@ -25,6 +25,11 @@ export function healthRoutes(db: Database): Router {
 }
 
 export function appRoutes(deps: AppDeps): Router {
+  return buildRouter(appRouteTable(deps));
+}
+
+/** Every page and action of the app (tests walk it to check isolation route by route). */
+export function appRouteTable(deps: AppDeps): Route[] {
   const { userAction, userFlow, publicFlow } = actionAdapters(deps.db);
   const sessions = sessionsController(deps);
   const passwords = passwordsController(deps);
@@ -37,7 +42,7 @@ export function appRoutes(deps: AppDeps): Router {
   const users = usersController(deps);
   const unitAdmin = unitAdminController();
 
-  return buildRouter([
+  return [
     ['get', '/login', [signedOut], publicFlow(sessions.new)],
     ['post', '/login', [], publicFlow(sessions.create)],
     ['post', '/logout', [], publicFlow(sessions.destroy)],
@@ -88,7 +93,7 @@ export function appRoutes(deps: AppDeps): Router {
     ['post', '/account/two-factor/disable', [signedIn], userFlow(twoFactor.disable)],
     ['get', '/settings/security', [signedIn], userAction(securitySettings.edit)],
     ['post', '/settings/security', [signedIn], userAction(securitySettings.update)],
-  ]);
+  ];
 }
 
 function buildRouter(table: Route[]): Router {
