@@ -8,5 +8,10 @@ export function homeController() {
     async show(_req: Request, actor: Actor): Promise<Outcome> {
       return view('home/show', { title: 'Home', rankLabel: RANK_LABELS[actor.user.rank] });
     },
+
+    // GET /account — the signed-in user's own settings: password and two-factor sign-in.
+    async account(_req: Request, actor: Actor): Promise<Outcome> {
+      return view('account/show', { title: 'Your account', rankLabel: RANK_LABELS[actor.user.rank] });
+    },
   };
 }

@@ -53,6 +53,7 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['get', '/account/password', [signedIn], userAction(passwords.edit)],
     ['post', '/account/password', [signedIn], userFlow(passwords.update)],
     ['get', '/', [signedIn], userAction(home.show)],
+    ['get', '/account', [signedIn], userAction(home.account, { duringEnrolment: true })],
 
     // Organisation hierarchy (issue 3)
     ['get', '/units', [signedIn], userAction(units.index)],

@@ -25,4 +25,15 @@ describe('home page', () => {
     const res = await supertest(testApp()).get('/login').expect(200);
     expect(res.text).to.match(/not designed for protected health information \(HIPAA data\)/);
   });
+
+  it('has an account page with the password and two-factor settings', async () => {
+    const client = await createClient({ name: 'Acme Water' });
+    const user = await createUser(client, { name: 'Sam Settings', rank: 'manager' });
+    const agent = await signedInAgent(testApp(), user.email, user.password);
+    const res = await agent.get('/account').expect(200);
+    expect(res.text).to.include('Sam Settings');
+    expect(res.text).to.include('href="/account/password"');
+    expect(res.text).to.match(/Two-factor sign-in<\/dt><dd>Off · <a href="\/account\/two-factor">Set up<\/a>/);
+    expect((await agent.get('/').expect(200)).text).to.include('href="/account"');
+  });
 });
