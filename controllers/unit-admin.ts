@@ -64,7 +64,8 @@ const moveForm = strictForm({ parentId: parentField });
 const deactivateForm = strictForm({ confirm: z.literal('subtree').optional(), expected: z.string().regex(/^\d{1,6}$/, 'Please confirm again.').optional() });
 const reactivateForm = strictForm({ subtree: z.literal('1').optional() });
 const deleteForm = strictForm({ confirm: z.literal('yes').optional() });
-const labelField = (kind: string) => text(`The ${kind} label`, LABEL_MAX);
+// Control characters are refused: a NUL cannot be stored in jsonb (clients.settings) at all.
+const labelField = (kind: string) => text(`The ${kind} label`, LABEL_MAX).refine((v) => !/[\u0000-\u001f\u007f]/.test(v), `The ${kind} label cannot contain control characters.`);
 const labelsForm = strictForm({ region: labelField('region'), division: labelField('division'), facility: labelField('facility') });
 
 const DETAIL_ECHO = ['name', 'code', 'address', 'timeZone', 'parentId'];

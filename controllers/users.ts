@@ -15,8 +15,9 @@ import {
 } from '../services/users.ts';
 import type { AppDeps } from '../types/deps.ts';
 
-/** Scope checkboxes: unit ids, or 'client' for the whole organisation. */
-const SCOPE_VALUE = /^(client|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+/** Scope checkboxes: unit ids, or 'client' for the whole organisation. 'client' is matched
+ *  exactly: any other spelling would pass as a unit id and reach the uuid cast (a 500). */
+const SCOPE_VALUE = /^(client|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
 const scopeField = z
   .union([z.string(), z.array(z.string())])
   .optional()

@@ -105,8 +105,14 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
     CREATE POLICY tenant_guard ON user_scopes AS RESTRICTIVE
       USING (client_id = (SELECT app_current_client()))
       WITH CHECK (client_id = (SELECT app_current_client()));
-    -- Who may see or grant which user's scope is decided by policies/ in code (rank × scope).
-    CREATE POLICY tenant_access ON user_scopes USING (true) WITH CHECK (true);
+    -- Scope rows are readable within the client (user lists show everyone's scope); they can be
+    -- granted or removed only inside the writer's own scope, so even a bug in code cannot let a
+    -- user widen a scope beyond theirs. Rank rules live in policies/.
+    CREATE POLICY scope_read ON user_scopes FOR SELECT USING (true);
+    CREATE POLICY scope_grant ON user_scopes FOR INSERT
+      WITH CHECK ((SELECT app_scope_all()) OR org_unit_id = ANY ((SELECT app_scope_units())::uuid[]));
+    CREATE POLICY scope_revoke ON user_scopes FOR DELETE
+      USING ((SELECT app_scope_all()) OR org_unit_id = ANY ((SELECT app_scope_units())::uuid[]));
 
     GRANT SELECT, INSERT, UPDATE, DELETE ON org_units TO ${roles.app};
     GRANT SELECT, INSERT, DELETE ON user_scopes TO ${roles.app};

@@ -51,7 +51,8 @@ export async function hierarchyTree(options: { includeInactive?: boolean } = {})
 /** A unit the actor's scope covers; 404 for units outside it, ancestors included. */
 export async function findUnitInScope(id: string): Promise<OrgUnit> {
   const scope = await currentScope();
-  const unit = /^[0-9a-f-]{36}$/i.test(id) ? await OrgUnit.findByPk(id) : null;
+  // Strictly a UUID: anything else would reach PostgreSQL's uuid cast and fail as a 500.
+  const unit = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? await OrgUnit.findByPk(id) : null;
   if (!unit || !inScope(scope, unit.id)) throw new NotFoundError();
   return unit;
 }

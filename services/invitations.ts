@@ -38,11 +38,12 @@ export async function acceptInvite(deps: AuthDeps, token: string, password: stri
 
   const context: UnitOfWorkContext = { actorKind: 'anonymous', clientId: invite.clientId, ...meta };
   const done = await inUnitOfWork(db.sequelize, context, async () => {
-    // Lock the token so two submissions of one link cannot both succeed.
-    const record = await PasswordResetToken.findByPk(invite.tokenId, { lock: true });
-    if (!record || record.purpose !== 'invite' || record.usedAt || record.expiresAt <= new Date()) return false;
-    const user = await User.findByPk(record.userId, { lock: true });
+    // Lock the user, then the token: the order deactivation and resending use too (so none of
+    // them deadlocks), and two submissions of one link cannot both succeed.
+    const user = await User.findByPk(invite.user.id, { lock: true });
     if (!user || user.status !== 'invited') return false;
+    const record = await PasswordResetToken.findByPk(invite.tokenId, { lock: true });
+    if (!record || record.userId !== user.id || record.purpose !== 'invite' || record.usedAt || record.expiresAt <= new Date()) return false;
     const now = new Date();
     await user.update({ passwordHash, passwordChangedAt: now, status: 'active', failedLoginCount: 0, lockedAt: null });
     await PasswordResetToken.update({ usedAt: now }, { where: { userId: user.id, usedAt: { [Op.is]: null } } });

@@ -109,11 +109,12 @@ export async function resetPassword(deps: AuthDeps, token: string, password: str
   const passwordHash = await hashPassword(password, config.bcryptCost);
 
   const done = await inUnitOfWork(db.sequelize, context, async () => {
-    // Lock the token so two submissions of one link cannot both succeed.
-    const record = await PasswordResetToken.findByPk(live.tokenId, { lock: true });
-    if (!record || record.purpose !== 'reset' || record.usedAt || record.expiresAt <= new Date()) return false;
-    const user = await User.findByPk(record.userId, { lock: true });
+    // Lock the user, then the token: the order deactivation and resending use too (so none of
+    // them deadlocks), and two submissions of one link cannot both succeed.
+    const user = await User.findByPk(owner.id, { lock: true });
     if (!user || user.status === 'deactivated') return false;
+    const record = await PasswordResetToken.findByPk(live.tokenId, { lock: true });
+    if (!record || record.userId !== user.id || record.purpose !== 'reset' || record.usedAt || record.expiresAt <= new Date()) return false;
     const before = { status: user.status };
     const now = new Date();
     await user.update({

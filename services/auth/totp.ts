@@ -16,6 +16,10 @@ export const isTotpCodeShaped = (code: string): boolean => /^\d{6}$/.test(code);
  */
 export async function acceptedTotpStep(secret: string, code: string, afterStep: number | null): Promise<number | undefined> {
   if (!isTotpCodeShaped(code)) return undefined;
+  // A spent step ahead of this clock (another server's clock ran ahead, or this one was set
+  // back) makes otplib throw; no step it would accept is later, so the code is refused.
+  const latest = Math.floor(Date.now() / 1000 / TOTP_PERIOD_SECONDS) + 1;
+  if (afterStep != null && afterStep >= latest) return undefined;
   const result = await verify({
     secret,
     token: code,
