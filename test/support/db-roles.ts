@@ -128,14 +128,40 @@ export const tenantRowInserts: Record<string, (tenant: { clientId: string | null
     `INSERT INTO audit_log (client_id, actor_kind, actor_user_id, action) VALUES ($1, 'user', $2, 'test.inserted') RETURNING id`,
     [clientId, userId],
   ],
+  // On the client's first facility (the org_units row above). Scalar subqueries, not INSERT …
+  // SELECT, so that a context that cannot see the facility still attempts the row and meets RLS.
+  plan_items: ({ clientId, userId }) => [
+    `INSERT INTO plan_items (client_id, facility_id, activity, assignee_id, schedule_kind, rrule, schedule_start, created_by, updated_by)
+     VALUES ($1, (SELECT id FROM org_units WHERE client_id = $1 AND kind = 'facility' ORDER BY created_at, id LIMIT 1),
+             'Inserted monthly inspection', $2, 'calendar', 'FREQ=MONTHLY;BYMONTHDAY=-1', DATE '2026-01-01', $2, $2)
+     RETURNING id`,
+    [clientId, userId],
+  ],
+  // For the client's first plan item (above), on the day after its latest event, so that inserting
+  // it again never meets the (client_id, plan_item_id, scheduled_date) key. The source is always
+  // exactly one row (LEFT JOINs on a one-row SELECT), so an invisible item still meets RLS.
+  events: ({ clientId, userId }) => [
+    `INSERT INTO events (client_id, plan_item_id, facility_id, activity, scheduled_date, due_date, assignee_id)
+     SELECT $1, i.id, i.facility_id, 'Inserted monthly inspection', d.day, d.day, $2
+       FROM (SELECT 1) one
+       LEFT JOIN LATERAL (SELECT id, facility_id FROM plan_items WHERE client_id = $1 ORDER BY created_at, id LIMIT 1) i ON true
+       LEFT JOIN LATERAL (SELECT coalesce(max(e.scheduled_date) + 1, DATE '2026-01-31') AS day FROM events e
+                           WHERE e.client_id = $1 AND e.plan_item_id = i.id) d ON true
+     RETURNING id`,
+    [clientId, userId],
+  ],
 };
+
+/** Tables whose test row refers to rows of other tenant tables, in the order they must be filled. */
+const SEED_LAST = ['plan_items', 'events'];
 
 /** A client with a user and one row in every other tenant table, inserted as the owner. */
 export async function createTenant(name: string): Promise<Tenant> {
   const client = await createClient({ name });
   // An administrator: whole-client scope, so facility-scoped tables show all of the client's rows.
   const user = await createUser(client, { name: `${name} User`, rank: 'administrator' });
-  const tables = await tenantTables();
+  const rank = (table: string) => SEED_LAST.indexOf(table);
+  const tables = (await tenantTables()).sort((x, y) => rank(x.table) - rank(y.table));
   for (const { table } of tables) {
     if (table === 'clients' || table === 'users') continue;
     const insert = tenantRowInserts[table];
