@@ -1,7 +1,6 @@
 // User management (issue 3): list, invite, edit rank and scope, deactivate, reactivate, unlock,
 // resend invites. Rules live in policies/users.ts; this module loads rows inside the unit of
 // work, applies the rules and audits every change with its before and after.
-import { randomBytes } from 'node:crypto';
 import { Op } from 'sequelize';
 import { ForbiddenError, HttpError, NotFoundError, ValidationError } from '../lib/errors.ts';
 import { type UnitOfWorkContext, inUnitOfWork, sql } from '../lib/unit-of-work.ts';
@@ -16,7 +15,7 @@ import { endSessionsOf } from './auth/sessions.ts';
 import { accountKey, clearAccount } from './auth/throttle.ts';
 import type { RequestMeta } from './auth/types.ts';
 import { currentScope } from './hierarchy.ts';
-import { hashToken } from './auth/password-changes.ts';
+import { issueLinkToken } from './auth/link-tokens.ts';
 import { queueMail } from './mail/outbox.ts';
 
 export const USER_STATUSES: UserStatus[] = ['invited', 'active', 'locked', 'deactivated'];
@@ -152,14 +151,7 @@ type MailConfig = Pick<Config, 'baseUrl'>;
 async function sendInvite(config: MailConfig, actor: Actor, user: User): Promise<string> {
   // Any earlier invitation stops working: only the newest link is live.
   await PasswordResetToken.update({ usedAt: new Date() }, { where: { userId: user.id, purpose: 'invite', usedAt: { [Op.is]: null } } });
-  const token = randomBytes(32).toString('base64url');
-  const record = await PasswordResetToken.create({
-    clientId: user.clientId,
-    userId: user.id,
-    purpose: 'invite',
-    tokenHash: hashToken(token),
-    expiresAt: new Date(Date.now() + INVITE_DAYS * 24 * 60 * 60_000),
-  });
+  const { token, record } = await issueLinkToken(user, 'invite', INVITE_DAYS * 24 * 60 * 60_000);
   await queueMail({
     to: user.email,
     kind: 'user.invite',

@@ -1,6 +1,5 @@
 // Forgot / reset / change password. Reset links carry a random token whose SHA-256 alone is
 // stored; a token works once, for 60 minutes. A new password ends every other session.
-import { createHash, randomBytes } from 'node:crypto';
 import { Op } from 'sequelize';
 import { ValidationError } from '../../lib/errors.ts';
 import { type UnitOfWorkContext, inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
@@ -8,6 +7,7 @@ import { PasswordResetToken, User } from '../../models/index.ts';
 import { audit } from '../audit.ts';
 import { queueMail } from '../mail/outbox.ts';
 import { hashPassword, passwordProblems, verifyPassword } from '../passwords.ts';
+import { hashToken, issueLinkToken } from './link-tokens.ts';
 import { endSessionsOf } from './sessions.ts';
 import { accountKey, clearAccount, countAttempt, ipKey, throttledFor } from './throttle.ts';
 import type { AuthDeps, RequestMeta } from './types.ts';
@@ -18,7 +18,6 @@ const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 /** Reset links a mailbox may receive, and requests an address may make, per hour. */
 export const RESET_REQUEST_LIMITS = { windowMs: 60 * 60_000, accountMax: 5, ipMax: 30 };
 
-export const hashToken = (token: string) => createHash('sha256').update(token).digest();
 
 /** Queues a reset link when the e-mail belongs to a user who may sign in; says nothing either
  *  way. Past the hourly limits it quietly sends nothing, so nobody can flood a mailbox. */
@@ -38,14 +37,7 @@ export async function requestPasswordReset({ db, config }: AuthDeps, email: stri
   await inUnitOfWork(sequelize, { actorKind: 'anonymous', clientId: match.client_id, ...meta }, async () => {
     const user = await User.findByPk(match.user_id);
     if (!user || user.status === 'deactivated') return;
-    const token = randomBytes(32).toString('base64url');
-    const record = await PasswordResetToken.create({
-      clientId: user.clientId,
-      userId: user.id,
-      purpose: 'reset',
-      tokenHash: hashToken(token),
-      expiresAt: new Date(Date.now() + RESET_TOKEN_MINUTES * 60_000),
-    });
+    const { token, record } = await issueLinkToken(user, 'reset', RESET_TOKEN_MINUTES * 60_000);
     await audit({ action: 'auth.password_reset_requested', entityType: 'user', entityId: user.id, actorUserId: user.id, changes: { token_id: record.id } });
     await queueMail({
       to: user.email,

@@ -5,8 +5,9 @@ import path from 'node:path';
 import { expect } from 'chai';
 import pg from 'pg';
 import { withMigrator } from '../../services/database/migrator.ts';
-import { quotedRoles, urlFor } from '../../services/database/roles.ts';
+import { urlFor } from '../../services/database/roles.ts';
 import { TEST_PASSWORDS, testEnv } from '../support/env.ts';
+import { createScratchDatabase, dropScratchDatabase, schemaSnapshot } from '../support/scratch-db.ts';
 
 const SCRATCH_DB = `plantrak_migcheck_${process.pid}`;
 const migrationFiles = fs
@@ -15,63 +16,15 @@ const migrationFiles = fs
   .map((f) => f.replace(/\.ts$/, ''))
   .sort();
 
-async function withAdmin<T>(database: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const url = new URL(testEnv().adminUrl);
-  const client = new pg.Client({ connectionString: urlFor(testEnv().adminUrl, decodeURIComponent(url.username), decodeURIComponent(url.password), database) });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
-/** Everything the migrations create in public, by name, with ownership, security and grants. */
-async function schemaSnapshot(client: pg.Client | pg.Pool): Promise<Record<string, string[]>> {
-  const rows = async (text: string) => (await client.query<{ item: string }>(text)).rows.map((r) => r.item);
-  return {
-    relations: await rows(`
-      SELECT c.relkind::text || ' ' || c.relname || ' owner=' || pg_get_userbyid(c.relowner)
-             || ' rls=' || c.relrowsecurity || ' force=' || c.relforcerowsecurity || ' acl=' || coalesce(c.relacl::text, '') AS item
-        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE n.nspname = 'public' ORDER BY 1`),
-    columns: await rows(`
-      SELECT table_name || '.' || column_name || ' ' || data_type || ' null=' || is_nullable || ' default=' || coalesce(column_default, '') AS item
-        FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1`),
-    constraints: await rows(`
-      SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) AS item
-        FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1`),
-    policies: await rows(`
-      SELECT tablename || ' ' || policyname || ' ' || permissive || ' ' || cmd || ' ' || roles::text || ' ' || coalesce(qual, '') || ' / ' || coalesce(with_check, '') AS item
-        FROM pg_policies WHERE schemaname = 'public' ORDER BY 1`),
-    functions: await rows(`
-      SELECT p.oid::regprocedure::text || ' secdef=' || p.prosecdef || ' config=' || coalesce(p.proconfig::text, '') || ' acl=' || coalesce(p.proacl::text, '') AS item
-        FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace ORDER BY 1`),
-    triggers: await rows(`
-      SELECT tgrelid::regclass::text || ' ' || tgname AS item FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-       WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal ORDER BY 1`),
-  };
-}
 
 describe('migrations', () => {
   before(async () => {
-    const { roles } = testEnv();
-    const q = quotedRoles(roles);
-    await withAdmin('postgres', async (admin) => {
-      await admin.query(`DROP DATABASE IF EXISTS "${SCRATCH_DB}" WITH (FORCE)`);
-      await admin.query(`CREATE DATABASE "${SCRATCH_DB}" OWNER ${q.owner}`);
-      await admin.query(`REVOKE ALL ON DATABASE "${SCRATCH_DB}" FROM PUBLIC`);
-      await admin.query(`GRANT CONNECT ON DATABASE "${SCRATCH_DB}" TO ${q.app}, ${q.session}, ${q.backup}`);
-    });
-    await withAdmin(SCRATCH_DB, async (admin) => {
-      await admin.query(`ALTER SCHEMA public OWNER TO ${q.owner}`);
-      await admin.query(`REVOKE ALL ON SCHEMA public FROM PUBLIC`);
-      await admin.query(`GRANT USAGE ON SCHEMA public TO ${q.app}, ${q.session}, ${q.backup}`);
-    });
+    await createScratchDatabase(SCRATCH_DB);
   });
 
   after(async () => {
-    await withAdmin('postgres', (admin) => admin.query(`DROP DATABASE IF EXISTS "${SCRATCH_DB}" WITH (FORCE)`));
+    await dropScratchDatabase(SCRATCH_DB);
   });
 
   it('migrates up, all the way down, and up again to the same schema', async function () {

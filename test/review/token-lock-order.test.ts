@@ -3,7 +3,8 @@
 // tokens. Run at the same moment, the two orders deadlocked and one side ended in a 500.
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { hashToken, resetPassword } from '../../services/auth/password-changes.ts';
+import { hashToken } from '../../services/auth/link-tokens.ts';
+import { resetPassword } from '../../services/auth/password-changes.ts';
 import { acceptInvite } from '../../services/invitations.ts';
 import { testConfig, testEnv } from '../support/env.ts';
 import { createClient, createUser, ownerQuery } from '../support/factories.ts';
