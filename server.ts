@@ -3,6 +3,7 @@
 import type { Server } from 'node:http';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config/index.ts';
+import { startEventGenerationJob } from './jobs/event-generation.ts';
 import { startMailDeliveryJob } from './jobs/mail-delivery.ts';
 import { loggableError, logger, setLogLevel } from './lib/logger.ts';
 import { initModels, openDatabase } from './models/index.ts';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
 
   const transport = createMailTransport({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom });
   const stopMail = startMailDeliveryJob(new MailDelivery(db.sequelize, transport));
+  const stopGeneration = startEventGenerationJob(db.sequelize);
   const sessionSecret = config.sessionSecret ?? prepared.sessionSecret;
   if (!sessionSecret) throw new ConfigError('SESSION_SECRET is required with DATABASE_URL');
   // Outside production (config refuses it there) a missing key is generated into var/secrets.json.
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
     stopping = true;
     say(`\n${signal}: stopping …`);
     stopMail();
+    await stopGeneration();
     await new Promise((resolve) => server.close(resolve));
     server.closeAllConnections();
     transport.close();

@@ -1,0 +1,152 @@
+// Issue 4 benchmark (not a test): event generation for 10,000 Plan Items over ~200 facilities with
+// a one-year horizon (lead time 365 days), DESIGN.md §12: first run ≤ 10 s, repeat run ≤ 2 s.
+// Also times the next day's run (the job's steady state: one more day enters every horizon).
+// It boots its own embedded PostgreSQL under var/, and stops and removes everything it started.
+//
+//   npm run bench:generation   (BENCH_ITEMS=10000 BENCH_FACILITIES=200)
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { addDays, todayIn } from '../lib/calendar-dates.ts';
+import { setLogLevel } from '../lib/logger.ts';
+import { openDatabase } from '../models/index.ts';
+import { startEmbeddedPostgres } from '../services/database/embedded.ts';
+import { migrateUp } from '../services/database/migrator.ts';
+import { provisionDatabase } from '../services/database/provision.ts';
+import { roleNames } from '../services/database/roles.ts';
+import { generateEvents } from '../services/event-generation.ts';
+import { freePort } from '../test/support/env.ts';
+
+const ITEMS = Number(process.env.BENCH_ITEMS ?? 10_000);
+const FACILITIES = Number(process.env.BENCH_FACILITIES ?? 200);
+const LEAD_TIME = 365;
+const TIME_ZONES = ['America/New_York', 'America/Chicago', 'America/Los_Angeles', 'Europe/Berlin', 'Pacific/Auckland'];
+/** The mix of schedules (weights out of 100), roughly what compliance plans hold. */
+const MIX: Array<{ weight: number; rrule?: string; relative?: [number, string] }> = [
+  { weight: 2, rrule: 'FREQ=DAILY' },
+  { weight: 15, rrule: 'FREQ=WEEKLY;BYDAY=MO' },
+  { weight: 5, rrule: 'FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH' },
+  { weight: 15, rrule: 'FREQ=MONTHLY;BYMONTHDAY=-1' },
+  { weight: 10, rrule: 'FREQ=MONTHLY;BYMONTHDAY=15' },
+  { weight: 5, rrule: 'FREQ=MONTHLY;BYMONTHDAY=31' },
+  { weight: 5, rrule: 'FREQ=MONTHLY;BYDAY=1MO' },
+  { weight: 15, rrule: 'FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=15' },
+  { weight: 5, rrule: 'FREQ=MONTHLY;INTERVAL=6;BYMONTHDAY=1' },
+  { weight: 8, rrule: 'FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=10' },
+  { weight: 5, rrule: 'FREQ=YEARLY;BYMONTH=7;BYMONTHDAY=1' },
+  { weight: 5, rrule: 'FREQ=MONTHLY;BYDAY=-1FR' },
+  { weight: 5, relative: [3, 'month'] },
+];
+/** Starts spread over the last 30 days, so expansions differ (the cache cannot collapse them all). */
+const START_SPREAD_DAYS = 30;
+
+const say = (line = '') => process.stdout.write(`${line}\n`);
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+async function seed(owner: pg.Client, today: string): Promise<void> {
+  const { rows: [client] } = await owner.query<{ id: string }>(`INSERT INTO clients (name, time_zone) VALUES ('Bench Co', 'America/New_York') RETURNING id`);
+  const c = client!.id;
+  await owner.query(
+    `INSERT INTO org_units (client_id, kind, name, time_zone)
+     SELECT $1, 'facility', 'Facility ' || f, ($3::text[])[1 + f % cardinality($3::text[])] FROM generate_series(1, $2) f`,
+    [c, FACILITIES, TIME_ZONES],
+  );
+  const facilities = (await owner.query<{ id: string }>(`SELECT id FROM org_units WHERE client_id = $1 ORDER BY name`, [c])).rows.map((r) => r.id);
+  const users = (await owner.query<{ id: string }>(
+    `INSERT INTO users (client_id, email, name, rank, status, password_hash, password_changed_at)
+     SELECT $1, 'user-' || i || '@bench.test', 'User ' || i, 'manager', 'active', 'x', now() FROM generate_series(1, 50) i RETURNING id`,
+    [c],
+  )).rows.map((r) => r.id);
+
+  const cols = { facility: [] as string[], assignee: [] as string[], kind: [] as string[], rrule: [] as (string | null)[], every: [] as (number | null)[], unit: [] as (string | null)[], start: [] as string[] };
+  const totalWeight = MIX.reduce((s, m) => s + m.weight, 0);
+  for (let i = 0; i < ITEMS; i++) {
+    let pick = (i * 37) % totalWeight;
+    const mix = MIX.find((m) => (pick -= m.weight) < 0)!;
+    cols.facility.push(facilities[i % facilities.length]!);
+    cols.assignee.push(users[i % users.length]!);
+    cols.kind.push(mix.relative ? 'relative' : 'calendar');
+    cols.rrule.push(mix.rrule ?? null);
+    cols.every.push(mix.relative?.[0] ?? null);
+    cols.unit.push(mix.relative?.[1] ?? null);
+    cols.start.push(addDays(today, -((i * 7) % START_SPREAD_DAYS)));
+  }
+  await owner.query(
+    `INSERT INTO plan_items (client_id, facility_id, activity, description, assignee_id, schedule_kind, rrule, relative_every, relative_unit, schedule_start, lead_time_days)
+     SELECT $1, f, 'Activity ' || ord, 'Description of activity ' || ord, a, k, r, e, u, s, $9
+       FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::text[], $8::date[]) WITH ORDINALITY AS t(f, a, k, r, e, u, s, ord)`,
+    [c, cols.facility, cols.assignee, cols.kind, cols.rrule, cols.every, cols.unit, cols.start, LEAD_TIME],
+  );
+  await owner.query('ANALYZE');
+}
+
+async function main(): Promise<void> {
+  setLogLevel('silent');
+  const scratch = path.resolve(import.meta.dirname, `../var/bench-generation-${process.pid}`);
+  await fs.rm(scratch, { recursive: true, force: true });
+  await fs.mkdir(scratch, { recursive: true });
+  const cleanups: Array<() => Promise<unknown>> = [async () => fs.rm(scratch, { recursive: true, force: true })];
+  const cleanup = async () => {
+    for (const step of cleanups.splice(0).reverse()) await step().catch((e: unknown) => say(`cleanup: ${(e as Error).message}`));
+  };
+  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+
+  try {
+    say(`PlanTRAK event generation benchmark — ${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    const server = await startEmbeddedPostgres({ dataDir: scratch, port: await freePort(), superuserPassword: randomBytes(12).toString('hex') });
+    cleanups.push(server.stop);
+    const roles = roleNames('plantrak_bench');
+    const urls = await provisionDatabase(server.adminUrl, roles, { owner: 'bench-owner', app: 'bench-app', session: 'bench-session', backup: 'bench-backup' });
+    await migrateUp(urls.owner, roles);
+    const owner = new pg.Client({ connectionString: urls.owner });
+    await owner.connect();
+    cleanups.push(() => owner.end());
+
+    const now = new Date();
+    await seed(owner, todayIn('America/New_York', now));
+    say(`Seeded ${ITEMS} plan items over ${FACILITIES} facilities (${TIME_ZONES.length} zones), lead time ${LEAD_TIME} days, starts spread over the last ${START_SPREAD_DAYS} days.`);
+    say(`Mix: ${MIX.map((m) => `${m.weight}% ${m.rrule ?? `every ${m.relative![0]} ${m.relative![1]}s after completion`}`).join('; ')}`);
+
+    const db = openDatabase(urls, 4);
+    cleanups.push(() => db.close());
+    // Where the time goes: Sequelize's per-statement timings, by statement.
+    const spent = new Map<string, number>();
+    const kind = (text: string) =>
+      /INSERT INTO events/.test(text) ? 'insert events' : /UPDATE plan_items/.test(text) ? 'next_due_date update'
+        : /FROM plan_items p/.test(text) ? 'read items' : /max\(scheduled_date\)/.test(text) ? 'read high-water marks' : 'transaction, context, lock';
+    Object.assign((db.sequelize as unknown as { options: object }).options, {
+      benchmark: true,
+      logging: (text: string, ms?: number) => spent.set(kind(text), (spent.get(kind(text)) ?? 0) + (ms ?? 0)),
+    });
+    const time = async (label: string, at: Date, target?: number) => {
+      spent.clear();
+      const t0 = performance.now();
+      const r = await generateEvents(db.sequelize, { now: at });
+      const ms = performance.now() - t0;
+      const verdict = target === undefined ? '' : ms <= target ? `  (target ≤ ${seconds(target)}: met)` : `  (target ≤ ${seconds(target)}: MISSED)`;
+      say(`  ${label.padEnd(28)} ${seconds(ms).padStart(9)}  items ${r.items}, events created ${r.created}${r.created ? ` (${Math.round(r.created / (ms / 1000))}/s)` : ''}${verdict}`);
+      const inDb = [...spent.values()].reduce((a, b) => a + b, 0);
+      say(`  ${''.padEnd(28)} ${[...spent].map(([k, v]) => `${k} ${seconds(v)}`).join(', ')}; outside the database ${seconds(ms - inDb)}`);
+      return r;
+    };
+    await time('first run', now, 10_000);
+    await time('repeat run (same instant)', now, 2_000);
+    await time('next day', new Date(now.getTime() + 86_400_000));
+    await time('repeat run (next day)', new Date(now.getTime() + 86_400_000), 2_000);
+    const { rows: [{ n }] } = await owner.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
+    say(`  events in the table: ${n}`);
+  } finally {
+    await cleanup();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`benchmark failed: ${(error as { parent?: Error }).parent?.message ?? ""} ${(error as Error).stack ?? error}\n`);
+    process.exit(1);
+  },
+);

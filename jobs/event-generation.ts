@@ -1,0 +1,47 @@
+// Timing only: event generation at start-up and every 15 minutes, and the self-check (active
+// items without a future occurrence) once a day. Several app servers may run this job: the
+// service takes a per-client advisory lock, and its inserts are idempotent anyway.
+import type { Sequelize } from 'sequelize';
+import { loggableError, logger } from '../lib/logger.ts';
+import { generateEvents, runSelfCheck } from '../services/event-generation.ts';
+
+const TICK_MS = 15 * 60_000;
+const SELF_CHECK_MS = 24 * 60 * 60_000;
+
+/** Starts the job; the returned function stops it and resolves once a pass in progress has ended. */
+export function startEventGenerationJob(sequelize: Sequelize, options: { tickMs?: number; selfCheckMs?: number } = {}): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  let lastSelfCheck = 0;
+  let stopped = false;
+  const run = () => {
+    if (running || stopped) return;
+    running = (async () => {
+      try {
+        const started = Date.now();
+        const result = await generateEvents(sequelize);
+        logger.info({ ...result, skippedClients: result.skippedClients.length, ms: Date.now() - started }, 'event generation pass');
+      } catch (error) {
+        logger.error({ err: loggableError(error) }, 'event generation pass failed');
+      }
+      if (!stopped && Date.now() - lastSelfCheck >= (options.selfCheckMs ?? SELF_CHECK_MS)) {
+        lastSelfCheck = Date.now();
+        try {
+          const found = await runSelfCheck(sequelize);
+          logger.info({ itemsWithoutFutureOccurrence: found.length }, 'plan item self-check');
+        } catch (error) {
+          logger.error({ err: loggableError(error) }, 'plan item self-check failed');
+        }
+      }
+    })().finally(() => {
+      running = undefined;
+    });
+  };
+  const timer = setInterval(run, options.tickMs ?? TICK_MS);
+  timer.unref();
+  run();
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await running;
+  };
+}
