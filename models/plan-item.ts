@@ -58,6 +58,8 @@ export class PlanItem extends Model {
   declare reminderOffsets: number[] | null;
   /** False: deactivated ("does not schedule events"). */
   declare schedulesEvents: boolean;
+  /** No occurrence before this date is generated (set when the item resumes after a pause). */
+  declare generateFrom: string | null;
   declare hidden: boolean;
   declare createdBy: string | null;
   declare updatedBy: string | null;
@@ -88,6 +90,7 @@ export class PlanItem extends Model {
         leadTimeDays: { type: DataTypes.INTEGER, allowNull: false, defaultValue: DEFAULT_LEAD_TIME_DAYS },
         reminderOffsets: { type: DataTypes.ARRAY(DataTypes.INTEGER) },
         schedulesEvents: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
+        generateFrom: { type: DataTypes.DATEONLY },
         hidden: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
         createdBy: { type: DataTypes.UUID },
         updatedBy: { type: DataTypes.UUID },

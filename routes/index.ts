@@ -2,6 +2,7 @@
 import { type RequestHandler, Router } from 'express';
 import { healthController } from '../controllers/health.ts';
 import { homeController } from '../controllers/home.ts';
+import { planItemsController } from '../controllers/plan-items.ts';
 import { passwordsController } from '../controllers/passwords.ts';
 import { securitySettingsController } from '../controllers/security-settings.ts';
 import { sessionsController } from '../controllers/sessions.ts';
@@ -41,6 +42,7 @@ export function appRouteTable(deps: AppDeps): Route[] {
   const duringEnrolment = { duringEnrolment: true };
   const users = usersController(deps);
   const unitAdmin = unitAdminController();
+  const plans = planItemsController();
 
   return [
     ['get', '/login', [signedOut], publicFlow(sessions.new)],
@@ -69,6 +71,21 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['post', '/units/:id/delete', [signedIn], userAction(unitAdmin.destroy)],
     ['get', '/settings/levels', [signedIn], userAction(unitAdmin.editLabels)],
     ['post', '/settings/levels', [signedIn], userAction(unitAdmin.updateLabels)],
+
+    // Management plans (issue 4)
+    ['get', '/units/:id/plan', [signedIn], userAction(plans.index)],
+    ['get', '/units/:id/plan/new', [signedIn], userAction(plans.new)],
+    ['post', '/units/:id/plan', [signedIn], userAction(plans.create)],
+    ['get', '/units/:id/plan/copy', [signedIn], userAction(plans.copyForm)],
+    ['post', '/units/:id/plan/copy', [signedIn], userAction(plans.copy)],
+    ['get', '/units/:id/events', [signedIn], userAction(plans.events)],
+    ['get', '/plan-items/:id/edit', [signedIn], userAction(plans.edit)],
+    ['post', '/plan-items/:id', [signedIn], userAction(plans.update)],
+    ['post', '/plan-items/:id/deactivate', [signedIn], userAction(plans.deactivate)],
+    ['post', '/plan-items/:id/reactivate', [signedIn], userAction(plans.reactivate)],
+    ['post', '/plan-items/:id/hide', [signedIn], userAction(plans.hide)],
+    ['post', '/plan-items/:id/unhide', [signedIn], userAction(plans.unhide)],
+    ['post', '/plan-items/:id/delete', [signedIn], userAction(plans.destroy)],
 
     // Users (issue 3)
     ['get', '/users', [signedIn], userAction(users.index)],

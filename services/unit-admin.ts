@@ -229,17 +229,19 @@ export async function reactivateOrgUnit(unit: OrgUnit, withSubtree: boolean): Pr
 export interface DeleteBlockers {
   children: OrgUnit[];
   scopedUsers: number;
+  /** Plan Items of the facility (hidden and deactivated ones too). */
+  planItems: number;
 }
 
 /** What keeps a unit from being deleted: units below it and users whose scope names it. */
 export async function deleteBlockers(unit: OrgUnit): Promise<DeleteBlockers> {
   const children = await OrgUnit.findAll({ where: { parentId: unit.id }, order: [['name', 'ASC']] });
   const [scopes] = await sql<{ n: number }>('SELECT count(*)::int AS n FROM user_scopes WHERE client_id = app_current_client() AND org_unit_id = $1', [unit.id]);
-  // Plan items (a later issue) will block deletion here too.
-  return { children, scopedUsers: scopes.n };
+  const [items] = await sql<{ n: number }>('SELECT count(*)::int AS n FROM plan_items WHERE client_id = app_current_client() AND facility_id = $1', [unit.id]);
+  return { children, scopedUsers: scopes.n, planItems: items.n };
 }
 
-export const isBlocked = (b: DeleteBlockers) => b.children.length > 0 || b.scopedUsers > 0;
+export const isBlocked = (b: DeleteBlockers) => b.children.length > 0 || b.scopedUsers > 0 || b.planItems > 0;
 
 /** Deletes a unit nothing depends on; returns the blockers instead when something does. */
 export async function deleteOrgUnit(unit: OrgUnit): Promise<DeleteBlockers | undefined> {

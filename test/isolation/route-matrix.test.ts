@@ -12,7 +12,7 @@ import { type Agent, csrfFrom, signedInAgent, testApp } from '../support/http.ts
 
 /** Client A's tables, fingerprinted as the owner sees them. */
 async function fingerprint(clientId: string): Promise<string> {
-  const tables = ['clients', 'org_units', 'users', 'user_scopes', 'password_reset_tokens', 'mail_outbox', 'recovery_codes'];
+  const tables = ['clients', 'org_units', 'users', 'user_scopes', 'password_reset_tokens', 'mail_outbox', 'recovery_codes', 'plan_items', 'events'];
   const parts: string[] = [];
   for (const table of tables) {
     const column = table === 'clients' ? 'id' : 'client_id';
@@ -37,6 +37,10 @@ const FORGED_FIELDS = {
   parentId: '',
   address: 'Nowhere',
   timeZone: 'UTC',
+  activity: 'Changed by an intruder',
+  scheduleMode: 'one-time',
+  scheduleStart: '2032-01-01',
+  intent: 'save',
 };
 
 describe('isolation matrix over every route that names a row', () => {
@@ -56,6 +60,17 @@ describe('isolation matrix over every route that names a row', () => {
     const sibling = await createUnit(clientA, { kind: 'facility', name: 'Cedar Depot', parent: northDivision });
     const outsider = await createUser(clientA, { name: 'Olly Outsider', rank: 'director' });
     await grantScope(outsider, sibling);
+    // A Plan Item of F1, with an event: outside the outsider's scope (a sibling facility).
+    const [planItem] = await ownerQuery<{ id: string; activity: string }>(
+      `INSERT INTO plan_items (client_id, facility_id, activity, assignee_id, schedule_kind, rrule, schedule_start)
+       VALUES ($1, $2, 'Alder stormwater inspection', $3, 'calendar', 'FREQ=MONTHLY;BYMONTHDAY=-1', DATE '2032-01-01') RETURNING id, activity`,
+      [clientA.id, target.id, targetUser.id],
+    );
+    await ownerQuery(
+      `INSERT INTO events (client_id, plan_item_id, facility_id, activity, scheduled_date, due_date, assignee_id)
+       VALUES ($1, $2, $3, 'Alder stormwater inspection', DATE '2032-01-31', DATE '2032-01-31', $4)`,
+      [clientA.id, planItem.id, target.id, targetUser.id],
+    );
     // Another client's Administrator: every permission, in the wrong client.
     const clientB = await createClient({ name: 'Matrix B' });
     const foreignAdmin = await createUser(clientB, { name: 'Fran Foreign', rank: 'administrator' });
@@ -63,10 +78,11 @@ describe('isolation matrix over every route that names a row', () => {
     const app = testApp();
     type Row = { id: string; name: string };
     const user: Row = { id: targetUser.id, name: targetUser.name };
+    const item: Row = { id: planItem.id, name: planItem.activity };
     const targetsFor: Record<string, Record<string, Row>> = {
-      'another client': { units: { id: target.id, name: target.name }, users: user },
+      'another client': { units: { id: target.id, name: target.name }, users: user, 'plan-items': item },
       // The ancestor is the sharper case: row-level security shows it, the scope does not cover it.
-      'outside the scope': { units: { id: northDivision.id, name: northDivision.name }, users: user },
+      'outside the scope': { units: { id: northDivision.id, name: northDivision.name }, users: user, 'plan-items': item },
     };
     const routes = appRouteTable({ config: testConfig(), db: testEnv().db, sessionSecret: 'x'.repeat(40) })
       .filter(([, path]) => path.includes(':id'));

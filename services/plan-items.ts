@@ -1,0 +1,370 @@
+// Management Plans (issue 4): creating, editing, deactivating, hiding and deleting Plan Items, and
+// reading a facility's (or a roll-up's) plan table and open events. Every change is audited with
+// before/after values in the same unit of work. Row-level security already hides items outside
+// the actor's scope; the checks here turn every refusal into a message against its field.
+import { Op } from 'sequelize';
+import { compareDates, todayIn } from '../lib/calendar-dates.ts';
+import { type FieldErrors, NotFoundError, ValidationError } from '../lib/errors.ts';
+import { sql } from '../lib/unit-of-work.ts';
+import { type Client, OrgUnit, PlanItem } from '../models/index.ts';
+import type { ChecklistItem, Requirement } from '../models/plan-item.ts';
+import { audit } from './audit.ts';
+import { generateForItems } from './event-generation.ts';
+import { checkRule, describeSchedule, nextCalendarDates, relativeNext, type Schedule } from './recurrence.ts';
+import { guardedWrite } from './unit-admin.ts';
+
+export const ACTIVITY_MAX = 200;
+export const LONG_TEXT_MAX = 10000;
+export const REFERENCE_MAX = 500;
+export const CATEGORY_MAX = 100;
+export const CHECKLIST_LABEL_MAX = 200;
+export const PREVIEW_COUNT = 12;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What the form gives the service once its fields have the right shapes. */
+export interface PlanItemInput {
+  activity: string;
+  description: string | null;
+  additionalInformation: string | null;
+  regulatoryReference: string | null;
+  category: string | null;
+  assigneeId: string;
+  requirement: Requirement;
+  checklist: ChecklistItem[];
+  schedule: Schedule;
+  leadTimeDays: number;
+  /** The user ticked "yes, the first due date is in the past". */
+  confirmPastStart: boolean;
+}
+
+export interface AssigneeChoice {
+  id: string;
+  name: string;
+  rank: string;
+}
+
+/** The facility's zone, else the client's: "today" and "overdue" are decided there. */
+export const zoneOf = (facility: OrgUnit, client: Client): string => facility.timeZone ?? client.timeZone;
+
+/** A Plan Item the actor's scope covers; 404 for a malformed id, another client's or an out-of-scope item. */
+export async function findPlanItemInScope(id: string): Promise<PlanItem> {
+  const item = UUID.test(id) ? await PlanItem.findByPk(id) : null;
+  if (!item) throw new NotFoundError();
+  return item;
+}
+
+/** Active users of the client whose scope covers the facility (a scope node at or above it, the
+ *  whole client, or the Administrator rank), by name. */
+export async function assigneeChoices(facility: OrgUnit): Promise<AssigneeChoice[]> {
+  return sql<AssigneeChoice>(
+    `WITH RECURSIVE up AS (
+       SELECT id, parent_id FROM org_units WHERE id = $1
+       UNION ALL
+       SELECT o.id, o.parent_id FROM org_units o JOIN up ON o.id = up.parent_id
+     )
+     SELECT u.id, u.name, u.rank FROM users u
+      WHERE u.client_id = app_current_client() AND u.status = 'active'
+        AND (u.rank = 'administrator' OR EXISTS (
+              SELECT 1 FROM user_scopes s WHERE s.client_id = u.client_id AND s.user_id = u.id
+                 AND (s.org_unit_id IS NULL OR s.org_unit_id IN (SELECT id FROM up))))
+      ORDER BY lower(u.name), u.id`,
+    [facility.id],
+  );
+}
+
+/** The next 12 due dates a schedule gives (relative: assuming each event is completed on its due date). */
+export function previewDates(schedule: Schedule, from: string): string[] {
+  if (schedule.kind === 'calendar') return nextCalendarDates(schedule, PREVIEW_COUNT, from);
+  const dates = [schedule.start];
+  // Stops short of year 9999 (every 1000 years is a valid, if odd, relative schedule).
+  while (dates.length < PREVIEW_COUNT && dates.at(-1)! < '8999-01-01') dates.push(relativeNext(schedule, dates.at(-1)!));
+  return dates;
+}
+
+/** Checks that need the database or the facility's "today"; every problem against its field.
+ *  Returns the schedule with its rule normalised. */
+async function checkInput(facility: OrgUnit, client: Client, input: PlanItemInput, before: PlanItem | null): Promise<Schedule> {
+  const errors: FieldErrors = {};
+  let schedule = input.schedule;
+  if (schedule.kind === 'calendar') {
+    const check = checkRule(schedule.rrule, schedule.start);
+    if (check.ok) schedule = { ...schedule, rrule: check.rrule };
+    else errors.rrule = check.errors.join(' ');
+  }
+  const startChanged = !before || before.scheduleStart !== schedule.start;
+  if (startChanged && compareDates(schedule.start, todayIn(zoneOf(facility, client))) < 0 && !input.confirmPastStart) {
+    errors.confirmPastStart = `The first due date ${schedule.start} is in the past; the events from then on will be created as overdue. Tick the box to confirm, or choose a later date.`;
+  }
+  if (!(await assigneeChoices(facility)).some((u) => u.id === input.assigneeId)) {
+    errors.assigneeId = `Choose the assignee from the list: an active user whose scope covers ${facility.name}.`;
+  }
+  if ((input.requirement === 'checklist' || input.requirement === 'both') && input.checklist.length === 0) {
+    errors.checklist = 'A checklist requirement needs at least one checklist item.';
+  }
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+  return schedule;
+}
+
+/** The columns an audit entry shows, by their database names. */
+function snapshot(item: PlanItem): Record<string, unknown> {
+  return {
+    facility_id: item.facilityId,
+    activity: item.activity,
+    description: item.description,
+    additional_information: item.additionalInformation,
+    regulatory_reference: item.regulatoryReference,
+    category: item.category,
+    assignee_id: item.assigneeId,
+    requirement: item.requirement,
+    checklist: JSON.stringify(item.checklist ?? []),
+    schedule_kind: item.scheduleKind,
+    rrule: item.rrule,
+    relative_every: item.relativeEvery,
+    relative_unit: item.relativeUnit,
+    schedule_start: item.scheduleStart,
+    month_end_policy: item.monthEndPolicy,
+    lead_time_days: item.leadTimeDays,
+    schedules_events: item.schedulesEvents,
+    hidden: item.hidden,
+  };
+}
+
+function differences(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, [unknown, unknown]> {
+  const changes: Record<string, [unknown, unknown]> = {};
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if ((before[key] ?? null) !== (after[key] ?? null)) changes[key] = [before[key] ?? null, after[key] ?? null];
+  }
+  return changes;
+}
+
+function attributes(input: PlanItemInput, schedule: Schedule) {
+  return {
+    activity: input.activity,
+    description: input.description,
+    additionalInformation: input.additionalInformation,
+    regulatoryReference: input.regulatoryReference,
+    category: input.category,
+    assigneeId: input.assigneeId,
+    requirement: input.requirement,
+    // Only checklist and both requirements carry a checklist.
+    checklist: input.requirement === 'checklist' || input.requirement === 'both' ? input.checklist : [],
+    scheduleKind: schedule.kind,
+    rrule: schedule.kind === 'calendar' ? schedule.rrule : null,
+    relativeEvery: schedule.kind === 'relative' ? schedule.every : null,
+    relativeUnit: schedule.kind === 'relative' ? schedule.unit : null,
+    scheduleStart: schedule.start,
+    monthEndPolicy: schedule.kind === 'calendar' ? schedule.monthEnd : 'last-day',
+    leadTimeDays: input.leadTimeDays,
+  };
+}
+
+/** The schedule a stored item has. */
+export function scheduleOf(item: PlanItem): Schedule {
+  return item.scheduleKind === 'calendar'
+    ? { kind: 'calendar', rrule: item.rrule!, start: item.scheduleStart, monthEnd: item.monthEndPolicy }
+    : { kind: 'relative', every: item.relativeEvery!, unit: item.relativeUnit!, start: item.scheduleStart };
+}
+
+/** Creates a Plan Item on a facility and generates its first events. */
+export async function createPlanItem(client: Client, facility: OrgUnit, userId: string, input: PlanItemInput): Promise<PlanItem> {
+  if (facility.kind !== 'facility') throw new ValidationError({ form: 'Plan Items belong to a facility.' }, 'Plan Items belong to a facility.');
+  const schedule = await checkInput(facility, client, input, null);
+  const item = await guardedWrite(() =>
+    PlanItem.create({ clientId: client.id, facilityId: facility.id, ...attributes(input, schedule), createdBy: userId, updatedBy: userId }),
+  );
+  await audit({ action: 'plan_item.create', entityType: 'plan_item', entityId: item.id, changes: differences({}, snapshot(item)) });
+  await generateForItems(client.id, [item.id]);
+  return item;
+}
+
+export interface CopyTarget {
+  facility: OrgUnit;
+  assigneeId: string;
+  /** The copies' first due date at this facility. */
+  start: string;
+  confirmPastStart: boolean;
+}
+
+/** The input that recreates `source` at another facility, with its own assignee and first due date. */
+function copyInput(source: PlanItem, target: CopyTarget): PlanItemInput {
+  return {
+    activity: source.activity,
+    description: source.description,
+    additionalInformation: source.additionalInformation,
+    regulatoryReference: source.regulatoryReference,
+    category: source.category,
+    assigneeId: target.assigneeId,
+    requirement: source.requirement,
+    checklist: source.checklist,
+    schedule: { ...scheduleOf(source), start: target.start },
+    leadTimeDays: source.leadTimeDays,
+    confirmPastStart: target.confirmPastStart,
+  };
+}
+
+/**
+ * Copies Plan Items to other facilities, all or nothing: every copy is checked first (errors are
+ * reported as `assignee_<facility id>` / `start_<facility id>`), then all are created and audited.
+ */
+export async function copyPlanItems(client: Client, userId: string, sources: PlanItem[], targets: CopyTarget[]): Promise<PlanItem[]> {
+  const errors: FieldErrors = {};
+  const checked: Array<{ source: PlanItem; target: CopyTarget; input: PlanItemInput; schedule: Schedule }> = [];
+  for (const target of targets) {
+    for (const source of sources) {
+      const input = copyInput(source, target);
+      try {
+        checked.push({ source, target, input, schedule: await checkInput(target.facility, client, input, null) });
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        const f = error.fields;
+        if (f.assigneeId) errors[`assignee_${target.facility.id}`] ??= f.assigneeId;
+        if (f.confirmPastStart) errors[`start_${target.facility.id}`] ??= f.confirmPastStart;
+        if (f.rrule) errors[`start_${target.facility.id}`] ??= `${source.activity}: ${f.rrule}`;
+        if (f.checklist) errors.form ??= `${source.activity}: ${f.checklist}`;
+      }
+    }
+  }
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+  const copies: PlanItem[] = [];
+  for (const { source, target, input, schedule } of checked) {
+    const copy = await guardedWrite(() =>
+      PlanItem.create({ clientId: client.id, facilityId: target.facility.id, ...attributes(input, schedule), createdBy: userId, updatedBy: userId }),
+    );
+    await audit({ action: 'plan_item.copy', entityType: 'plan_item', entityId: copy.id, changes: { copied_from: [null, source.id], ...differences({}, snapshot(copy)) } });
+    copies.push(copy);
+  }
+  await generateForItems(client.id, copies.map((c) => c.id));
+  return copies;
+}
+
+/** Edits a Plan Item; existing events keep their dates (generation only adds later occurrences). */
+export async function updatePlanItem(client: Client, facility: OrgUnit, item: PlanItem, userId: string, input: PlanItemInput): Promise<boolean> {
+  const schedule = await checkInput(facility, client, input, item);
+  const before = snapshot(item);
+  item.set(attributes(input, schedule));
+  const changes = differences(before, snapshot(item));
+  if (Object.keys(changes).length === 0) return false;
+  item.set({ updatedBy: userId });
+  await guardedWrite(() => item.save());
+  await audit({ action: 'plan_item.update', entityType: 'plan_item', entityId: item.id, changes });
+  if (item.schedulesEvents) await generateForItems(client.id, [item.id]);
+  return true;
+}
+
+/** Today in the item's facility: an item that resumes generates nothing before it, so the weeks
+ *  it was off do not come back as overdue obligations (its rule keeps its rhythm). */
+async function resumeFrom(client: Client, item: PlanItem): Promise<string> {
+  const facility = await OrgUnit.findByPk(item.facilityId);
+  return todayIn(facility ? zoneOf(facility, client) : client.timeZone);
+}
+
+/** Turns scheduling off ("does not schedule events") or back on; history is untouched. */
+export async function setSchedulesEvents(client: Client, item: PlanItem, userId: string, on: boolean): Promise<boolean> {
+  if (item.schedulesEvents === on) return false;
+  const before = item.generateFrom;
+  item.set({ schedulesEvents: on, updatedBy: userId, ...(on ? { generateFrom: await resumeFrom(client, item) } : {}) });
+  await guardedWrite(() => item.save());
+  const resumed = on ? { generate_from: [before, item.generateFrom] } : {};
+  await audit({ action: on ? 'plan_item.reactivate' : 'plan_item.deactivate', entityType: 'plan_item', entityId: item.id, changes: { schedules_events: [!on, on], ...resumed } });
+  if (on) await generateForItems(client.id, [item.id]);
+  return true;
+}
+
+/** Hides the item from the plan table (it stays, with its events) or shows it again. */
+export async function setHidden(client: Client, item: PlanItem, userId: string, hidden: boolean): Promise<boolean> {
+  if (item.hidden === hidden) return false;
+  const before = item.generateFrom;
+  item.set({ hidden, updatedBy: userId, ...(hidden ? {} : { generateFrom: await resumeFrom(client, item) }) });
+  await guardedWrite(() => item.save());
+  const resumed = hidden ? {} : { generate_from: [before, item.generateFrom] };
+  await audit({ action: hidden ? 'plan_item.hide' : 'plan_item.unhide', entityType: 'plan_item', entityId: item.id, changes: { hidden: [!hidden, hidden], ...resumed } });
+  return true;
+}
+
+export async function eventCount(item: PlanItem): Promise<number> {
+  const [row] = await sql<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE client_id = app_current_client() AND plan_item_id = $1', [item.id]);
+  return row.n;
+}
+
+/** Deletes an item that never generated an event; otherwise refuses, offering deactivation. */
+export async function deletePlanItem(item: PlanItem): Promise<void> {
+  const events = await eventCount(item);
+  if (events > 0) {
+    const message = `${item.activity} has ${events} event${events === 1 ? '' : 's'} and cannot be deleted. Deactivate it (it then schedules no events) or hide it instead.`;
+    throw new ValidationError({ form: message }, message);
+  }
+  const before = snapshot(item);
+  await guardedWrite(() => item.destroy());
+  await audit({ action: 'plan_item.delete', entityType: 'plan_item', entityId: item.id, changes: differences(before, {}) });
+}
+
+export interface PlanRow {
+  item: PlanItem;
+  facilityName: string;
+  assigneeName: string;
+  schedule: string;
+}
+
+/** The plan table of these facilities: by facility, then activity; hidden items only when asked. */
+export async function planRows(facilities: OrgUnit[], filter: { showHidden: boolean; category?: string; status?: 'active' | 'inactive' }): Promise<PlanRow[]> {
+  if (facilities.length === 0) return [];
+  const where: Record<string, unknown> = { facilityId: { [Op.in]: facilities.map((f) => f.id) } };
+  if (!filter.showHidden) where.hidden = false;
+  if (filter.category) where.category = filter.category;
+  if (filter.status) where.schedulesEvents = filter.status === 'active';
+  const items = await PlanItem.findAll({ where, order: [['activity', 'ASC'], ['id', 'ASC']] });
+  const names = await userNames(items.map((i) => i.assigneeId));
+  const facilityNames = new Map(facilities.map((f) => [f.id, f.name]));
+  return items
+    .map((item) => ({ item, facilityName: facilityNames.get(item.facilityId) ?? '', assigneeName: names.get(item.assigneeId) ?? '—', schedule: describeSchedule(scheduleOf(item)) }))
+    .sort((a, b) => a.facilityName.localeCompare(b.facilityName));
+}
+
+/** Categories used in these facilities, for the filter. */
+export async function categoriesOf(facilities: OrgUnit[]): Promise<string[]> {
+  if (facilities.length === 0) return [];
+  const rows = await sql<{ category: string }>(
+    `SELECT DISTINCT category FROM plan_items WHERE client_id = app_current_client() AND facility_id = ANY ($1::uuid[]) AND category IS NOT NULL ORDER BY category`,
+    [facilities.map((f) => f.id)],
+  );
+  return rows.map((r) => r.category);
+}
+
+async function userNames(ids: string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await sql<{ id: string; name: string }>('SELECT id, name FROM users WHERE client_id = app_current_client() AND id = ANY ($1::uuid[])', [unique]);
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+export interface OpenEventRow {
+  id: string;
+  facilityName: string;
+  activity: string;
+  dueDate: string;
+  assigneeName: string;
+  overdue: boolean;
+}
+
+/** Open events of these facilities by due date; overdue when today in the facility's zone is after the due date. */
+export async function openEventRows(client: Client, facilities: OrgUnit[], now: Date = new Date()): Promise<OpenEventRow[]> {
+  if (facilities.length === 0) return [];
+  const rows = await sql<{ id: string; facility_id: string; activity: string; due_date: string; assignee_id: string }>(
+    `SELECT id, facility_id, activity, due_date::text AS due_date, assignee_id FROM events
+      WHERE client_id = app_current_client() AND status = 'open' AND facility_id = ANY ($1::uuid[])
+      ORDER BY due_date, activity, id`,
+    [facilities.map((f) => f.id)],
+  );
+  const names = await userNames(rows.map((r) => r.assignee_id));
+  const byId = new Map(facilities.map((f) => [f.id, f]));
+  const today = new Map(facilities.map((f) => [f.id, todayIn(zoneOf(f, client), now)]));
+  return rows.map((r) => ({
+    id: r.id,
+    facilityName: byId.get(r.facility_id)?.name ?? '',
+    activity: r.activity,
+    dueDate: r.due_date,
+    assigneeName: names.get(r.assignee_id) ?? '—',
+    overdue: compareDates(today.get(r.facility_id)!, r.due_date) > 0,
+  }));
+}
