@@ -178,60 +178,79 @@ export async function createPlanItem(client: Client, facility: OrgUnit, userId: 
   return item;
 }
 
-export interface CopyTarget {
+/** One copy: a source item going to one facility, with that copy's own assignee and first due date. */
+export interface CopyPair {
+  source: PlanItem;
   facility: OrgUnit;
   assigneeId: string;
-  /** The copies' first due date at this facility. */
+  /** This copy's first due date. */
   start: string;
   confirmPastStart: boolean;
 }
 
+/** The suffix of a copy pair's form fields (`assignee_<key>`, `start_<key>`, `confirm_<key>`). */
+export const pairKey = (itemId: string, facilityId: string): string => `${itemId}_${facilityId}`;
+
+/** The first due date a copy of `source` at `facility` is offered: a calendar item's next occurrence
+ *  on or after today in that facility's zone (none when its series has ended), a relative item's start. */
+export function defaultCopyStart(source: PlanItem, facility: OrgUnit, client: Client): string {
+  const schedule = scheduleOf(source);
+  if (schedule.kind === 'relative') return schedule.start;
+  return nextCalendarDates(schedule, 1, todayIn(zoneOf(facility, client)))[0] ?? '';
+}
+
 /** The input that recreates `source` at another facility, with its own assignee and first due date. */
-function copyInput(source: PlanItem, target: CopyTarget): PlanItemInput {
+function copyInput(pair: CopyPair): PlanItemInput {
+  const { source } = pair;
   return {
     activity: source.activity,
     description: source.description,
     additionalInformation: source.additionalInformation,
     regulatoryReference: source.regulatoryReference,
     category: source.category,
-    assigneeId: target.assigneeId,
+    assigneeId: pair.assigneeId,
     requirement: source.requirement,
     checklist: source.checklist,
-    schedule: { ...scheduleOf(source), start: target.start },
+    schedule: { ...scheduleOf(source), start: pair.start },
     leadTimeDays: source.leadTimeDays,
-    confirmPastStart: target.confirmPastStart,
+    confirmPastStart: pair.confirmPastStart,
   };
 }
 
 /**
  * Copies Plan Items to other facilities, all or nothing: every copy is checked first (errors are
- * reported as `assignee_<facility id>` / `start_<facility id>`), then all are created and audited.
+ * reported per pair as `assignee_<key>` / `start_<key>` / `row_<key>`, key = pairKey(item, facility)),
+ * then all are created and audited, and their events generated, in the caller's unit of work.
  */
-export async function copyPlanItems(client: Client, userId: string, sources: PlanItem[], targets: CopyTarget[]): Promise<PlanItem[]> {
+export async function copyPlanItems(client: Client, userId: string, pairs: CopyPair[]): Promise<PlanItem[]> {
   const errors: FieldErrors = {};
-  const checked: Array<{ source: PlanItem; target: CopyTarget; input: PlanItemInput; schedule: Schedule }> = [];
-  for (const target of targets) {
-    for (const source of sources) {
-      const input = copyInput(source, target);
-      try {
-        checked.push({ source, target, input, schedule: await checkInput(target.facility, client, input, null) });
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        const f = error.fields;
-        if (f.assigneeId) errors[`assignee_${target.facility.id}`] ??= f.assigneeId;
-        if (f.confirmPastStart) errors[`start_${target.facility.id}`] ??= f.confirmPastStart;
-        if (f.rrule) errors[`start_${target.facility.id}`] ??= `${source.activity}: ${f.rrule}`;
-        if (f.checklist) errors.form ??= `${source.activity}: ${f.checklist}`;
-      }
+  const checked: Array<{ pair: CopyPair; input: PlanItemInput; schedule: Schedule }> = [];
+  for (const pair of pairs) {
+    const input = copyInput(pair);
+    const key = pairKey(pair.source.id, pair.facility.id);
+    if (pair.facility.kind !== 'facility' || pair.facility.id === pair.source.facilityId) {
+      errors[`row_${key}`] = `${pair.source.activity} cannot be copied to ${pair.facility.name}.`;
+      continue;
+    }
+    try {
+      checked.push({ pair, input, schedule: await checkInput(pair.facility, client, input, null) });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const f = error.fields;
+      const row = `${pair.source.activity} at ${pair.facility.name}`;
+      if (f.assigneeId) errors[`assignee_${key}`] = `${row}: ${f.assigneeId}`;
+      if (f.confirmPastStart) errors[`start_${key}`] = `${row}: ${f.confirmPastStart}`;
+      else if (f.rrule) errors[`start_${key}`] = `${row}: ${f.rrule}`;
+      if (f.checklist) errors[`row_${key}`] = `${row}: ${f.checklist}`;
     }
   }
   if (Object.keys(errors).length) throw new ValidationError(errors);
   const copies: PlanItem[] = [];
-  for (const { source, target, input, schedule } of checked) {
+  for (const { pair, input, schedule } of checked) {
     const copy = await guardedWrite(() =>
-      PlanItem.create({ clientId: client.id, facilityId: target.facility.id, ...attributes(input, schedule), createdBy: userId, updatedBy: userId }),
+      PlanItem.create({ clientId: client.id, facilityId: pair.facility.id, ...attributes(input, schedule), createdBy: userId, updatedBy: userId }),
     );
-    await audit({ action: 'plan_item.copy', entityType: 'plan_item', entityId: copy.id, changes: { copied_from: [null, source.id], ...differences({}, snapshot(copy)) } });
+    await audit({ action: 'plan_item.copy', entityType: 'plan_item', entityId: copy.id, changes: { copied_from: [null, pair.source.id], ...differences({}, snapshot(copy)) } });
     copies.push(copy);
   }
   await generateForItems(client.id, copies.map((c) => c.id));
