@@ -44,7 +44,10 @@ export interface GenerationResult {
   skippedClients: string[];
 }
 
-const DEFAULT_BATCH = 1000;
+// Up to ~60,000 events per unit of work for year-long horizons (a couple of seconds). Measured ~5%
+// faster than 1,000 on the benchmark. The foreign keys' key-share locks it holds meanwhile only hold
+// back deleting or re-keying those items and users, which their new events forbid anyway.
+const DEFAULT_BATCH = 2500;
 /** First key of the two-key advisory lock; the second is the client. Arbitrary, fixed, unique in the app. */
 export const GENERATION_LOCK_KEY = 0x504c4e01;
 

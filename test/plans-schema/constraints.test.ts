@@ -116,13 +116,21 @@ describe('plan items and events: schema guarantees', () => {
 
   describe('references stay within the client and on facilities', () => {
     it('refuses an event pointing to another client\'s item, facility or user (even as the owner)', async () => {
-      await expectPgError(insertEvent({ plan_item_id: itemB.id }), FOREIGN_KEY);
-      await expectPgError(insertEvent({ plan_item_id: itemB.id, facility_id: facilityB.id }), FOREIGN_KEY);
-      await expectPgError(insertEvent({ facility_id: facilityB.id }), FOREIGN_KEY);
-      await expectPgError(insertEvent({ assignee_id: adminB.id }), FOREIGN_KEY);
+      // The item, the client and the facility are all held by the one foreign key to plan_items
+      // (client_id and facility_id have no foreign keys of their own: that one implies them).
+      const viaItem = /events_client_id_plan_item_id_facility_id_fkey/;
+      await expectPgError(insertEvent({ plan_item_id: itemB.id }), FOREIGN_KEY, viaItem);
+      await expectPgError(insertEvent({ plan_item_id: itemB.id, facility_id: facilityB.id }), FOREIGN_KEY, viaItem);
+      await expectPgError(insertEvent({ facility_id: facilityB.id }), FOREIGN_KEY, viaItem);
+      await expectPgError(insertEvent({ assignee_id: adminB.id }), FOREIGN_KEY, /events_client_id_assignee_id_fkey/);
       await expectPgError(insertEvent({ client_id: b.id }), FOREIGN_KEY);
+      // Another client (with that client's own user as assignee, so only the item's key can object).
+      await expectPgError(insertEvent({ client_id: b.id, assignee_id: adminB.id }), FOREIGN_KEY, viaItem);
+      // A client that does not exist at all, and a facility that does not exist at all.
+      await expectPgError(insertEvent({ client_id: '00000000-0000-4000-8000-000000000000', assignee_id: adminB.id }), FOREIGN_KEY, /events_client_id_/);
+      await expectPgError(insertEvent({ facility_id: '00000000-0000-4000-8000-000000000000' }), FOREIGN_KEY, viaItem);
       // The copied facility must be the item's own, not merely one of the client's.
-      await expectPgError(insertEvent({ facility_id: other.id }), FOREIGN_KEY);
+      await expectPgError(insertEvent({ facility_id: other.id }), FOREIGN_KEY, viaItem);
       expect(await insertEvent({})).to.have.length(1);
     });
 
