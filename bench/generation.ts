@@ -4,21 +4,17 @@
 // It boots its own embedded PostgreSQL under var/, and stops and removes everything it started.
 //
 //   npm run bench:generation   (BENCH_ITEMS=10000 BENCH_FACILITIES=200)
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { addDays, todayIn } from '../lib/calendar-dates.ts';
 import { setLogLevel } from '../lib/logger.ts';
 import { openDatabase } from '../models/index.ts';
-import { startEmbeddedPostgres } from '../services/database/embedded.ts';
 import { migrateUp } from '../services/database/migrator.ts';
 import { provisionDatabase } from '../services/database/provision.ts';
 import { roleNames } from '../services/database/roles.ts';
 import { generateEvents } from '../services/event-generation.ts';
-import { freePort } from '../test/support/env.ts';
+import { benchScratch, scratchPostgres } from './scratch.ts';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 10_000);
 const FACILITIES = Number(process.env.BENCH_FACILITIES ?? 200);
@@ -85,25 +81,17 @@ async function seed(owner: pg.Client, today: string): Promise<void> {
 
 async function main(): Promise<void> {
   setLogLevel('silent');
-  const scratch = path.resolve(import.meta.dirname, `../var/bench-generation-${process.pid}`);
-  await fs.rm(scratch, { recursive: true, force: true });
-  await fs.mkdir(scratch, { recursive: true });
-  const cleanups: Array<() => Promise<unknown>> = [async () => fs.rm(scratch, { recursive: true, force: true })];
-  const cleanup = async () => {
-    for (const step of cleanups.splice(0).reverse()) await step().catch((e: unknown) => say(`cleanup: ${(e as Error).message}`));
-  };
-  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  const scratch = await benchScratch('generation', say);
 
   try {
     say(`PlanTRAK event generation benchmark — ${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-    const server = await startEmbeddedPostgres({ dataDir: scratch, port: await freePort(), superuserPassword: randomBytes(12).toString('hex') });
-    cleanups.push(server.stop);
+    const server = await scratchPostgres(scratch);
     const roles = roleNames('plantrak_bench');
     const urls = await provisionDatabase(server.adminUrl, roles, { owner: 'bench-owner', app: 'bench-app', session: 'bench-session', backup: 'bench-backup' });
     await migrateUp(urls.owner, roles);
     const owner = new pg.Client({ connectionString: urls.owner });
     await owner.connect();
-    cleanups.push(() => owner.end());
+    scratch.defer(() => owner.end());
 
     const now = new Date();
     await seed(owner, todayIn('America/New_York', now));
@@ -111,7 +99,7 @@ async function main(): Promise<void> {
     say(`Mix: ${MIX.map((m) => `${m.weight}% ${m.rrule ?? `every ${m.relative![0]} ${m.relative![1]}s after completion`}`).join('; ')}`);
 
     const db = openDatabase(urls, 4);
-    cleanups.push(() => db.close());
+    scratch.defer(() => db.close());
     // Where the time goes: Sequelize's per-statement timings, by statement.
     const spent = new Map<string, number>();
     const kind = (text: string) =>
@@ -139,7 +127,7 @@ async function main(): Promise<void> {
     const { rows: [{ n }] } = await owner.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
     say(`  events in the table: ${n}`);
   } finally {
-    await cleanup();
+    await scratch.cleanup();
   }
 }
 

@@ -10,11 +10,9 @@
 //   npm run bench:hierarchy   (BENCH_NOISE_CLIENTS=19 BENCH_SEQ=300 BENCH_CONC=300 BENCH_WORKERS=8
 //                              BENCH_PHASE_SECONDS=5 BENCH_VIEW_CACHE=1 BENCH_VERBOSE=)
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import bcrypt from 'bcrypt';
 import pg from 'pg';
@@ -22,11 +20,10 @@ import { buildApp } from '../app.ts';
 import { loadConfig } from '../config/index.ts';
 import { setLogLevel } from '../lib/logger.ts';
 import { type Database, initModels, openDatabase } from '../models/index.ts';
-import { startEmbeddedPostgres } from '../services/database/embedded.ts';
 import { migrateUp } from '../services/database/migrator.ts';
 import { provisionDatabase } from '../services/database/provision.ts';
 import { roleNames, urlFor } from '../services/database/roles.ts';
-import { freePort } from '../test/support/env.ts';
+import { benchScratch, scratchPostgres } from './scratch.ts';
 
 const NOISE_CLIENTS = Number(process.env.BENCH_NOISE_CLIENTS ?? 19);
 const SEQUENTIAL = Number(process.env.BENCH_SEQ ?? 300);
@@ -373,19 +370,11 @@ async function scopeFunctionPlans(adminDbUrl: string, appRole: string, context: 
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  const scratch = path.resolve(import.meta.dirname, `../var/bench-hierarchy-${process.pid}`);
-  await fs.rm(scratch, { recursive: true, force: true });
-  await fs.mkdir(scratch, { recursive: true });
-  const cleanups: Array<() => Promise<unknown>> = [async () => fs.rm(scratch, { recursive: true, force: true })];
-  const cleanup = async () => {
-    for (const step of cleanups.splice(0).reverse()) await step().catch((e: unknown) => say(`cleanup: ${(e as Error).message}`));
-  };
-  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  const scratch = await benchScratch('hierarchy', say);
 
   try {
     say(`PlanTRAK hierarchy benchmark — ${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} CPUs, load ${loadavg()}`);
-    const server = await startEmbeddedPostgres({ dataDir: scratch, port: await freePort(), superuserPassword: randomBytes(12).toString('hex') });
-    cleanups.push(server.stop);
+    const server = await scratchPostgres(scratch);
     const roles = roleNames('plantrak_bench');
     const passwords = { owner: 'bench-owner', app: 'bench-app', session: 'bench-session', backup: 'bench-backup' };
     const urls = await provisionDatabase(server.adminUrl, roles, passwords);
@@ -395,7 +384,7 @@ async function main(): Promise<void> {
     // Seed: the measured client first, then the other clients sharing the tables.
     const owner = new pg.Client({ connectionString: urls.owner });
     await owner.connect();
-    cleanups.push(() => owner.end());
+    scratch.defer(() => owner.end());
     const hash = await bcrypt.hash(PASSWORD, 4);
     const bench = await seedClient(owner, 0, hash);
     for (let n = 1; n <= NOISE_CLIENTS; n++) await seedClient(owner, n, hash);
@@ -414,12 +403,12 @@ async function main(): Promise<void> {
     const config = loadConfig({
       NODE_ENV: 'test', BCRYPT_COST: '4', LOG_LEVEL: 'silent', DB_POOL_MAX: String(WORKERS + 2), DB_ROLE_PREFIX: 'plantrak_bench',
       SESSION_SECRET: randomBytes(32).toString('hex'), DATA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      DATA_DIR: scratch, BASE_URL: 'http://127.0.0.1', LOGIN_THROTTLE_IP_MAX: '1000',
+      DATA_DIR: scratch.dir, BASE_URL: 'http://127.0.0.1', LOGIN_THROTTLE_IP_MAX: '1000',
     });
     setLogLevel(config.logLevel);
     const db = openDatabase(urls, config.poolMax);
     initModels(db.sequelize);
-    cleanups.push(() => db.close());
+    scratch.defer(() => db.close());
     const app = buildApp({ config, db, sessionSecret: config.sessionSecret!, dataEncryptionKey: config.dataEncryptionKey });
     // Express caches compiled views only under NODE_ENV=production; measure that configuration.
     const viewCache = process.env.BENCH_VIEW_CACHE !== '0';
@@ -427,7 +416,7 @@ async function main(): Promise<void> {
     const httpServer: http.Server = await new Promise((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
-    cleanups.push(async () => {
+    scratch.defer(async () => {
       agent.destroy();
       httpServer.closeAllConnections();
       await new Promise((resolve) => httpServer.close(resolve));
@@ -537,7 +526,7 @@ async function main(): Promise<void> {
     say();
     say(`[${elapsed()}] done`);
   } finally {
-    await cleanup();
+    await scratch.cleanup();
   }
 }
 
