@@ -6,19 +6,10 @@ import { createMailTransport } from '../../services/mail/transport.ts';
 import { testEnv } from '../support/env.ts';
 import { ownerQuery } from '../support/factories.ts';
 import { insertOutbox, messageId, scratchPath, smtpDelivery, TEST_FROM } from '../support/mail-helpers.ts';
-import { startSmtp, type TestSmtp } from '../support/smtp.ts';
+import { smtpForSuite } from '../support/smtp.ts';
 
 describe('mail outbox with two servers', () => {
-  let smtp: TestSmtp;
-  before(async () => {
-    smtp = await startSmtp();
-  });
-  after(async () => {
-    await smtp.close();
-  });
-  beforeEach(() => {
-    smtp.received.length = 0;
-  });
+  const smtp = smtpForSuite();
 
   for (const count of [10, 45]) {
     it(`delivers each of ${count} messages exactly once when two servers drain at the same time`, async () => {

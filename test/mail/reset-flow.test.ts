@@ -6,7 +6,7 @@ import supertest from 'supertest';
 import { createClient, createUser, ownerQuery, type UserRow } from '../support/factories.ts';
 import { signIn, submitForm, testApp } from '../support/http.ts';
 import { outboxRows, passwordHashOf, RESET_LINK, resetTokenIn, smtpDelivery } from '../support/mail-helpers.ts';
-import { decodeBody, startSmtp, type TestSmtp } from '../support/smtp.ts';
+import { decodeBody, smtpForSuite } from '../support/smtp.ts';
 
 const NEW_PASSWORD = 'Harbour-Violet-93#';
 
@@ -27,17 +27,7 @@ async function tablesContaining(value: string): Promise<string[]> {
 }
 
 describe('password reset by e-mail', () => {
-  let smtp: TestSmtp;
-  before(async () => {
-    smtp = await startSmtp();
-  });
-  after(async () => {
-    await smtp.close();
-  });
-  beforeEach(() => {
-    smtp.received.length = 0;
-    smtp.refuse = false;
-  });
+  const smtp = smtpForSuite();
 
   let user: UserRow;
   beforeEach(async () => {

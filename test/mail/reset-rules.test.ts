@@ -6,18 +6,12 @@ import supertest from 'supertest';
 import { createClient, createUser, ownerQuery, type UserRow } from '../support/factories.ts';
 import { csrfToken, signedInAgent, signIn, submitForm, testApp } from '../support/http.ts';
 import { passwordHashOf, resetLinkFor } from '../support/mail-helpers.ts';
-import { startSmtp, type TestSmtp } from '../support/smtp.ts';
+import { smtpForSuite } from '../support/smtp.ts';
 
 const NEW_PASSWORD = 'Copper-Meadow-58&';
 
 describe('password reset rules', () => {
-  let smtp: TestSmtp;
-  before(async () => {
-    smtp = await startSmtp();
-  });
-  after(async () => {
-    await smtp.close();
-  });
+  const smtp = smtpForSuite();
 
   let app: Express;
   let user: UserRow;

@@ -9,7 +9,7 @@ import { testEnv } from '../support/env.ts';
 import { createClient, createUser, ownerQuery } from '../support/factories.ts';
 import { signIn, submitForm, testApp } from '../support/http.ts';
 import { resetTokenIn, smtpDelivery } from '../support/mail-helpers.ts';
-import { startSmtp, type TestSmtp } from '../support/smtp.ts';
+import { smtpForSuite } from '../support/smtp.ts';
 
 type Line = Record<string, unknown> & { msg?: string; level: number };
 
@@ -34,13 +34,7 @@ function captureLogs(): { lines: string[]; restore(): void } {
 }
 
 describe('logs', () => {
-  let smtp: TestSmtp;
-  before(async () => {
-    smtp = await startSmtp();
-  });
-  after(async () => {
-    await smtp.close();
-  });
+  const smtp = smtpForSuite();
 
   it('record requests and mail failures without e-mails, names, passwords or tokens', async () => {
     const client = await createClient({ name: 'Hush Industries' });

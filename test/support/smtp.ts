@@ -16,9 +16,10 @@ export interface TestSmtp {
   close(): Promise<void>;
 }
 
-export async function startSmtp(): Promise<TestSmtp> {
+/** Starts a listener; with `state`, fills in that object (so a suite can hand it out before start). */
+export async function startSmtp(state: TestSmtp = { url: '', received: [], refuse: false, close: async () => undefined }): Promise<TestSmtp> {
   const port = await freePort();
-  const state: TestSmtp = { url: `smtp://127.0.0.1:${port}`, received: [], refuse: false, close: async () => undefined };
+  state.url = `smtp://127.0.0.1:${port}`;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -45,4 +46,17 @@ export async function startSmtp(): Promise<TestSmtp> {
 /** Undoes quoted-printable soft line breaks and escapes, enough to find links in a message. */
 export function decodeBody(raw: string): string {
   return raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+/** A listener for the enclosing describe block: started before it, closed after it, emptied (and
+ *  accepting again) before each test. */
+export function smtpForSuite(): TestSmtp {
+  const smtp: TestSmtp = { url: '', received: [], refuse: false, close: async () => undefined };
+  before(() => startSmtp(smtp));
+  after(() => smtp.close());
+  beforeEach(() => {
+    smtp.received.length = 0;
+    smtp.refuse = false;
+  });
+  return smtp;
 }

@@ -6,23 +6,14 @@ import supertest from 'supertest';
 import { createClient, createUser, ownerQuery } from '../support/factories.ts';
 import { signedInAgent, signIn, submitForm, testApp, type Agent } from '../support/http.ts';
 import { outboxRows, passwordHashOf, smtpDelivery } from '../support/mail-helpers.ts';
-import { decodeBody, startSmtp, type TestSmtp } from '../support/smtp.ts';
+import { decodeBody, smtpForSuite } from '../support/smtp.ts';
 import { buildWorld, changeCounts, follow, post, scopeOf, userAudits, type World } from './helpers.ts';
 
 const INVITE_LINK = /http:\/\/plantrak\.test\/invite\/accept\?token=([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/;
 const NEW_PASSWORD = 'Harbour-Violet-93#';
 
 describe('user invitations', () => {
-  let smtp: TestSmtp;
-  before(async () => {
-    smtp = await startSmtp();
-  });
-  after(async () => {
-    await smtp.close();
-  });
-  beforeEach(() => {
-    smtp.received.length = 0;
-  });
+  const smtp = smtpForSuite();
 
   let world: World;
   let app: ReturnType<typeof testApp>;
