@@ -11,7 +11,8 @@ runScript(async () => {
   const config = loadConfig();
   setLogLevel(config.logLevel);
   const prepared = await prepareDatabase(config, say);
-  const db = openDatabase(prepared.urls, 2);
+  // One connection holds the client's lock while two insert.
+  const db = openDatabase(prepared.urls, 3);
   initModels(db.sequelize);
   try {
     const started = Date.now();

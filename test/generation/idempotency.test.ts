@@ -104,4 +104,24 @@ describe('event generation: idempotency', () => {
     // Mondays 2, 9 and (the next one, beyond a zero lead time) 16 March, for 8 items.
     expect(result).to.deep.include({ clients: 2, items: 8, created: 24 });
   });
+
+  it('gives the same events and next due dates with several units of work inserting at once as with one', async () => {
+    const rules = ['FREQ=DAILY', 'FREQ=WEEKLY;BYDAY=MO', 'FREQ=MONTHLY;BYMONTHDAY=-1', 'FREQ=MONTHLY;BYDAY=1MO', 'FREQ=YEARLY;BYMONTH=7;BYMONTHDAY=1'];
+    const serial = await createSite();
+    const parallel = await createSite();
+    const items = { serial: [] as string[], parallel: [] as string[] };
+    for (let i = 0; i < 11; i++) {
+      const spec = { rrule: rules[i % rules.length]!, start: `2026-02-${String(10 + i).padStart(2, '0')}`, leadTimeDays: 45 };
+      items.serial.push(await createItem(serial, spec));
+      items.parallel.push(await createItem(parallel, spec));
+    }
+    const one = await generateEvents(testEnv().db.sequelize, { now: NOW, clientIds: [serial.client.id], concurrency: 1 });
+    const three = await generateEvents(testEnv().db.sequelize, { now: NOW, clientIds: [parallel.client.id], concurrency: 3, batchSize: 2 });
+    expect(three).to.deep.include({ clients: 1, items: 11, created: one.created });
+    expect(one.created).to.be.greaterThan(11);
+    for (let i = 0; i < 11; i++) {
+      expect(await datesOf(items.parallel[i]!)).to.deep.equal(await datesOf(items.serial[i]!));
+      expect(await nextDueOf(items.parallel[i]!)).to.equal(await nextDueOf(items.serial[i]!)).and.not.equal(null);
+    }
+  });
 });
