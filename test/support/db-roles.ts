@@ -97,6 +97,9 @@ export interface Tenant {
  * must have one (tests fail for a table without), so new tables are covered by the RLS tests.
  * `clients` is absent on purpose: the runtime role cannot insert clients at all.
  */
+const FIRST_EVENT = '(SELECT id FROM events WHERE client_id = $1 ORDER BY created_at, id LIMIT 1)';
+const FIRST_EVENT_FACILITY = '(SELECT facility_id FROM events WHERE client_id = $1 ORDER BY created_at, id LIMIT 1)';
+
 export const tenantRowInserts: Record<string, (tenant: { clientId: string | null; userId: string }) => [string, unknown[]]> = {
   users: ({ clientId }) => [
     `INSERT INTO users (client_id, email, name, rank, status) VALUES ($1, $2, 'Inserted User', 'associate', 'invited') RETURNING id`,
@@ -150,10 +153,43 @@ export const tenantRowInserts: Record<string, (tenant: { clientId: string | null
      RETURNING id`,
     [clientId, userId],
   ],
+  // Children of the client's first event (above). Scalar subqueries again, so an invisible event
+  // still meets RLS rather than an empty SELECT.
+  checklist_responses: ({ clientId, userId }) => [
+    `INSERT INTO checklist_responses (client_id, event_id, facility_id, item_key, value, answered_by)
+     VALUES ($1, ${FIRST_EVENT}, ${FIRST_EVENT_FACILITY}, 'k-' || gen_random_uuid(), 'yes', $2) RETURNING item_key`,
+    [clientId, userId],
+  ],
+  documents: ({ clientId, userId }) => [
+    `INSERT INTO documents (client_id, event_id, facility_id, file_name, content_type, size_bytes, sha256, uploaded_by)
+     VALUES ($1, ${FIRST_EVENT}, ${FIRST_EVENT_FACILITY}, 'inserted.txt', 'text/plain', 5, repeat('a', 64), $2) RETURNING id`,
+    [clientId, userId],
+  ],
+  // For the client's newest document without bytes.
+  document_blobs: ({ clientId }) => [
+    `INSERT INTO document_blobs (client_id, document_id, facility_id, content)
+     VALUES ($1, (SELECT d.id FROM documents d WHERE d.client_id = $1 AND NOT EXISTS (SELECT 1 FROM document_blobs b WHERE b.client_id = $1 AND b.document_id = d.id) ORDER BY d.uploaded_at DESC, d.id LIMIT 1),
+             (SELECT d.facility_id FROM documents d WHERE d.client_id = $1 AND NOT EXISTS (SELECT 1 FROM document_blobs b WHERE b.client_id = $1 AND b.document_id = d.id) ORDER BY d.uploaded_at DESC, d.id LIMIT 1),
+             decode('68656c6c6f', 'hex')) RETURNING document_id`,
+    [clientId],
+  ],
+  event_comments: ({ clientId, userId }) => [
+    `INSERT INTO event_comments (client_id, event_id, facility_id, author_id, body) VALUES ($1, ${FIRST_EVENT}, ${FIRST_EVENT_FACILITY}, $2, 'Inserted comment') RETURNING id`,
+    [clientId, userId],
+  ],
+  event_closures: ({ clientId, userId }) => [
+    `INSERT INTO event_closures (client_id, event_id, facility_id, closed_by, completed_on, due_date, late)
+     VALUES ($1, ${FIRST_EVENT}, ${FIRST_EVENT_FACILITY}, $2, DATE '2026-01-31', DATE '2026-01-31', false) RETURNING id`,
+    [clientId, userId],
+  ],
+  sensitive_data_warnings: ({ clientId, userId }) => [
+    `INSERT INTO sensitive_data_warnings (client_id, user_id, form, kinds) VALUES ($1, $2, 'test', ARRAY['ssn']) RETURNING id`,
+    [clientId, userId],
+  ],
 };
 
 /** Tables whose test row refers to rows of other tenant tables, in the order they must be filled. */
-const SEED_LAST = ['plan_items', 'events'];
+const SEED_LAST = ['plan_items', 'events', 'checklist_responses', 'documents', 'document_blobs', 'event_comments', 'event_closures'];
 
 /** A client with a user and one row in every other tenant table, inserted as the owner. */
 export async function createTenant(name: string): Promise<Tenant> {
