@@ -15,7 +15,8 @@ export interface Actor {
 
 export type Outcome =
   | { kind: 'view'; view: string; locals: Record<string, unknown>; status: number; headers?: Record<string, string> }
-  | { kind: 'redirect'; url: string; flash?: Flash };
+  | { kind: 'redirect'; url: string; flash?: Flash }
+  | { kind: 'download'; body: Buffer; fileName: string; contentType: string; headers?: Record<string, string> };
 
 export const view = (name: string, locals: Record<string, unknown> = {}, status = 200, headers?: Record<string, string>): Outcome => ({
   kind: 'view',
@@ -25,6 +26,15 @@ export const view = (name: string, locals: Record<string, unknown> = {}, status 
   headers,
 });
 export const redirect = (url: string, flash?: Flash): Outcome => ({ kind: 'redirect', url, flash });
+/** A file to save, never to display: attachment, no sniffing, and a CSP that sandboxes it should a
+ *  browser render it anyway. `fileName` must already be safe (services sanitise stored names). */
+export const download = (body: Buffer, fileName: string, contentType: string, headers?: Record<string, string>): Outcome => ({
+  kind: 'download',
+  body,
+  fileName,
+  contentType,
+  headers,
+});
 
 /** The session no longer stands for an active user (signed out elsewhere, deactivated, expired). */
 export class SessionEndedError extends HttpError {
@@ -40,6 +50,12 @@ function send(req: Request, res: Response, outcome: Outcome): void {
     return;
   }
   if (outcome.headers) res.set(outcome.headers);
+  if (outcome.kind === 'download') {
+    res.attachment(outcome.fileName);
+    res.set({ 'Content-Type': outcome.contentType, 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': "default-src 'none'; sandbox" });
+    res.status(200).send(outcome.body);
+    return;
+  }
   res.status(outcome.status).render(outcome.view, outcome.locals);
 }
 

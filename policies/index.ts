@@ -19,6 +19,8 @@ export const MINIMUM_RANK = {
   'events.work_own': 'associate',
   'events.close_others': 'manager',
   'events.reopen': 'manager',
+  // Cancelling drops an obligation: the same ones who may reopen (and close others' events).
+  'events.cancel': 'manager',
   'events.reassign': 'director',
   'transition.run': 'director',
   'reports.view': 'manager',

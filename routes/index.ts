@@ -87,6 +87,12 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['post', '/plan-items/:id/unhide', [signedIn], userAction(plans.unhide)],
     ['post', '/plan-items/:id/delete', [signedIn], userAction(plans.destroy)],
 
+    // Events (issue 5)
+
+    // Documents (issue 5)
+
+    // Reassignment and the transition tool (issue 5)
+
     // Users (issue 3)
     ['get', '/users', [signedIn], userAction(users.index)],
     ['get', '/users/invite', [signedIn], userAction(users.newInvite)],

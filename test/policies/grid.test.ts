@@ -33,6 +33,7 @@ const EXPECTED: Record<Action, [boolean, boolean, boolean, boolean, boolean]> = 
   'events.work_own':       [Y,  Y,  Y,  Y,  Y],
   'events.close_others':   [Y,  Y,  Y,  Y,  N],
   'events.reopen':         [Y,  Y,  Y,  Y,  N],
+  'events.cancel':         [Y,  Y,  Y,  Y,  N],
   'events.reassign':       [Y,  Y,  Y,  N,  N],
   'transition.run':        [Y,  Y,  Y,  N,  N],
   'reports.view':          [Y,  Y,  Y,  Y,  N],
