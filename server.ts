@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const prepared = await prepareDatabase(config, say);
   const db = openDatabase(prepared.urls, config.poolMax);
   initModels(db.sequelize);
-  if (config.env !== 'production') await seedDemoIfEmpty(prepared.urls.owner, { dataDir: config.dataDir, bcryptCost: config.bcryptCost, onProgress: say });
+  if (config.env !== 'production') await seedDemoIfEmpty(prepared.urls, { dataDir: config.dataDir, bcryptCost: config.bcryptCost, onProgress: say });
 
   const transport = createMailTransport({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom });
   const stopMail = startMailDeliveryJob(new MailDelivery(db.sequelize, transport));

@@ -8,7 +8,7 @@ runScript(async () => {
   const config = loadConfig();
   const server = await prepareDatabase(config, say);
   try {
-    const created = await seedDemoIfEmpty(server.urls.owner, { dataDir: config.dataDir, bcryptCost: config.bcryptCost, onProgress: say });
+    const created = await seedDemoIfEmpty(server.urls, { dataDir: config.dataDir, bcryptCost: config.bcryptCost, onProgress: say });
     const logins = created ?? (await readDemoLogins(config.dataDir));
     say(created ? 'Demo client created.' : 'The database already has clients; nothing seeded.');
     for (const l of logins) say(`  ${l.rank.padEnd(13)} ${l.email.padEnd(36)} ${l.password.padEnd(22)} ${l.scope ?? ''}`);

@@ -1,10 +1,15 @@
 // The demo client a fresh install starts with. Inserted as the owner role (a provisioning step,
 // like a migration). Passwords are random per install and kept in var/demo-logins.json.
+// Its Management Plans start in the past, so the demo opens with overdue events to work on.
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { Sequelize } from 'sequelize';
+import { addDays, addMonths, todayIn } from '../lib/calendar-dates.ts';
+import type { ChecklistItem, Requirement } from '../models/plan-item.ts';
 import { RANK_LABELS, RANKS, type Rank } from '../models/user.ts';
+import { generateEvents } from './event-generation.ts';
 import { hashPassword } from './passwords.ts';
 
 export interface DemoLogin {
@@ -59,6 +64,94 @@ const DEMO_USERS: Array<Omit<DemoLogin, 'password' | 'scope'> & { scope: string[
   { email: 'associate@northwind.example', name: 'Alex Associate', rank: 'associate', scope: ['SPR-01'] },
 ];
 
+/** A demo Plan Item; `start` gets the seeding day in the client's zone, so every install has overdue events. */
+interface DemoItem {
+  facility: string;
+  activity: string;
+  assignee: string;
+  category: string;
+  regulatoryReference?: string;
+  description?: string;
+  schedule: { rrule: string } | { every: number; unit: 'day' | 'week' | 'month' | 'year' };
+  start: (today: string) => string;
+  requirement: Requirement;
+  checklist?: Array<[label: string, type: ChecklistItem['type'], required: boolean]>;
+  leadTimeDays: number;
+}
+
+const firstOfMonth = (date: string, monthsBack: number): string => addMonths(`${date.slice(0, 7)}-01`, -monthsBack);
+
+const STORMWATER_CHECKLIST: DemoItem['checklist'] = [
+  ['Outfalls free of debris and erosion', 'yes_no_na', true],
+  ['No oil sheen, foam or discoloration', 'yes_no_na', true],
+  ['Spill kits stocked', 'check', true],
+  ['Notes on flow observed', 'text', false],
+];
+
+/** Realistic plans: the Associate's stormwater inspection (checklist and document) is always overdue. */
+const DEMO_ITEMS: DemoItem[] = [
+  { facility: 'SPR-01', activity: 'Monthly stormwater outfall inspection', assignee: 'associate@northwind.example', category: 'Stormwater',
+    regulatoryReference: 'NPDES general permit, Part 4.2', description: 'Walk every outfall; photograph and upload the signed inspection form.',
+    schedule: { rrule: 'FREQ=MONTHLY;BYMONTHDAY=-1' }, start: (t) => firstOfMonth(t, 3), requirement: 'both', checklist: STORMWATER_CHECKLIST, leadTimeDays: 30 },
+  { facility: 'SPR-01', activity: 'Weekly forklift pre-use check', assignee: 'associate@northwind.example', category: 'Safety',
+    regulatoryReference: '29 CFR 1910.178(q)(7)', schedule: { rrule: 'FREQ=WEEKLY;BYDAY=MO' }, start: (t) => addDays(t, -21), requirement: 'checklist',
+    checklist: [['Forks, chains and mast intact', 'check', true], ['Horn, lights and brakes work', 'check', true], ['Hydraulic hoses free of leaks', 'yes_no_na', true], ['Hour meter reading', 'number', false]],
+    leadTimeDays: 7 },
+  { facility: 'SPR-01', activity: 'Quarterly SPCC tank inspection', assignee: 'manager@northwind.example', category: 'Spill prevention',
+    regulatoryReference: '40 CFR 112.8(c)(6)', schedule: { rrule: 'FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=15' }, start: (t) => addDays(firstOfMonth(t, 4), 14),
+    requirement: 'document', leadTimeDays: 30 },
+  { facility: 'SPR-01', activity: 'Eyewash station flush', assignee: 'associate@northwind.example', category: 'Safety',
+    regulatoryReference: 'ANSI Z358.1', schedule: { every: 90, unit: 'day' }, start: (t) => addDays(t, -10), requirement: 'none', leadTimeDays: 14 },
+  { facility: 'JOL-02', activity: 'Monthly stormwater outfall inspection', assignee: 'manager@northwind.example', category: 'Stormwater',
+    regulatoryReference: 'NPDES general permit, Part 4.2', schedule: { rrule: 'FREQ=MONTHLY;BYMONTHDAY=-1' }, start: (t) => firstOfMonth(t, 2),
+    requirement: 'both', checklist: STORMWATER_CHECKLIST, leadTimeDays: 30 },
+  { facility: 'JOL-02', activity: 'Annual fire-extinguisher service', assignee: 'manager@northwind.example', category: 'Fire safety',
+    regulatoryReference: 'NFPA 10, 7.3', schedule: { rrule: 'FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=15' }, start: (t) => addMonths(t, -14), requirement: 'document', leadTimeDays: 60 },
+  { facility: 'DSM-04', activity: 'Semi-annual hazardous waste training', assignee: 'director@northwind.example', category: 'Waste',
+    regulatoryReference: '40 CFR 262.17(a)(7)', schedule: { rrule: 'FREQ=MONTHLY;INTERVAL=6;BYMONTHDAY=1' }, start: (t) => firstOfMonth(t, -1), requirement: 'document', leadTimeDays: 45 },
+  { facility: 'OAK-10', activity: 'Quarterly SPCC tank inspection', assignee: 'port.manager@northwind.example', category: 'Spill prevention',
+    regulatoryReference: '40 CFR 112.8(c)(6)', schedule: { rrule: 'FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=15' }, start: (t) => addDays(firstOfMonth(t, 2), 14),
+    requirement: 'document', leadTimeDays: 30 },
+  { facility: 'OAK-10', activity: 'Weekly spill-kit check', assignee: 'port.manager@northwind.example', category: 'Spill prevention',
+    schedule: { rrule: 'FREQ=WEEKLY;BYDAY=FR' }, start: (t) => addDays(t, -14), requirement: 'checklist',
+    checklist: [['Absorbent pads and booms stocked', 'check', true], ['Drain covers present', 'check', true]], leadTimeDays: 7 },
+  { facility: 'FAT-07', activity: 'Monthly battery-charging room inspection', assignee: 'pacific.director@northwind.example', category: 'Safety',
+    schedule: { rrule: 'FREQ=MONTHLY;BYDAY=1TU' }, start: (t) => firstOfMonth(t, 1), requirement: 'none', leadTimeDays: 30 },
+];
+
+async function insertPlanItems(client: pg.Client, clientId: string, unitIds: Map<string, string>, userIds: Map<string, string>, onProgress?: (m: string) => void): Promise<void> {
+  const today = todayIn(CLIENT_ZONE);
+  for (const item of DEMO_ITEMS) {
+    const relative = 'every' in item.schedule ? item.schedule : null;
+    const checklist = (item.checklist ?? []).map(([label, type, required], i) => ({ key: `item-${i + 1}`, label, type, required }));
+    await client.query(
+      `INSERT INTO plan_items (client_id, facility_id, activity, description, regulatory_reference, category, assignee_id, requirement, checklist,
+                               schedule_kind, rrule, relative_every, relative_unit, schedule_start, lead_time_days, created_by, updated_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13, $14, $15, $16, $16)`,
+      [clientId, unitIds.get(item.facility), item.activity, item.description ?? null, item.regulatoryReference ?? null, item.category,
+        userIds.get(item.assignee), item.requirement, JSON.stringify(checklist), relative ? 'relative' : 'calendar',
+        relative ? null : (item.schedule as { rrule: string }).rrule, relative?.every ?? null, relative?.unit ?? null,
+        item.start(today), item.leadTimeDays, userIds.get('admin@northwind.example')],
+    );
+  }
+  onProgress?.(`  management plans: ${DEMO_ITEMS.length} plan items at ${new Set(DEMO_ITEMS.map((i) => i.facility)).size} facilities`);
+}
+
+/** Materialises the demo plans' events (overdue ones included), as the server's job would: as the
+ *  runtime role, under row-level security. */
+async function generateDemoEvents(appUrl: string, clientId: string, onProgress?: (m: string) => void): Promise<void> {
+  const sequelize = new Sequelize(appUrl, { dialect: 'postgres', logging: false, timezone: '+00:00', pool: { max: 3, min: 0 }, dialectOptions: { application_name: 'plantrak-seed' } });
+  try {
+    const result = await generateEvents(sequelize, { clientIds: [clientId] });
+    onProgress?.(`  events: ${result.created} generated`);
+  } catch (error) {
+    // The client is already committed; the server's generation job (at start, then every 15 minutes) catches up.
+    onProgress?.(`  events: not generated now (${(error as Error).message}); the generation job will create them`);
+  } finally {
+    await sequelize.close();
+  }
+}
+
 /** A password that passes the rule and is easy to type from a terminal: Word-Word-12!. */
 function demoPassword(): string {
   const words = ['Harbor', 'Meadow', 'Granite', 'Willow', 'Falcon', 'Cedar', 'Lantern', 'Summit', 'River', 'Orchard', 'Beacon', 'Prairie'];
@@ -69,8 +162,8 @@ function demoPassword(): string {
 const loginsFile = (dataDir: string) => path.join(dataDir, 'demo-logins.json');
 
 /** Seeds the demo client when the database has no client yet; returns the logins it created. */
-export async function seedDemoIfEmpty(ownerUrl: string, options: { dataDir: string; bcryptCost: number; onProgress?: (m: string) => void }): Promise<DemoLogin[] | undefined> {
-  const client = new pg.Client({ connectionString: ownerUrl, application_name: 'plantrak-seed' });
+export async function seedDemoIfEmpty(urls: { owner: string; app: string }, options: { dataDir: string; bcryptCost: number; onProgress?: (m: string) => void }): Promise<DemoLogin[] | undefined> {
+  const client = new pg.Client({ connectionString: urls.owner, application_name: 'plantrak-seed' });
   await client.connect();
   try {
     await client.query('BEGIN');
@@ -102,6 +195,7 @@ export async function seedDemoIfEmpty(ownerUrl: string, options: { dataDir: stri
     options.onProgress?.(`  hierarchy: 2 regions, 4 divisions, ${unitIds.size - 6} facilities`);
 
     const logins: DemoLogin[] = [];
+    const userIds = new Map<string, string>();
     for (const [index, user] of DEMO_USERS.entries()) {
       const password = demoPassword();
       options.onProgress?.(`  user ${index + 1}/${DEMO_USERS.length}: ${RANK_LABELS[user.rank]} (${user.scope.join(', ')})`);
@@ -110,14 +204,17 @@ export async function seedDemoIfEmpty(ownerUrl: string, options: { dataDir: stri
          VALUES ($1, $2, $3, $4, 'active', $5, now()) RETURNING id`,
         [clientId, user.email, user.name, user.rank, await hashPassword(password, options.bcryptCost)],
       );
+      userIds.set(user.email, inserted.rows[0].id);
       for (const code of user.scope) {
         await client.query('INSERT INTO user_scopes (client_id, user_id, org_unit_id) VALUES ($1, $2, $3)', [clientId, inserted.rows[0].id, code === 'client' ? null : unitIds.get(code)]);
       }
       logins.push({ email: user.email, name: user.name, rank: user.rank, password, scope: user.scope.includes('client') ? 'whole client' : user.scope.join(', ') });
     }
+    await insertPlanItems(client, clientId, unitIds, userIds, options.onProgress);
     await client.query('COMMIT');
     await fs.mkdir(options.dataDir, { recursive: true });
     await fs.writeFile(loginsFile(options.dataDir), JSON.stringify(logins, null, 2), { mode: 0o600 });
+    await generateDemoEvents(urls.app, clientId, options.onProgress);
     return logins;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

@@ -588,3 +588,62 @@ export function describeSchedule(schedule: Schedule): string {
   if (rule.until !== undefined) text += `, until ${formatLongDate(rule.until)}`;
   return text;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Presets back from rules
+
+const NTH_WEEKS: readonly number[] = [1, 2, 3, 4, -1];
+
+/** One day of the month (1..31) and nothing else, or null. */
+function singleDay(r: Rule): number | null {
+  if (r.byDay.length || r.byMonthDay.length !== 1) return null;
+  const d = r.byMonthDay[0]!;
+  return d >= 1 && d <= 31 ? d : null;
+}
+
+function monthlyPreset(r: Rule): Preset | null {
+  if (r.byMonth.length) return null;
+  if (r.interval === 1 && !r.byDay.length && r.byMonthDay.length === 1 && r.byMonthDay[0] === -1) return { kind: 'monthly-last-day' };
+  if (r.interval === 1 && r.byDay.length === 1 && !r.byMonthDay.length) {
+    const { n, day } = r.byDay[0]!;
+    return n !== null && NTH_WEEKS.includes(n) ? { kind: 'monthly-nth-weekday', nth: n as 1 | 2 | 3 | 4 | -1, weekday: day } : null;
+  }
+  const day = singleDay(r);
+  if (day === null) return null;
+  const kind = ({ 1: 'monthly-on-day', 3: 'quarterly', 6: 'semi-annually' } as const)[r.interval as 1 | 3 | 6];
+  return kind ? { kind, day } : null;
+}
+
+function yearlyPreset(r: Rule): Preset | null {
+  const day = singleDay(r);
+  if (r.interval !== 1 || day === null || !r.byMonth.length) return null;
+  // One month and a day it has is "annually"; compilePreset gives specific-months the same rule then.
+  if (r.byMonth.length === 1 && day <= daysInMonth(2000, r.byMonth[0]!)) return { kind: 'annually', month: r.byMonth[0]!, day };
+  return { kind: 'specific-months', months: [...r.byMonth], day };
+}
+
+/**
+ * The form preset a stored rule is (the inverse of compilePreset), or null when no preset says
+ * exactly this rule (BYSETPOS, COUNT or UNTIL other than "one time", other intervals, …); the
+ * form then shows the rule in the advanced field. Parts the rule leaves to its start (a weekly
+ * rule without BYDAY) are read from `start`, as expansion does.
+ */
+export function presetFromRule(rrule: string, start: string): Preset | null {
+  const { rule } = parseRule(rrule, null);
+  if (!rule || !isValidDate(start) || rule.bySetPos.length) return null;
+  const bare = !rule.byDay.length && !rule.byMonthDay.length && !rule.byMonth.length;
+  if (rule.count === 1 && rule.until === undefined && rule.freq === 'DAILY' && rule.interval === 1 && bare) return { kind: 'one-time' };
+  if (rule.count !== undefined || rule.until !== undefined) return null;
+  const r = withImplicitParts(rule, start);
+  switch (r.freq) {
+    case 'DAILY':
+      return bare ? { kind: 'every-n-days', every: r.interval } : null;
+    case 'WEEKLY':
+      if (r.byMonthDay.length || r.byMonth.length || r.byDay.some((d) => d.n !== null)) return null;
+      return { kind: 'every-n-weeks', every: r.interval, weekdays: WEEKDAYS.filter((w) => r.byDay.some((d) => d.day === w)) };
+    case 'MONTHLY':
+      return monthlyPreset(r);
+    case 'YEARLY':
+      return yearlyPreset(r);
+  }
+}

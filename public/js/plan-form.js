@@ -1,5 +1,6 @@
-// Plan Item form (issue 4): refreshes the 12-date preview as the schedule changes. Without
-// script the Preview button does the same with a full page; this only saves the round trip.
+// Plan Item form (issue 4): shows only the chosen preset's fields and refreshes the 12-date
+// preview as the schedule changes. Without script every field stays visible (each group says
+// which preset it belongs to) and the Preview button does the same with a full page.
 (function () {
   'use strict';
   const form = document.querySelector('form[data-plan-form]');
@@ -27,6 +28,21 @@
     replacement.setAttribute('aria-live', 'polite');
     if (current) current.replaceWith(replacement);
     else button.after(replacement);
+  }
+
+  // Shows only the field groups of the chosen "How often" (each group names its presets in
+  // data-modes). Hidden groups leave the tab order and the accessibility tree; their values are
+  // still posted, and the server reads only the chosen preset's fields.
+  const mode = schedule.querySelector('select[name="scheduleMode"]');
+  function showChosenGroups() {
+    for (const group of schedule.querySelectorAll('[data-modes]')) {
+      group.hidden = !group.dataset.modes.split(' ').includes(mode.value);
+    }
+    for (const hint of schedule.querySelectorAll('[data-no-script-hint]')) hint.hidden = true;
+  }
+  if (mode) {
+    showChosenGroups();
+    mode.addEventListener('change', showChosenGroups);
   }
 
   schedule.addEventListener('change', () => {
