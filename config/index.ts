@@ -38,6 +38,7 @@ const envSchema = z.object({
   LOGIN_THROTTLE_IP_MAX: int(50, 1, 100000),
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   MAIL_FROM: z.string().min(3).default('PlanTRAK <no-reply@plantrak.localhost>'),
+  MAX_UPLOAD_MB: int(25, 1, 200),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 
@@ -74,6 +75,8 @@ export interface Config {
   login: { lockoutThreshold: number; windowMs: number; accountMax: number; ipMax: number };
   smtpUrl?: string;
   mailFrom: string;
+  /** The largest event document accepted, in MB (MiB: 1 MB = 1,048,576 bytes). */
+  maxUploadMb: number;
   logLevel: string;
 }
 
@@ -124,6 +127,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     },
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    maxUploadMb: e.MAX_UPLOAD_MB,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
   });
 }

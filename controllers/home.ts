@@ -1,12 +1,15 @@
 import type { Request } from 'express';
 import { type Actor, type Outcome, view } from '../middleware/action.ts';
 import { RANK_LABELS } from '../models/user.ts';
+import { myOpenEvents } from '../services/events.ts';
 
 export function homeController() {
   return {
-    // GET /
+    // GET / — who you are, and what of yours is overdue or due soon.
     async show(_req: Request, actor: Actor): Promise<Outcome> {
-      return view('home/show', { title: 'Home', rankLabel: RANK_LABELS[actor.user.rank] });
+      const { rows } = await myOpenEvents(actor.user.id, actor.client);
+      const overdue = rows.filter((r) => r.status === 'overdue');
+      return view('home/show', { title: 'Home', rankLabel: RANK_LABELS[actor.user.rank], overdue, dueSoon: rows.length - overdue.length, upcoming: rows.slice(0, 5) });
     },
 
     // GET /account — the signed-in user's own settings: password and two-factor sign-in.

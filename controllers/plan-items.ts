@@ -25,6 +25,7 @@ import {
   deletePlanItem,
   eventCount,
   findPlanItemInScope,
+  openEventCount,
   LONG_TEXT_MAX,
   openEventRows,
   pairKey,
@@ -38,7 +39,7 @@ import {
   updatePlanItem,
   zoneOf,
 } from '../services/plan-items.ts';
-import { checkRule, compilePreset, describeSchedule, formatLongDate, type Preset, type Schedule, WEEKDAYS, type Weekday } from '../services/recurrence.ts';
+import { checkRule, compilePreset, describeSchedule, formatLongDate, type Preset, presetFromRule, type Schedule, WEEKDAYS, type Weekday } from '../services/recurrence.ts';
 
 /** Rows of the checklist editor (blank rows are ignored). */
 export const CHECKLIST_ROWS = 10;
@@ -66,7 +67,7 @@ const planItemForm = z.strictObject({
   assigneeId: single, requirement: single, ...checklistShape,
   scheduleMode: single, every: single, weekdays: multiple, day: single, nth: single, weekday: single, month: single, months: multiple,
   rrule: single, relativeEvery: single, relativeUnit: single, scheduleStart: single, monthEndPolicy: single,
-  leadTimeDays: single, confirmPastStart: single,
+  leadTimeDays: single, confirmPastStart: single, moveOpenEvents: single, confirmSensitive: single,
 }, {
   error: (issue) => (issue.code === 'unrecognized_keys' ? `This form does not accept the field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}. Nothing was saved.` : undefined),
 });
@@ -160,7 +161,9 @@ function scheduleFrom(data: PlanItemForm, errors: FieldErrors): Schedule | undef
   if (!rrule || errors.scheduleStart || errors.monthEndPolicy) return undefined;
   const check = checkRule(rrule, start);
   if (!check.ok) {
-    errors.rrule = check.errors.join(' ');
+    // A preset's rule is not on the form: its problem goes against the preset (e.g. 31 February).
+    if (mode === 'advanced') errors.rrule = check.errors.join(' ');
+    else errors.scheduleMode = `This schedule is not possible: ${check.errors.join(' ')}`;
     return undefined;
   }
   return { kind: 'calendar', rrule: check.rrule, start, monthEnd };
@@ -210,7 +213,10 @@ function inputFrom(data: PlanItemForm): { input?: PlanItemInput; errors: FieldEr
   if (Object.keys(errors).length || !schedule) return { errors };
   return {
     errors,
-    input: { activity, description, additionalInformation, regulatoryReference, category, assigneeId, requirement, checklist, schedule, leadTimeDays, confirmPastStart: data.confirmPastStart === '1' },
+    input: {
+      activity, description, additionalInformation, regulatoryReference, category, assigneeId, requirement, checklist, schedule, leadTimeDays,
+      confirmPastStart: data.confirmPastStart === '1', moveOpenEvents: data.moveOpenEvents === '1', confirmSensitive: data.confirmSensitive === '1',
+    },
   };
 }
 
@@ -228,15 +234,33 @@ function echoOf(body: unknown): Values {
   return values;
 }
 
-/** A stored item as form values: its rule goes into the advanced field, which shows it exactly. */
+/** A preset's own fields, as the form names them. */
+function presetValues(preset: Preset): Values {
+  switch (preset.kind) {
+    case 'every-n-days': return { every: String(preset.every) };
+    case 'every-n-weeks': return { every: String(preset.every), weekdays: preset.weekdays };
+    case 'monthly-on-day': case 'quarterly': case 'semi-annually': return { day: String(preset.day) };
+    case 'monthly-nth-weekday': return { nth: String(preset.nth), weekday: preset.weekday };
+    case 'annually': return { month: String(preset.month), day: String(preset.day) };
+    case 'specific-months': return { months: preset.months.map(String), day: String(preset.day) };
+    default: return {};
+  }
+}
+
+/** A stored item as form values: its rule opens as the preset that writes it, else in the
+ *  advanced field (which always holds the exact rule, for anyone switching to it). */
 function valuesOf(item: PlanItem): Values {
+  const preset = item.scheduleKind === 'calendar' ? presetFromRule(item.rrule!, item.scheduleStart) : null;
   const values: Values = {
     activity: item.activity, description: item.description ?? '', additionalInformation: item.additionalInformation ?? '',
     regulatoryReference: item.regulatoryReference ?? '', category: item.category ?? '', assigneeId: item.assigneeId,
     requirement: item.requirement, scheduleStart: item.scheduleStart, monthEndPolicy: item.monthEndPolicy,
     leadTimeDays: String(item.leadTimeDays),
-    scheduleMode: item.scheduleKind === 'relative' ? 'relative' : 'advanced',
+    scheduleMode: item.scheduleKind === 'relative' ? 'relative' : preset?.kind ?? 'advanced',
     rrule: item.rrule ?? '', relativeEvery: item.relativeEvery ? String(item.relativeEvery) : '', relativeUnit: item.relativeUnit ?? '',
+    // Ticked until the user unticks it; it applies only when the assignee changes.
+    moveOpenEvents: '1',
+    ...(preset ? presetValues(preset) : {}),
   };
   item.checklist.forEach((c, i) => {
     values[`item${i + 1}Key`] = c.key;
@@ -360,6 +384,7 @@ export function planItemsController() {
       facility,
       item: item ?? null,
       events: item ? await eventCount(item) : 0,
+      openEvents: item ? await openEventCount(item) : 0,
       ancestors: await ancestorsOf(facility),
       assignees: await assigneeChoices(facility),
       today: todayIn(zoneOf(facility, actor.client)),

@@ -10,7 +10,7 @@ import { acceptInvite, findLiveInvite } from '../services/invitations.ts';
 import { MAX_PASSWORD_BYTES } from '../services/passwords.ts';
 import { currentScope, hierarchyTree, levelLabels } from '../services/hierarchy.ts';
 import {
-  deactivateUser, findManageableUser, findVisibleUser, INVITE_DAYS, inviteUser, listVisibleUsers, reactivateUser, resendInvite,
+  deactivateUser, findManageableUser, HoldsAssignmentsError, findVisibleUser, INVITE_DAYS, inviteUser, listVisibleUsers, reactivateUser, resendInvite,
   unlockUser, updateUser, USER_STATUSES, USERS_PAGE_SIZE,
 } from '../services/users.ts';
 import type { AppDeps } from '../types/deps.ts';
@@ -153,7 +153,14 @@ export function usersController(deps: AppDeps) {
     // POST /users/:id/deactivate — a flow: the change commits, then the user's sessions end.
     async deactivate(req: Request, actor: Actor): Promise<Outcome> {
       authorize(actor.user, 'users.manage');
-      const user = await deactivateUser(deps, actor, String(req.params.id), req.context);
+      let user;
+      try {
+        user = await deactivateUser(deps, actor, String(req.params.id), req.context);
+      } catch (error) {
+        // Still holding Plan Items or open events: refused, with the way through the transition tool.
+        if (error instanceof HoldsAssignmentsError) return view('users/holds-assignments', { title: 'Cannot deactivate yet', user: error.user, message: error.message }, 409);
+        throw error;
+      }
       return redirect(`/users/${user.id}`, { kind: 'success', message: `${user.name} has been deactivated and signed out.` });
     },
 

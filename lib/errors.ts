@@ -36,3 +36,10 @@ export class TooManyRequestsError extends HttpError {
     super(429, message);
   }
 }
+
+/** The request was sound but the thing has moved on (an event closed meanwhile). */
+export class ConflictError extends HttpError {
+  constructor(message: string) {
+    super(409, message);
+  }
+}

@@ -5,7 +5,14 @@ import type { NextFunction, Request, Response } from 'express';
 import { ForbiddenError } from '../lib/errors.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const protect = csurf({ cookie: false });
+/** The token is read from the form body (or a header), never from the query string: a token in
+ *  a URL leaks through logs, history and Referer. */
+const tokenOf = (req: Request): string => {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  if (typeof body._csrf === 'string') return body._csrf;
+  return req.get('csrf-token') ?? req.get('x-csrf-token') ?? '';
+};
+const protect = csurf({ cookie: false, value: tokenOf });
 
 function refuseCrossSite(req: Request, _res: Response, next: NextFunction): void {
   const site = req.get('sec-fetch-site');
@@ -15,7 +22,24 @@ function refuseCrossSite(req: Request, _res: Response, next: NextFunction): void
   next();
 }
 
+/**
+ * Routes that take a file (multipart/form-data). csurf cannot read a multipart body: it is parsed
+ * later, by the route's own multer guard, so for exactly these paths (POST, multipart) the global
+ * check stands aside and the route checks the token itself right after parsing, with
+ * `csrfAfterUpload` below. Any other multipart request still meets the global check (and fails
+ * it: fail closed). The token travels in the form body, never in the URL.
+ */
+const UPLOAD_PATHS: RegExp[] = [/^\/events\/[^/]+\/documents$/];
+
+const isDeferredUpload = (req: Request): boolean =>
+  req.method === 'POST' && Boolean(req.is('multipart/form-data')) && UPLOAD_PATHS.some((path) => path.test(req.path));
+
 function checkToken(req: Request, res: Response, next: NextFunction): void {
+  if (isDeferredUpload(req)) return next();
+  verifyToken(req, res, next);
+}
+
+function verifyToken(req: Request, res: Response, next: NextFunction): void {
   protect(req, res, (error?: unknown) => {
     if ((error as { code?: string } | undefined)?.code === 'EBADCSRFTOKEN') {
       return next(new ForbiddenError('This form has expired or did not come from PlanTRAK. Go back, reload the page and try again.'));
@@ -27,3 +51,8 @@ function checkToken(req: Request, res: Response, next: NextFunction): void {
 }
 
 export const csrf = [refuseCrossSite, checkToken];
+
+/** The CSRF check of an upload route, placed right after its multer guard (see UPLOAD_PATHS). */
+export function csrfAfterUpload(req: Request, res: Response, next: NextFunction): void {
+  verifyToken(req, res, next);
+}

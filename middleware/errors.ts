@@ -11,6 +11,7 @@ const TITLES: Record<number, string> = {
   401: 'Please sign in',
   403: 'Not allowed',
   404: 'Not found',
+  409: 'Already changed',
   413: 'Too large',
   415: 'Unsupported content',
   422: 'Please check the form',

@@ -14,9 +14,9 @@ export function canWorkEvent(actor: Actor, event: EventTarget): boolean {
   return event.status === 'open' && ((event.assigneeId === actor.id && can(actor, 'events.work_own')) || can(actor, 'events.close_others'));
 }
 
-/** Anyone who may see the event may add to its thread (comments are append-only). */
-export function canComment(actor: Actor, event: EventTarget): boolean {
-  return event.status !== 'cancelled' && can(actor, 'events.work_own');
+/** Anyone who may see the event may add to its thread, whatever its status (append-only). */
+export function canComment(actor: Actor, _event: EventTarget): boolean {
+  return can(actor, 'events.work_own');
 }
 
 export function canReopen(actor: Actor, event: EventTarget): boolean {

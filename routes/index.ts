@@ -1,16 +1,21 @@
 // The route table: one line per endpoint (verb, path, guards, action). No logic here.
 import { type RequestHandler, Router } from 'express';
+import { eventsController } from '../controllers/events.ts';
+import { documentsController } from '../controllers/documents.ts';
 import { healthController } from '../controllers/health.ts';
 import { homeController } from '../controllers/home.ts';
 import { planItemsController } from '../controllers/plan-items.ts';
+import { reassignmentsController } from '../controllers/reassignments.ts';
 import { passwordsController } from '../controllers/passwords.ts';
 import { securitySettingsController } from '../controllers/security-settings.ts';
 import { sessionsController } from '../controllers/sessions.ts';
+import { transitionController } from '../controllers/transition.ts';
 import { twoFactorController } from '../controllers/two-factor.ts';
 import { unitAdminController } from '../controllers/unit-admin.ts';
 import { unitsController } from '../controllers/units.ts';
 import { usersController } from '../controllers/users.ts';
 import { actionAdapters, signedIn, signedOut } from '../middleware/action.ts';
+import { csrfAfterUpload } from '../middleware/csrf.ts';
 import type { Database } from '../models/index.ts';
 import type { AppDeps } from '../types/deps.ts';
 
@@ -43,6 +48,10 @@ export function appRouteTable(deps: AppDeps): Route[] {
   const users = usersController(deps);
   const unitAdmin = unitAdminController();
   const plans = planItemsController();
+  const reassignments = reassignmentsController();
+  const transition = transitionController(deps);
+  const documents = documentsController(deps.config);
+  const events = eventsController();
 
   return [
     ['get', '/login', [signedOut], publicFlow(sessions.new)],
@@ -88,10 +97,26 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['post', '/plan-items/:id/delete', [signedIn], userAction(plans.destroy)],
 
     // Events (issue 5)
+    ['get', '/events', [signedIn], userAction(events.mine)],
+    ['get', '/events/:id', [signedIn], userAction(events.show)],
+    ['post', '/events/:id/checklist', [signedIn], userAction(events.saveChecklist)],
+    ['post', '/events/:id/close', [signedIn], userAction(events.close)],
+    ['post', '/events/:id/reopen', [signedIn], userAction(events.reopen)],
+    ['post', '/events/:id/cancel', [signedIn], userAction(events.cancel)],
+    ['post', '/events/:id/comments', [signedIn], userAction(events.comment)],
 
     // Documents (issue 5)
+    ['post', '/events/:id/documents', [signedIn, documents.receive, csrfAfterUpload], userAction(documents.upload)],
+    ['get', '/documents/:id', [signedIn], userAction(documents.download)],
+    ['post', '/documents/:id/delete', [signedIn], userAction(documents.destroy)],
 
     // Reassignment and the transition tool (issue 5)
+    ['post', '/events/:id/reassign', [signedIn], userAction(reassignments.reassign)],
+    ['post', '/units/:id/events/reassign', [signedIn], userAction(reassignments.bulk)],
+    ['get', '/transition', [signedIn], userAction(transition.index)],
+    ['get', '/transition/:id', [signedIn], userAction(transition.show)],
+    ['post', '/transition/:id/preview', [signedIn], userAction(transition.preview)],
+    ['post', '/transition/:id/apply', [signedIn], userFlow(transition.apply)],
 
     // Users (issue 3)
     ['get', '/users', [signedIn], userAction(users.index)],

@@ -124,3 +124,92 @@ export async function myOpenEvents(userId: string, client: Client, options: { al
   listed.sort((a, b) => Number(b.status === 'overdue') - Number(a.status === 'overdue'));
   return { rows: listed, later: rows.length - listed.length };
 }
+
+export interface CommentRow {
+  id: string;
+  authorName: string | null;
+  body: string;
+  createdAt: Date;
+}
+
+export async function commentsOf(eventId: string): Promise<CommentRow[]> {
+  return sql<CommentRow>(
+    `SELECT c.id, u.name AS "authorName", c.body, c.created_at AS "createdAt"
+       FROM event_comments c LEFT JOIN users u ON u.client_id = c.client_id AND u.id = c.author_id
+      WHERE c.client_id = app_current_client() AND c.event_id = $1 ORDER BY c.created_at, c.id`,
+    [eventId],
+  );
+}
+
+export interface ClosureRow {
+  id: string;
+  closedByName: string | null;
+  closedAt: Date;
+  completedOn: string;
+  dueDate: string;
+  late: boolean;
+  notes: string | null;
+  checklist: Array<{ key: string; label: string; type: string; required: boolean; value: string | null }>;
+  documents: Array<{ id: string; fileName: string; sizeBytes: number; sha256: string }>;
+}
+
+/** Every close record of the event, newest first (a reopened event keeps its earlier ones). */
+export async function closuresOf(eventId: string): Promise<ClosureRow[]> {
+  return sql<ClosureRow>(
+    `SELECT k.id, u.name AS "closedByName", k.closed_at AS "closedAt", k.completed_on::text AS "completedOn", k.due_date::text AS "dueDate",
+            k.late, k.notes, k.checklist, k.documents
+       FROM event_closures k LEFT JOIN users u ON u.client_id = k.client_id AND u.id = k.closed_by
+      WHERE k.client_id = app_current_client() AND k.event_id = $1 ORDER BY k.closed_at DESC, k.id`,
+    [eventId],
+  );
+}
+
+export interface HistoryRow {
+  at: Date;
+  actorName: string | null;
+  action: string;
+  changes: Record<string, unknown> | null;
+}
+
+/** The event's audit entries, oldest first: what happened to it, by whom (reassignments name both users). */
+export async function historyOf(eventId: string): Promise<HistoryRow[]> {
+  const rows = await sql<HistoryRow>(
+    `SELECT a.occurred_at AS at, u.name AS "actorName", a.action, a.changes
+       FROM audit_log a LEFT JOIN users u ON u.client_id = a.client_id AND u.id = a.actor_user_id
+      WHERE a.client_id = app_current_client() AND a.entity_id = $1 AND a.entity_type = 'event'
+      ORDER BY a.occurred_at, a.seq`,
+    [eventId],
+  );
+  const ids = rows.flatMap((r) => [r.changes?.from, r.changes?.to]).filter((v): v is string => typeof v === 'string' && UUID.test(v));
+  if (ids.length === 0) return rows;
+  const names = new Map(
+    (await sql<{ id: string; name: string }>('SELECT id, name FROM users WHERE client_id = app_current_client() AND id = ANY ($1::uuid[])', [[...new Set(ids)]])).map((u) => [u.id, u.name]),
+  );
+  return rows.map((r) => (r.action === 'event.reassigned' && r.changes ? { ...r, changes: { ...r.changes, fromName: names.get(String(r.changes.from)), toName: names.get(String(r.changes.to)) } } : r));
+}
+
+/** One history line in words (ids and hashes stay in the audit log's detail). */
+export function historyText(row: HistoryRow): string {
+  const c = (row.changes ?? {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  switch (row.action) {
+    case 'event.closed':
+      return `Closed${c.late ? ' late' : ''}: completed ${str(c.completedOn)} (due ${str(c.dueDate)})${Array.isArray(c.documents) && c.documents.length ? `, ${c.documents.length} document${c.documents.length === 1 ? '' : 's'} as evidence` : ''}${c.nextDueDate ? `; next event due ${str(c.nextDueDate)}` : ''}`;
+    case 'event.reopened':
+      return `Reopened: ${str(c.reason)}`;
+    case 'event.cancelled':
+      return `Cancelled: ${str(c.reason)}${c.nextDueDate ? `; next event due ${str(c.nextDueDate)}` : ''}`;
+    case 'event.commented':
+      return 'Commented';
+    case 'event.reassigned':
+      return `Reassigned${c.fromName && c.toName ? ` from ${str(c.fromName)} to ${str(c.toName)}` : ''}`;
+    case 'document.uploaded':
+      return `Uploaded ${str(c.fileName)}`;
+    case 'document.deleted':
+      return `Removed ${str(c.fileName)}`;
+    case 'document.downloaded':
+      return `Downloaded ${str(c.fileName)}`;
+    default:
+      return row.action;
+  }
+}

@@ -10,6 +10,7 @@ import { type Client, OrgUnit, PlanItem } from '../models/index.ts';
 import type { ChecklistItem, Requirement } from '../models/plan-item.ts';
 import { audit } from './audit.ts';
 import { generateForItems } from './event-generation.ts';
+import { checkSensitiveData } from './sensitive-data.ts';
 import { checkRule, describeSchedule, nextCalendarDates, relativeNext, type Schedule } from './recurrence.ts';
 import { guardedWrite } from './unit-admin.ts';
 
@@ -36,6 +37,10 @@ export interface PlanItemInput {
   leadTimeDays: number;
   /** The user ticked "yes, the first due date is in the past". */
   confirmPastStart: boolean;
+  /** The user ticked "this is not health information — save anyway" (DESIGN.md §8.6). */
+  confirmSensitive?: boolean;
+  /** Edit only: when the assignee changes, the item's open events go to the new one too. */
+  moveOpenEvents?: boolean;
 }
 
 export interface AssigneeChoice {
@@ -106,6 +111,13 @@ async function checkInput(facility: OrgUnit, client: Client, input: PlanItemInpu
   return schedule;
 }
 
+/** Asks for confirmation (a 422 on `confirmSensitive`) when the free text looks like health data;
+ *  after every other check, so a warning is only counted for a save that goes ahead. */
+async function checkFreeText(input: PlanItemInput): Promise<void> {
+  await checkSensitiveData('plan_item', input.confirmSensitive === true, input.activity, input.description, input.additionalInformation,
+    input.regulatoryReference, input.category, ...input.checklist.map((c) => c.label));
+}
+
 /** The columns an audit entry shows, by their database names. */
 function snapshot(item: PlanItem): Record<string, unknown> {
   return {
@@ -170,6 +182,7 @@ export function scheduleOf(item: PlanItem): Schedule {
 export async function createPlanItem(client: Client, facility: OrgUnit, userId: string, input: PlanItemInput): Promise<PlanItem> {
   if (facility.kind !== 'facility') throw new ValidationError({ form: 'Plan Items belong to a facility.' }, 'Plan Items belong to a facility.');
   const schedule = await checkInput(facility, client, input, null);
+  await checkFreeText(input);
   const item = await guardedWrite(() =>
     PlanItem.create({ clientId: client.id, facilityId: facility.id, ...attributes(input, schedule), createdBy: userId, updatedBy: userId }),
   );
@@ -257,18 +270,37 @@ export async function copyPlanItems(client: Client, userId: string, pairs: CopyP
   return copies;
 }
 
-/** Edits a Plan Item; existing events keep their dates (generation only adds later occurrences). */
+/** Edits a Plan Item; existing events keep their dates (generation only adds later occurrences)
+ *  and their assignee, unless the assignee changes with `moveOpenEvents`. */
 export async function updatePlanItem(client: Client, facility: OrgUnit, item: PlanItem, userId: string, input: PlanItemInput): Promise<boolean> {
   const schedule = await checkInput(facility, client, input, item);
+  await checkFreeText(input);
   const before = snapshot(item);
+  const previousAssignee = item.assigneeId;
   item.set(attributes(input, schedule));
   const changes = differences(before, snapshot(item));
   if (Object.keys(changes).length === 0) return false;
   item.set({ updatedBy: userId });
   await guardedWrite(() => item.save());
   await audit({ action: 'plan_item.update', entityType: 'plan_item', entityId: item.id, changes });
+  // Before generation, so the count is of the events that really moved.
+  if (input.moveOpenEvents && previousAssignee !== item.assigneeId) await moveOpenEvents(item, previousAssignee, item.assigneeId);
   if (item.schedulesEvents) await generateForItems(client.id, [item.id]);
   return true;
+}
+
+/** Gives the item's open events to its new assignee (closed and cancelled ones keep theirs), audited once. */
+async function moveOpenEvents(item: PlanItem, from: string, to: string): Promise<number> {
+  const moved = await sql<{ id: string }>(
+    `UPDATE events SET assignee_id = $1, updated_at = now()
+      WHERE client_id = app_current_client() AND plan_item_id = $2 AND status = 'open'
+      RETURNING id`,
+    [to, item.id],
+  );
+  if (moved.length === 0) return 0;
+  const eventIds = moved.map((e) => e.id).sort();
+  await audit({ action: 'events.reassigned', entityType: 'plan_item', entityId: item.id, changes: { from, to, events: moved.length, eventIds } });
+  return moved.length;
 }
 
 /** Today in the item's facility: an item that resumes generates nothing before it, so the weeks
@@ -299,6 +331,12 @@ export async function setHidden(client: Client, item: PlanItem, userId: string, 
   const resumed = hidden ? {} : { generate_from: [before, item.generateFrom] };
   await audit({ action: hidden ? 'plan_item.hide' : 'plan_item.unhide', entityType: 'plan_item', entityId: item.id, changes: { hidden: [!hidden, hidden], ...resumed } });
   return true;
+}
+
+/** Open events of the item (the edit form offers to move them with a new assignee). */
+export async function openEventCount(item: PlanItem): Promise<number> {
+  const [row] = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE client_id = app_current_client() AND plan_item_id = $1 AND status = 'open'`, [item.id]);
+  return row.n;
 }
 
 export async function eventCount(item: PlanItem): Promise<number> {

@@ -15,6 +15,7 @@ import { endSessionsOf } from './auth/sessions.ts';
 import { accountKey, clearAccount } from './auth/throttle.ts';
 import type { RequestMeta } from './auth/types.ts';
 import { currentScope } from './hierarchy.ts';
+import { describeHeld, type HeldCounts, heldAnywhere } from './reassignment.ts';
 import { issueLinkToken } from './auth/link-tokens.ts';
 import { queueMail } from './mail/outbox.ts';
 
@@ -227,10 +228,24 @@ export async function updateUser(actor: Actor, id: string, input: GrantInput): P
   return user;
 }
 
+/** A user who still holds assignments is not deactivated here: the transition tool moves them. */
+export class HoldsAssignmentsError extends HttpError {
+  constructor(readonly user: User, readonly held: HeldCounts) {
+    super(409, `${user.name} still holds ${describeHeld(held)} and cannot be deactivated. Move them to someone else with the transition tool first.`);
+  }
+}
+
 /** Deactivates a user in its own unit of work, then ends their sessions once that committed.
  *  (Every request also re-checks status and session epoch, so they are out even before.) */
 export async function deactivateUser(deps: { db: Database }, actor: Actor, id: string, meta: RequestMeta): Promise<User> {
   const context: UnitOfWorkContext = { actorKind: 'user', clientId: actor.client.id, userId: actor.user.id, ...meta };
+  // Someone who still holds assignments anywhere in the client goes through the transition tool
+  // first (issue 5), so no Plan Item or open event is left with a deactivated assignee.
+  const found = await inUnitOfWork(deps.db.sequelize, context, async () => (await findManageableUser(actor, id)).user);
+  if (found.status !== 'deactivated') {
+    const held = await heldAnywhere(deps.db.sequelize, actor.client.id, found.id);
+    if (held.planItems > 0 || held.openEvents > 0) throw new HoldsAssignmentsError(found, held);
+  }
   const user = await inUnitOfWork(deps.db.sequelize, context, async () => {
     const { user } = await findManageableUser(actor, id, { lock: true });
     if (user.status === 'deactivated') throw new HttpError(409, 'This user is already deactivated.');

@@ -12,7 +12,7 @@ import { type Agent, csrfFrom, signedInAgent, testApp } from '../support/http.ts
 
 /** Client A's tables, fingerprinted as the owner sees them. */
 async function fingerprint(clientId: string): Promise<string> {
-  const tables = ['clients', 'org_units', 'users', 'user_scopes', 'password_reset_tokens', 'mail_outbox', 'recovery_codes', 'plan_items', 'events'];
+  const tables = ['clients', 'org_units', 'users', 'user_scopes', 'password_reset_tokens', 'mail_outbox', 'recovery_codes', 'plan_items', 'events', 'documents', 'document_blobs'];
   const parts: string[] = [];
   for (const table of tables) {
     const column = table === 'clients' ? 'id' : 'client_id';
@@ -66,11 +66,18 @@ describe('isolation matrix over every route that names a row', () => {
        VALUES ($1, $2, 'Alder stormwater inspection', $3, 'calendar', 'FREQ=MONTHLY;BYMONTHDAY=-1', DATE '2032-01-01') RETURNING id, activity`,
       [clientA.id, target.id, targetUser.id],
     );
-    await ownerQuery(
+    const [eventRow] = await ownerQuery<{ id: string }>(
       `INSERT INTO events (client_id, plan_item_id, facility_id, activity, scheduled_date, due_date, assignee_id)
-       VALUES ($1, $2, $3, 'Alder stormwater inspection', DATE '2032-01-31', DATE '2032-01-31', $4)`,
+       VALUES ($1, $2, $3, 'Alder stormwater inspection', DATE '2032-01-31', DATE '2032-01-31', $4) RETURNING id`,
       [clientA.id, planItem.id, target.id, targetUser.id],
     );
+    // A document of that event (issue 5), with its bytes.
+    const [documentRow] = await ownerQuery<{ id: string; file_name: string }>(
+      `INSERT INTO documents (client_id, event_id, facility_id, file_name, content_type, size_bytes, sha256)
+       VALUES ($1, $2, $3, 'alder-evidence-report.pdf', 'application/pdf', 4, repeat('a', 64)) RETURNING id, file_name`,
+      [clientA.id, eventRow.id, target.id],
+    );
+    await ownerQuery(`INSERT INTO document_blobs (client_id, document_id, facility_id, content) VALUES ($1, $2, $3, '\\x25504446'::bytea)`, [clientA.id, documentRow.id, target.id]);
     // Another client's Administrator: every permission, in the wrong client.
     const clientB = await createClient({ name: 'Matrix B' });
     const foreignAdmin = await createUser(clientB, { name: 'Fran Foreign', rank: 'administrator' });
@@ -79,10 +86,12 @@ describe('isolation matrix over every route that names a row', () => {
     type Row = { id: string; name: string };
     const user: Row = { id: targetUser.id, name: targetUser.name };
     const item: Row = { id: planItem.id, name: planItem.activity };
+    const event: Row = { id: eventRow.id, name: planItem.activity };
+    const document: Row = { id: documentRow.id, name: documentRow.file_name };
     const targetsFor: Record<string, Record<string, Row>> = {
-      'another client': { units: { id: target.id, name: target.name }, users: user, 'plan-items': item },
+      'another client': { units: { id: target.id, name: target.name }, users: user, 'plan-items': item, events: event, transition: user, documents: document },
       // The ancestor is the sharper case: row-level security shows it, the scope does not cover it.
-      'outside the scope': { units: { id: northDivision.id, name: northDivision.name }, users: user, 'plan-items': item },
+      'outside the scope': { units: { id: northDivision.id, name: northDivision.name }, users: user, 'plan-items': item, events: event, transition: user, documents: document },
     };
     const routes = appRouteTable({ config: testConfig(), db: testEnv().db, sessionSecret: 'x'.repeat(40) })
       .filter(([, path]) => path.includes(':id'));

@@ -1,0 +1,168 @@
+// Working events (issue 5): My events, the event page, and the actions on it. Thin: each form is
+// parsed through its allowlist (the close form's answer fields come from the item's checklist
+// definition, nothing else), the services lock, check, change and audit.
+import type { Request } from 'express';
+import { z } from 'zod';
+import { type FieldErrors, ValidationError } from '../lib/errors.ts';
+import { parseForm } from '../lib/forms.ts';
+import { type Actor, type Outcome, redirect, view } from '../middleware/action.ts';
+import { can } from '../policies/index.ts';
+import { canCancel, canComment, canReassign, canReopen, canWorkEvent } from '../policies/events.ts';
+import { answerField, answersOf, answerText, YES_NO_NA } from '../services/checklist.ts';
+import { documentsOf } from '../services/documents.ts';
+import { addComment, cancelEvent, closeEvent, COMMENT_MAX, NOTES_MAX, REASON_MAX, reopenEvent, saveChecklist } from '../services/event-closing.ts';
+import { closuresOf, commentsOf, displayStatus, DUE_SOON_DAYS, type EventRecord, eventToday, findEventInScope, historyOf, historyText, myOpenEvents } from '../services/events.ts';
+import { assigneeChoices } from '../services/plan-items.ts';
+import { OrgUnit } from '../models/index.ts';
+import { CONFIRM_FIELD } from '../services/sensitive-data.ts';
+
+const single = z.string({ error: 'Enter a single value.' }).max(20_000, 'This value is too long.');
+const refusedFields = (what: string) => ({
+  error: (issue: z.core.$ZodRawIssue) => (issue.code === 'unrecognized_keys' ? `This form does not accept the field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}. ${what}` : undefined),
+});
+
+/** The close form (and its Save answers twin): dates, notes, confirmation, one field per checklist item. */
+function closeForm(event: EventRecord) {
+  const answers = Object.fromEntries(event.checklist.map((c) => [answerField(c), single.optional()]));
+  return z.strictObject({ _csrf: single.optional(), completedOn: single.optional(), closingNotes: single.optional(), [CONFIRM_FIELD]: single.optional(), ...answers }, refusedFields('The event was not changed.'));
+}
+
+const reasonForm = z.strictObject({ _csrf: single.optional(), reason: single.optional(), [CONFIRM_FIELD]: single.optional() }, refusedFields('The event was not changed.'));
+const commentForm = z.strictObject({ _csrf: single.optional(), body: single.optional(), [CONFIRM_FIELD]: single.optional() }, refusedFields('No comment was added.'));
+const myEventsQuery = z.object({ show: z.enum(['all']).optional() });
+
+interface PageState {
+  values?: Record<string, string>;
+  errors?: FieldErrors;
+  /** Which form the errors belong to, so the page opens it. */
+  form?: 'close' | 'reopen' | 'cancel' | 'comment' | 'upload';
+  status?: number;
+}
+
+const formValues = (body: unknown): Record<string, string> =>
+  Object.fromEntries(Object.entries((body ?? {}) as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string' && e[0] !== '_csrf'));
+
+/** Runs a change; a ValidationError becomes the event page with the form's errors. */
+async function orPage(req: Request, actor: Actor, form: PageState['form'], change: () => Promise<Outcome>): Promise<Outcome> {
+  try {
+    return await change();
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const event = await findEventInScope(String(req.params.id));
+    return eventPage(actor, event, { values: formValues(req.body), errors: { ...error.fields, form: error.fields.form ?? error.message }, form, status: 422 });
+  }
+}
+
+/** The event page, also re-rendered with a failed form's errors (here and by the upload action). */
+export async function eventPage(actor: Actor, event: EventRecord, state: PageState = {}): Promise<Outcome> {
+  // One after another: they share the unit of work's one connection.
+  const answers = await answersOf(event.id);
+  const documents = await documentsOf(event.id);
+  const comments = await commentsOf(event.id);
+  const closures = await closuresOf(event.id);
+  const history = await historyOf(event.id);
+  const reassignable = canReassign(actor.user, event);
+  const facility = reassignable ? await OrgUnit.findByPk(event.facilityId) : null;
+  return view('events/show', {
+    title: event.activity,
+    event,
+    status: displayStatus(event),
+    today: eventToday(event),
+    answers,
+    answerText,
+    answerField,
+    yesNoNa: YES_NO_NA,
+    documents,
+    comments,
+    closures,
+    history: history.map((h) => ({ ...h, text: historyText(h) })),
+    may: {
+      work: canWorkEvent(actor.user, event),
+      comment: canComment(actor.user, event),
+      reopen: canReopen(actor.user, event),
+      cancel: canCancel(actor.user, event),
+      reassign: reassignable,
+    },
+    assigneeChoices: facility ? await assigneeChoices(facility) : [],
+    limits: { notes: NOTES_MAX, reason: REASON_MAX, comment: COMMENT_MAX },
+    values: state.values ?? {},
+    errors: state.errors ?? {},
+    openForm: state.form,
+  }, state.status ?? 200);
+}
+
+export function eventsController() {
+  return {
+    // GET /events — the signed-in user's open events: overdue first, then due soon (or all).
+    async mine(req: Request, actor: Actor): Promise<Outcome> {
+      const query = myEventsQuery.safeParse(req.query);
+      const all = query.success && query.data.show === 'all';
+      const { rows, later } = await myOpenEvents(actor.user.id, actor.client, { all });
+      return view('events/index', { title: 'My events', rows, later, all, dueSoonDays: DUE_SOON_DAYS, canWork: can(actor.user, 'events.work_own') });
+    },
+
+    // GET /events/:id
+    async show(req: Request, actor: Actor): Promise<Outcome> {
+      return eventPage(actor, await findEventInScope(String(req.params.id)));
+    },
+
+    // POST /events/:id/checklist — save answers without closing.
+    async saveChecklist(req: Request, actor: Actor): Promise<Outcome> {
+      const event = await findEventInScope(String(req.params.id));
+      return orPage(req, actor, 'close', async () => {
+        const form = parseForm(closeForm(event), req.body);
+        if (!form.ok) throw new ValidationError(form.errors);
+        await saveChecklist(actor, event.id, form.data, form.data[CONFIRM_FIELD] === '1');
+        return redirect(`/events/${event.id}`, { kind: 'success', message: 'Checklist answers saved.' });
+      });
+    },
+
+    // POST /events/:id/close
+    async close(req: Request, actor: Actor): Promise<Outcome> {
+      const event = await findEventInScope(String(req.params.id));
+      return orPage(req, actor, 'close', async () => {
+        const form = parseForm(closeForm(event), req.body);
+        if (!form.ok) throw new ValidationError(form.errors);
+        const notes = form.data.closingNotes?.trim() || null;
+        const result = await closeEvent(actor, event.id, {
+          completedOn: (form.data.completedOn ?? '').trim(),
+          notes,
+          form: form.data,
+          confirmSensitive: form.data[CONFIRM_FIELD] === '1',
+        });
+        const next = result.nextDueDate ? ` The next one is due ${result.nextDueDate}.` : '';
+        return redirect(`/events/${event.id}`, { kind: 'success', message: `${event.activity} was closed${result.late ? ' late' : ''}.${next}` });
+      });
+    },
+
+    // POST /events/:id/reopen
+    async reopen(req: Request, actor: Actor): Promise<Outcome> {
+      return orPage(req, actor, 'reopen', async () => {
+        const form = parseForm(reasonForm, req.body);
+        if (!form.ok) throw new ValidationError(form.errors);
+        const event = await reopenEvent(actor, String(req.params.id), form.data.reason ?? '', form.data[CONFIRM_FIELD] === '1');
+        return redirect(`/events/${event.id}`, { kind: 'success', message: `${event.activity} was reopened.` });
+      });
+    },
+
+    // POST /events/:id/cancel
+    async cancel(req: Request, actor: Actor): Promise<Outcome> {
+      return orPage(req, actor, 'cancel', async () => {
+        const form = parseForm(reasonForm, req.body);
+        if (!form.ok) throw new ValidationError(form.errors);
+        const { event, nextDueDate } = await cancelEvent(actor, String(req.params.id), form.data.reason ?? '', form.data[CONFIRM_FIELD] === '1');
+        return redirect(`/events/${event.id}`, { kind: 'success', message: `${event.activity} was cancelled.${nextDueDate ? ` The next one is due ${nextDueDate}.` : ''}` });
+      });
+    },
+
+    // POST /events/:id/comments
+    async comment(req: Request, actor: Actor): Promise<Outcome> {
+      return orPage(req, actor, 'comment', async () => {
+        const form = parseForm(commentForm, req.body);
+        if (!form.ok) throw new ValidationError(form.errors);
+        await addComment(actor, String(req.params.id), form.data.body ?? '', form.data[CONFIRM_FIELD] === '1');
+        return redirect(`/events/${String(req.params.id)}#comments`, { kind: 'success', message: 'Comment added.' });
+      });
+    },
+  };
+}

@@ -1,0 +1,96 @@
+// Reassigning events (issue 5): thin actions over services/reassignment.ts. One event from its
+// page, or the selected rows of a facility's (or roll-up's) open-events table. Without a chosen
+// assignee, the table form comes back with the selection kept and the users who may take every
+// selected event offered (plain HTML, no script needed).
+import type { Request } from 'express';
+import { z } from 'zod';
+import { ValidationError } from '../lib/errors.ts';
+import { parseForm } from '../lib/forms.ts';
+import { type Actor, type Outcome, redirect, view } from '../middleware/action.ts';
+import type { OrgUnit } from '../models/index.ts';
+import { authorize } from '../policies/index.ts';
+import { findEventInScope } from '../services/events.ts';
+import { ancestorsOf, facilitiesUnder, findUnitInScope, levelLabels } from '../services/hierarchy.ts';
+import type { AssigneeChoice } from '../services/plan-items.ts';
+import { openEventRows } from '../services/plan-items.ts';
+import { BULK_REASSIGN_MAX, bulkChoices, bulkReassign, reassignEvent } from '../services/reassignment.ts';
+
+const single = z.string({ error: 'Enter a single value.' }).max(100, 'This value is too long.').optional();
+const refuseUnknown = (issue: { code: string; keys?: string[] }) =>
+  issue.code === 'unrecognized_keys' && issue.keys ? `This form does not accept the field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}. Nothing was changed.` : undefined;
+
+const reassignForm = z.strictObject({ _csrf: single, assigneeId: single }, { error: refuseUnknown });
+
+const bulkForm = z.strictObject({
+  _csrf: single,
+  intent: z.enum(['choose', 'apply'], { error: 'Use the form buttons.' }).optional(),
+  events: z.union([z.string().max(100), z.array(z.string().max(100)).max(BULK_REASSIGN_MAX, `Select at most ${BULK_REASSIGN_MAX} events at a time.`)], { error: 'Select events from the table.' }).optional(),
+  assigneeId: single,
+}, { error: refuseUnknown });
+
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** The form's message, for actions that have no form of their own to show it on. */
+function refused(errors: Record<string, string>): ValidationError {
+  const message = Object.values(errors)[0] ?? 'Please correct the form.';
+  return new ValidationError(errors, message);
+}
+
+export function reassignmentsController() {
+  /** The unit's open-events table again, with the selection, the choices and any errors. */
+  async function tableView(actor: Actor, unit: OrgUnit, state: { selected: string[]; choices?: AssigneeChoice[]; assigneeId?: string; errors?: Record<string, string> }, status = 200): Promise<Outcome> {
+    const facilities = unit.kind === 'facility' ? [unit] : await facilitiesUnder(unit);
+    return view('plans/events', {
+      title: `Open events: ${unit.name}`,
+      unit,
+      ancestors: await ancestorsOf(unit),
+      rows: await openEventRows(actor.client, facilities),
+      labels: levelLabels(actor.client),
+      selected: state.selected,
+      reassignChoices: state.choices,
+      reassignTo: state.assigneeId ?? '',
+      errors: state.errors ?? {},
+    }, status);
+  }
+
+  return {
+    // POST /events/:id/reassign — one open event to another user who covers its facility.
+    async reassign(req: Request, actor: Actor): Promise<Outcome> {
+      // An event one may not see is a 404 whatever the form says.
+      const found = await findEventInScope(String(req.params.id));
+      const form = parseForm(reassignForm, req.body);
+      if (!form.ok) throw refused(form.errors);
+      const { event, changed, to } = await reassignEvent(actor, found.id, form.data.assigneeId ?? '');
+      return redirect(`/events/${event.id}`, changed
+        ? { kind: 'success', message: `${event.activity} is now assigned to ${to.name}.` }
+        : { kind: 'info', message: `${event.activity} was already assigned to ${to.name}.` });
+    },
+
+    // POST /units/:id/events/reassign — the selected rows of the open-events table: choose the
+    // new assignee (intent=choose), then apply it to all of them, all or nothing.
+    async bulk(req: Request, actor: Actor): Promise<Outcome> {
+      const unit = await findUnitInScope(String(req.params.id));
+      authorize(actor.user, 'events.reassign');
+      const form = parseForm(bulkForm, req.body);
+      if (!form.ok) return tableView(actor, unit, { selected: [], errors: form.errors }, 422);
+      const selected = list(form.data.events);
+      const assigneeId = (form.data.assigneeId ?? '').trim();
+      try {
+        if (form.data.intent === 'choose' || !assigneeId) {
+          return tableView(actor, unit, { selected, choices: await bulkChoices(unit, selected), assigneeId });
+        }
+        const result = await bulkReassign(actor, unit, selected, assigneeId);
+        const moved = result.changed.length;
+        const message = moved === 0
+          ? `The ${result.selected === 1 ? 'selected event was' : `${result.selected} selected events were`} already assigned to ${result.to.name}.`
+          : `${moved} event${moved === 1 ? ' is' : 's are'} now assigned to ${result.to.name}.`;
+        return redirect(`/units/${unit.id}/events`, { kind: moved ? 'success' : 'info', message });
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        // Offer the choices again when only the assignee was wrong; a bad selection offers none.
+        const choices = error.fields.events ? undefined : await bulkChoices(unit, selected);
+        return tableView(actor, unit, { selected, choices, assigneeId, errors: error.fields }, 422);
+      }
+    },
+  };
+}

@@ -1,0 +1,89 @@
+// The main journeys in headless Chromium (DESIGN.md §11), as the issues' "Done means" describe them.
+import { expect } from 'chai';
+import { addDays, daysInMonth, todayIn } from '../../lib/calendar-dates.ts';
+import { generateEvents } from '../../services/event-generation.ts';
+import { testEnv } from '../support/env.ts';
+import { createClient, createUser, ownerQuery } from '../support/factories.ts';
+import { createUnit, grantScope } from '../support/hierarchy-factories.ts';
+import { type BrowserRig, signedInPage, startBrowserRig } from './browser.ts';
+
+const ZONE = 'America/Chicago';
+/** A minimal well-formed PDF: file-type recognises it by its %PDF- header. */
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+
+describe('browser journeys (headless Chromium)', function () {
+  this.timeout(60_000);
+  let rig: BrowserRig | undefined;
+  before(async function () {
+    rig = await startBrowserRig(this);
+  });
+  after(async () => {
+    await rig?.close();
+  });
+
+  it('issue 4: a Director adds a monthly last-day Plan Item, sees the 12-date preview update, saves, and finds its events', async () => {
+    const client = await createClient({ timeZone: ZONE });
+    const facility = await createUnit(client, { name: 'Springfield Plant' });
+    const director = await createUser(client, { name: 'Dora Director', rank: 'director' });
+    await grantScope(director, facility);
+    const { page, problems } = await signedInPage(rig!, director.email, director.password);
+
+    await page.goto(`/units/${facility.id}/plan/new`);
+    await page.getByLabel('Activity').fill('Monthly stormwater inspection — last day of month');
+    await page.getByLabel('Assignee').selectOption({ label: 'Dora Director' });
+    const today = todayIn(ZONE);
+    await page.getByLabel('First due date (YYYY-MM-DD)').fill(today);
+    await page.getByLabel('How often').selectOption({ label: 'Monthly on the last day' });
+    // The script shows only this preset's fields, and refreshes the preview without a page load.
+    await expect(await page.getByLabel('Day of month (1–31)').isVisible()).to.equal(false);
+    await page.locator('#preview li').nth(11).waitFor();
+    const dates = await page.locator('#preview time').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('datetime')));
+    const [y, m] = today.split('-').map(Number) as [number, number];
+    const monthEnd = `${today.slice(0, 7)}-${String(daysInMonth(y, m)).padStart(2, '0')}`;
+    expect(dates).to.have.length(12);
+    expect(dates[0]).to.equal(monthEnd);
+    expect(dates.every((d) => { const [yy, mm, dd] = d!.split('-').map(Number) as [number, number, number]; return dd === daysInMonth(yy, mm); })).to.equal(true);
+
+    await page.getByRole('button', { name: 'Add to the Management Plan' }).click();
+    await page.waitForURL(`**/units/${facility.id}/plan`);
+    await page.goto(`/units/${facility.id}/events`);
+    const row = page.locator('#events-table tr', { hasText: 'Monthly stormwater inspection' }).first();
+    await expect(await row.textContent()).to.include(monthEnd);
+    expect(problems).to.deep.equal([]);
+  });
+
+  it('issue 5: an Associate answers the checklist of an overdue event, uploads a PDF, closes it late; the history says so', async () => {
+    const client = await createClient({ timeZone: ZONE });
+    const facility = await createUnit(client, { name: 'Springfield Plant' });
+    const associate = await createUser(client, { name: 'Ada Associate', rank: 'associate' });
+    await grantScope(associate, facility);
+    const checklist = [
+      { key: 'outfalls', label: 'All outfalls inspected', type: 'check', required: true },
+      { key: 'sheen', label: 'Oil sheen observed', type: 'yes_no_na', required: true },
+    ];
+    await ownerQuery(
+      `INSERT INTO plan_items (client_id, facility_id, activity, assignee_id, requirement, checklist, schedule_kind, rrule, schedule_start)
+       VALUES ($1, $2, 'Monthly stormwater inspection', $3, 'both', $4::jsonb, 'calendar', 'FREQ=MONTHLY;BYMONTHDAY=-1', $5)`,
+      [client.id, facility.id, associate.id, JSON.stringify(checklist), addDays(todayIn(ZONE), -70)],
+    );
+    await generateEvents(testEnv().db.sequelize, { clientIds: [client.id] });
+    const { page, problems } = await signedInPage(rig!, associate.email, associate.password, { width: 390, height: 844 });
+
+    await page.goto('/events');
+    await page.locator('#my-events tr.overdue a').first().click();
+    await expect(await page.locator('h1').textContent()).to.include('Monthly stormwater inspection');
+    await expect(await page.locator('.badge').first().textContent()).to.equal('Overdue');
+
+    await page.getByLabel('Add a document').setInputFiles({ name: 'inspection.pdf', mimeType: 'application/pdf', buffer: PDF });
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await page.locator('#documents-table', { hasText: 'inspection.pdf' }).waitFor();
+
+    await page.getByLabel('All outfalls inspected *').check();
+    await page.getByRole('group', { name: 'Oil sheen observed *' }).getByLabel('No').check();
+    await page.getByRole('button', { name: 'Close event' }).click();
+    await page.locator('.flash-success').waitFor();
+    await expect(await page.locator('.badge').first().textContent()).to.equal('Closed late');
+    await expect(await page.locator('#history-heading + div table').textContent()).to.match(/Closed late: completed \d{4}-\d\d-\d\d/);
+    expect(problems).to.deep.equal([]);
+  });
+});
