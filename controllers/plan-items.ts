@@ -11,6 +11,7 @@ import { type Actor, type Outcome, redirect, view } from '../middleware/action.t
 import { type OrgUnit, PlanItem } from '../models/index.ts';
 import { CHECKLIST_ITEM_TYPES, type ChecklistItem, MONTH_END_POLICIES, type MonthEndPolicy, RELATIVE_UNITS, REQUIREMENTS, type RelativeUnit, type Requirement } from '../models/plan-item.ts';
 import { authorize, can } from '../policies/index.ts';
+import { usersCovering } from '../services/reassignment.ts';
 import { ancestorsOf, facilitiesInScope, facilitiesUnder, findUnitInScope, levelLabels } from '../services/hierarchy.ts';
 import {
   ACTIVITY_MAX,
@@ -606,12 +607,16 @@ export function planItemsController() {
       authorize(actor.user, 'plans.view');
       const unit = await findUnitInScope(String(req.params.id));
       const facilities = unit.kind === 'facility' ? [unit] : await facilitiesUnder(unit);
+      // On a facility's table the people who may take its events are known at once; a roll-up
+      // asks for them once rows are ticked (they must cover every selected event's facility).
+      const offerChoices = unit.kind === 'facility' && can(actor.user, 'events.reassign');
       return view('plans/events', {
         title: `Open events: ${unit.name}`,
         unit,
         ancestors: await ancestorsOf(unit),
         rows: await openEventRows(actor.client, facilities),
         labels: levelLabels(actor.client),
+        reassignChoices: offerChoices ? await usersCovering([unit.id]) : undefined,
       });
     },
   };

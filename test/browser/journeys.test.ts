@@ -86,4 +86,42 @@ describe('browser journeys (headless Chromium)', function () {
     await expect(await page.locator('#history-heading + div table').textContent()).to.match(/Closed late: completed \d{4}-\d\d-\d\d/);
     expect(problems).to.deep.equal([]);
   });
+
+  it('issue 5: a Director hands a departing user’s work to a colleague with the transition tool, previewing first', async () => {
+    const client = await createClient({ timeZone: ZONE });
+    const facility = await createUnit(client, { name: 'Springfield Plant' });
+    const director = await createUser(client, { name: 'Dora Director', rank: 'director' });
+    const leaving = await createUser(client, { name: 'Lee Leaving', rank: 'associate' });
+    const successor = await createUser(client, { name: 'Sam Successor', rank: 'associate' });
+    for (const u of [director, leaving, successor]) await grantScope(u, facility);
+    await ownerQuery(
+      `INSERT INTO plan_items (client_id, facility_id, activity, assignee_id, schedule_kind, rrule, schedule_start)
+       VALUES ($1, $2, 'Weekly forklift check', $3, 'calendar', 'FREQ=WEEKLY;BYDAY=MO', $4)`,
+      [client.id, facility.id, leaving.id, addDays(todayIn(ZONE), -20)],
+    );
+    await generateEvents(testEnv().db.sequelize, { clientIds: [client.id] });
+    const { page, problems } = await signedInPage(rig!, director.email, director.password);
+
+    await page.goto('/');
+    await page.getByRole('link', { name: 'Transition' }).click();
+    await page.getByRole('link', { name: 'Lee Leaving' }).click();
+    await page.getByLabel('Replacement for everything', { exact: true }).selectOption({ label: 'Sam Successor' });
+    await page.getByLabel(/Deactivate Lee Leaving afterwards/).check();
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await expect(await page.locator('main table').textContent()).to.include('Sam Successor');
+    const [{ held }] = await ownerQuery<{ held: number }>('SELECT count(*)::int AS held FROM plan_items WHERE assignee_id = $1', [leaving.id]);
+    expect(held, 'the preview changes nothing').to.equal(1);
+
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.locator('.flash-success', { hasText: 'has been deactivated' }).waitFor();
+    await expect(await page.locator('.flash-success').first().textContent()).to.match(/Moved 1 Plan Item and \d+ open events of Lee Leaving/);
+    const [after] = await ownerQuery<{ items: number; events: number; status: string }>(
+      `SELECT (SELECT count(*)::int FROM plan_items WHERE assignee_id = $1) AS items,
+              (SELECT count(*)::int FROM events WHERE assignee_id = $1 AND status = 'open') AS events,
+              (SELECT status FROM users WHERE id = $1) AS status`,
+      [leaving.id],
+    );
+    expect(after).to.deep.equal({ items: 0, events: 0, status: 'deactivated' });
+    expect(problems).to.deep.equal([]);
+  });
 });
