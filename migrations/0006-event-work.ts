@@ -139,12 +139,39 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
     CREATE POLICY tenant_access ON sensitive_data_warnings USING (true) WITH CHECK (true);
     ${appendOnly('sensitive_data_warnings')}
 
+    -- A document a close record lists stays: that record's hashes must remain checkable, even
+    -- after the event is reopened. (Checked as the owner: the close records' RLS must not blind it.)
+    CREATE FUNCTION documents_keep_cited() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    BEGIN
+      IF EXISTS (SELECT 1 FROM event_closures k WHERE k.client_id = OLD.client_id AND k.event_id = OLD.event_id
+                   AND k.documents @> jsonb_build_array(jsonb_build_object('id', OLD.id::text))) THEN
+        RAISE EXCEPTION 'document % is evidence in a close record', OLD.id USING ERRCODE = 'insufficient_privilege';
+      END IF;
+      RETURN OLD;
+    END $$;
+    CREATE TRIGGER documents_keep_cited BEFORE DELETE ON documents FOR EACH ROW EXECUTE FUNCTION documents_keep_cited();
+    -- Firing a trigger needs no EXECUTE; nobody else may call it directly.
+    REVOKE ALL ON FUNCTION documents_keep_cited() FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION documents_keep_cited() TO ${roles.app};
+
+    -- What a user still holds in the current client, whatever facilities the caller's scope
+    -- covers (deactivation must know): two counts, nothing else.
+    CREATE FUNCTION user_holdings(p_user uuid, OUT plan_items integer, OUT open_events integer)
+      LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+      SELECT (SELECT count(*) FROM plan_items WHERE client_id = app_current_client() AND assignee_id = p_user AND NOT hidden)::int,
+             (SELECT count(*) FROM events WHERE client_id = app_current_client() AND assignee_id = p_user AND status = 'open')::int
+    $$;
+    REVOKE ALL ON FUNCTION user_holdings(uuid) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION user_holdings(uuid) TO ${roles.app};
+
     -- An event's history is its audit entries.
     CREATE INDEX audit_log_entity ON audit_log (client_id, entity_id, occurred_at) WHERE entity_id IS NOT NULL;
 
     GRANT SELECT, INSERT, UPDATE, DELETE ON checklist_responses TO ${roles.app};
-    -- Documents may be removed while their event is open (the service refuses it once closed).
-    GRANT SELECT, INSERT, DELETE ON documents, document_blobs TO ${roles.app};
+    -- Documents may be removed while their event is open (the service refuses it once closed);
+    -- their bytes only with them, by the foreign key's cascade (which runs as the table owner).
+    GRANT SELECT, INSERT, DELETE ON documents TO ${roles.app};
+    GRANT SELECT, INSERT ON document_blobs TO ${roles.app};
     GRANT SELECT, INSERT ON event_comments, event_closures, sensitive_data_warnings TO ${roles.app};
   `);
 }
@@ -152,7 +179,9 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
 export async function down({ sql }: MigrationContext): Promise<void> {
   await sql(`
     DROP INDEX audit_log_entity;
+    DROP FUNCTION user_holdings(uuid);
     DROP TABLE sensitive_data_warnings, event_closures, event_comments, document_blobs, documents, checklist_responses;
+    DROP FUNCTION documents_keep_cited();
     DROP FUNCTION refuse_record_change();
     ALTER TABLE events DROP CONSTRAINT events_client_id_id_facility_id_key;
     ALTER TABLE events DROP CONSTRAINT events_pkey;

@@ -41,7 +41,7 @@ export function parseAnswers(checklist: ChecklistItem[], form: Record<string, un
         else errors[field] = `“${item.label}” is a tick box: tick it or leave it empty.`;
         break;
       case 'yes_no_na':
-        if (value in YES_NO_NA) answers[item.key] = value;
+        if (Object.hasOwn(YES_NO_NA, value)) answers[item.key] = value;
         else errors[field] = `Answer “${item.label}” with Yes, No or N/A.`;
         break;
       case 'number':
@@ -98,6 +98,6 @@ export async function saveAnswers(event: { id: string; facilityId: string }, ans
 export function answerText(item: ChecklistItem, value: string | undefined): string {
   if (!value) return '—';
   if (item.type === 'check') return 'Done';
-  if (item.type === 'yes_no_na') return YES_NO_NA[value as keyof typeof YES_NO_NA] ?? value;
+  if (item.type === 'yes_no_na') return Object.hasOwn(YES_NO_NA, value) ? YES_NO_NA[value as keyof typeof YES_NO_NA] : value;
   return value;
 }

@@ -100,6 +100,21 @@ const KNOWN_KINDS: Record<string, string> = {
 export interface DetectedType {
   contentType: string;
   label: string;
+  /** The extension that type is saved under. */
+  ext: string;
+}
+
+/** Other spellings of a detected extension that name the same type. */
+const EXTENSION_ALIASES: Record<string, string[]> = { jpg: ['jpeg', 'jpe'], tif: ['tiff'], heic: ['heif'] };
+
+/**
+ * The name a file is stored and downloaded under ends with its real type's extension: a PNG named
+ * invoice.html becomes invoice.html.png, so a saved download never opens as something else.
+ */
+export function nameForType(fileName: string, type: DetectedType): string {
+  const ext = extensionOf(fileName);
+  if (ext === type.ext || EXTENSION_ALIASES[type.ext]?.includes(ext)) return fileName;
+  return sanitizeFileName(`${fileName}.${type.ext}`);
 }
 
 class UnsupportedFileError extends HttpError {
@@ -133,16 +148,16 @@ export async function detectAllowedType(buffer: Buffer, fileName: string): Promi
   };
   if (detected) {
     const label = ALLOWED_MIME.get(detected.mime);
-    if (label) return { contentType: detected.mime, label };
+    if (label) return { contentType: detected.mime, label, ext: detected.ext };
     if (detected.ext === 'cfb') {
       const contentType = CFB_EXTENSIONS.get(ext);
-      if (contentType) return { contentType, label: ext === 'doc' ? 'Word document (legacy)' : 'Excel workbook (legacy)' };
+      if (contentType) return { contentType, label: ext === 'doc' ? 'Word document (legacy)' : 'Excel workbook (legacy)', ext };
       return refuse(`${KNOWN_KINDS.cfb} not named .doc or .xls`);
     }
     return refuse(KNOWN_KINDS[detected.ext] ?? `a ${detected.ext.toUpperCase()} file (${detected.mime})`);
   }
   const textType = TEXT_EXTENSIONS.get(ext);
-  if (textType && isUtf8Text(buffer)) return { contentType: textType, label: ext === 'csv' ? 'CSV' : 'Plain text' };
+  if (textType && isUtf8Text(buffer)) return { contentType: textType, label: ext === 'csv' ? 'CSV' : 'Plain text', ext };
   if (textType) throw new UnsupportedFileError(`“${fileName}” is not plain UTF-8 text, as a .${ext} file must be. Nothing was saved.`);
   throw new UnsupportedFileError(`PlanTRAK does not recognise the type of “${fileName}” from its content. Nothing was saved. Allowed: ${ALLOWED_SUMMARY}.`);
 }
@@ -195,9 +210,10 @@ async function lockWorkableEvent(actor: Actor, eventId: string): Promise<EventRe
 export async function uploadDocument(actor: Actor, eventId: string, file: UploadedFile | undefined, confirmed: boolean): Promise<DocumentRow> {
   const event = await lockWorkableEvent(actor, eventId);
   if (!file) throw new ValidationError({ file: 'Choose a file to upload.' }, 'Choose a file to upload. Nothing was saved.');
-  const fileName = sanitizeFileName(file.originalName);
-  if (file.buffer.length === 0) throw new ValidationError({ file: 'That file is empty.' }, `“${fileName}” is empty (0 bytes). Nothing was saved.`);
-  const type = await detectAllowedType(file.buffer, fileName);
+  const givenName = sanitizeFileName(file.originalName);
+  if (file.buffer.length === 0) throw new ValidationError({ file: 'That file is empty.' }, `“${givenName}” is empty (0 bytes). Nothing was saved.`);
+  const type = await detectAllowedType(file.buffer, givenName);
+  const fileName = nameForType(givenName, type);
   await checkSensitiveData(SENSITIVE_FORM, confirmed, fileName, file.originalName);
 
   const sha256 = sha256Hex(file.buffer);
@@ -254,7 +270,13 @@ export async function deleteDocument(actor: Actor, documentId: string): Promise<
   const event = await lockWorkableEvent(actor, found.eventId);
   // Read again under the event's lock: a concurrent delete may have removed it meanwhile.
   const doc = await findDocumentInScope(documentId);
-  await sql(`DELETE FROM document_blobs WHERE document_id = $1 AND client_id = app_current_client()`, [doc.id]);
+  const [cited] = await sql<{ yes: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM event_closures WHERE client_id = app_current_client() AND event_id = $1
+                      AND documents @> jsonb_build_array(jsonb_build_object('id', $2::text))) AS yes`,
+    [event.id, doc.id],
+  );
+  if (cited!.yes) throw new ConflictError(`“${doc.fileName}” is evidence in an earlier close record of this event, so it stays. Upload a corrected document alongside it instead.`);
+  // Its bytes go with it (ON DELETE CASCADE); the runtime role cannot delete bytes on their own.
   const removed = await sql<{ id: string }>(`DELETE FROM documents WHERE id = $1 RETURNING id`, [doc.id]);
   if (removed.length !== 1) throw new NotFoundError();
   await audit({

@@ -116,16 +116,20 @@ export async function closeEvent(actor: Actor, eventId: string, input: CloseInpu
 
 /**
  * A relative-timing item's next event, `every` units after `from`, created once: not when the
- * item no longer schedules events, and not when a later event of the item exists already (a
- * reopened and re-closed event keeps the successor it had). The caller holds the event's lock.
+ * item no longer schedules events, and not when the item has an event scheduled or created after
+ * this one (a reopened and re-closed event keeps the successor it had, even one dated before it
+ * after an early completion). The caller holds the event's lock.
  */
 async function continueRelativeItem(event: EventRecord, from: string): Promise<string | null> {
   if (event.scheduleKind !== 'relative') return null;
   const [item] = await sql<{ every: number; unit: 'day' | 'week' | 'month' | 'year'; active: boolean; later: boolean }>(
     `SELECT p.relative_every AS every, p.relative_unit AS unit, p.schedules_events AND NOT p.hidden AS active,
-            EXISTS (SELECT 1 FROM events e WHERE e.client_id = p.client_id AND e.plan_item_id = p.id AND e.id <> $2 AND e.scheduled_date > $3::date) AS later
+            EXISTS (SELECT 1 FROM events e, events this
+                     WHERE e.client_id = p.client_id AND e.plan_item_id = p.id AND e.id <> $2
+                       AND this.client_id = p.client_id AND this.id = $2
+                       AND (e.scheduled_date > this.scheduled_date OR e.created_at > this.created_at)) AS later
        FROM plan_items p WHERE p.client_id = app_current_client() AND p.id = $1`,
-    [event.planItemId, event.id, event.scheduledDate],
+    [event.planItemId, event.id],
   );
   if (!item || !item.active || item.later) return null;
   const next = relativeNext({ kind: 'relative', every: item.every, unit: item.unit, start: from }, from);

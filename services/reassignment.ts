@@ -3,9 +3,8 @@
 // whose scope covers the event's facility. Every refusal leaves everything as it was: all checks
 // run before the one UPDATE. Also the narrow "does this user still hold anything anywhere in the
 // client" count that guards deactivation (users page and transition tool).
-import type { Sequelize } from 'sequelize';
 import { HttpError, ValidationError } from '../lib/errors.ts';
-import { inUnitOfWork, sql } from '../lib/unit-of-work.ts';
+import { sql } from '../lib/unit-of-work.ts';
 import type { Actor } from '../middleware/action.ts';
 import type { OrgUnit } from '../models/index.ts';
 import { canReassign } from '../policies/events.ts';
@@ -162,20 +161,14 @@ export interface HeldCounts {
 
 /**
  * What a user still holds anywhere in the client: Plan Items that are not hidden, and open
- * events. A deactivation must know about facilities outside the actor's scope too, which the
- * actor's row-level security hides, so this runs in its own unit of work as the system actor of
- * that one client and returns two counts, nothing else. It cannot run inside another unit of work.
+ * events. Deactivation must count facilities outside the actor's scope too, which row-level
+ * security hides from the actor, so a security-definer function returns the two counts only.
+ * Runs in the caller's unit of work (deactivation asks again after locking the user's row).
  */
-export async function heldAnywhere(sequelize: Sequelize, clientId: string, userId: string): Promise<HeldCounts> {
+export async function heldAnywhere(userId: string): Promise<HeldCounts> {
   if (!UUID.test(userId)) return { planItems: 0, openEvents: 0 };
-  return inUnitOfWork(sequelize, { actorKind: 'system', clientId }, async () => {
-    const [row] = await sql<HeldCounts>(
-      `SELECT (SELECT count(*) FROM plan_items WHERE client_id = app_current_client() AND assignee_id = $1 AND NOT hidden)::int AS "planItems",
-              (SELECT count(*) FROM events WHERE client_id = app_current_client() AND assignee_id = $1 AND status = 'open')::int AS "openEvents"`,
-      [userId],
-    );
-    return row;
-  });
+  const [row] = await sql<HeldCounts>('SELECT plan_items AS "planItems", open_events AS "openEvents" FROM user_holdings($1)', [userId]);
+  return row!;
 }
 
 export const describeHeld = (held: HeldCounts): string =>

@@ -14,8 +14,8 @@ import { audit } from './audit.ts';
 import type { RequestMeta } from './auth/types.ts';
 import { currentScope } from './hierarchy.ts';
 import type { AssigneeChoice } from './plan-items.ts';
-import { describeHeld, heldAnywhere, usersCovering } from './reassignment.ts';
-import { deactivateUser, findVisibleUser, type VisibleUser } from './users.ts';
+import { describeHeld, usersCovering } from './reassignment.ts';
+import { deactivateUser, findVisibleUser, HoldsAssignmentsError, type VisibleUser } from './users.ts';
 
 export interface Candidate {
   id: string;
@@ -218,14 +218,13 @@ export async function deactivateAfterTransition(deps: { db: Database }, actor: A
     return { name: found.user.name, problem: undefined };
   });
   if (check.problem) return { done: false, reason: check.problem };
-  const held = await heldAnywhere(deps.db.sequelize, actor.client.id, userId);
-  if (held.planItems > 0 || held.openEvents > 0) {
-    return { done: false, reason: `${check.name} still holds ${describeHeld(held)} elsewhere in the organisation, so the account stays active.` };
-  }
   try {
+    // Refuses (HoldsAssignmentsError) while they still hold anything anywhere in the organisation.
     await deactivateUser(deps, actor, userId, meta);
   } catch (error) {
-    // Someone assigned them something in the meantime, or their account changed: say so.
+    if (error instanceof HoldsAssignmentsError) {
+      return { done: false, reason: `${check.name} still holds ${describeHeld(error.held)} elsewhere in the organisation, so the account stays active.` };
+    }
     if (error instanceof HttpError) return { done: false, reason: error.message };
     throw error;
   }

@@ -241,14 +241,12 @@ export async function deactivateUser(deps: { db: Database }, actor: Actor, id: s
   const context: UnitOfWorkContext = { actorKind: 'user', clientId: actor.client.id, userId: actor.user.id, ...meta };
   // Someone who still holds assignments anywhere in the client goes through the transition tool
   // first (issue 5), so no Plan Item or open event is left with a deactivated assignee.
-  const found = await inUnitOfWork(deps.db.sequelize, context, async () => (await findManageableUser(actor, id)).user);
-  if (found.status !== 'deactivated') {
-    const held = await heldAnywhere(deps.db.sequelize, actor.client.id, found.id);
-    if (held.planItems > 0 || held.openEvents > 0) throw new HoldsAssignmentsError(found, held);
-  }
   const user = await inUnitOfWork(deps.db.sequelize, context, async () => {
     const { user } = await findManageableUser(actor, id, { lock: true });
     if (user.status === 'deactivated') throw new HttpError(409, 'This user is already deactivated.');
+    // Counted under the user's row lock, so an assignment committed meanwhile is seen.
+    const held = await heldAnywhere(user.id);
+    if (held.planItems > 0 || held.openEvents > 0) throw new HoldsAssignmentsError(user, held);
     const before = user.status;
     await user.update({ status: 'deactivated', sessionEpoch: user.sessionEpoch + 1 });
     // Outstanding invitation and reset links die with the account.
