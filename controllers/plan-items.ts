@@ -12,6 +12,7 @@ import { type OrgUnit, PlanItem } from '../models/index.ts';
 import { CHECKLIST_ITEM_TYPES, type ChecklistItem, MONTH_END_POLICIES, type MonthEndPolicy, RELATIVE_UNITS, REQUIREMENTS, type RelativeUnit, type Requirement } from '../models/plan-item.ts';
 import { authorize, can } from '../policies/index.ts';
 import { usersCovering } from '../services/reassignment.ts';
+import { openEventsTable } from './reassignments.ts';
 import { ancestorsOf, facilitiesInScope, facilitiesUnder, findUnitInScope, levelLabels } from '../services/hierarchy.ts';
 import {
   ACTIVITY_MAX,
@@ -28,7 +29,6 @@ import {
   findPlanItemInScope,
   openEventCount,
   LONG_TEXT_MAX,
-  openEventRows,
   pairKey,
   type PlanItemInput,
   planRows,
@@ -606,18 +606,10 @@ export function planItemsController() {
     async events(req: Request, actor: Actor): Promise<Outcome> {
       authorize(actor.user, 'plans.view');
       const unit = await findUnitInScope(String(req.params.id));
-      const facilities = unit.kind === 'facility' ? [unit] : await facilitiesUnder(unit);
       // On a facility's table the people who may take its events are known at once; a roll-up
       // asks for them once rows are ticked (they must cover every selected event's facility).
       const offerChoices = unit.kind === 'facility' && can(actor.user, 'events.reassign');
-      return view('plans/events', {
-        title: `Open events: ${unit.name}`,
-        unit,
-        ancestors: await ancestorsOf(unit),
-        rows: await openEventRows(actor.client, facilities),
-        labels: levelLabels(actor.client),
-        reassignChoices: offerChoices ? await usersCovering([unit.id]) : undefined,
-      });
+      return openEventsTable(actor, unit, { selected: [], choices: offerChoices ? await usersCovering([unit.id]) : undefined });
     },
   };
 }

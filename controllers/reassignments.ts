@@ -36,23 +36,24 @@ function refused(errors: Record<string, string>): ValidationError {
   return new ValidationError(errors, message);
 }
 
-export function reassignmentsController() {
-  /** The unit's open-events table again, with the selection, the choices and any errors. */
-  async function tableView(actor: Actor, unit: OrgUnit, state: { selected: string[]; choices?: AssigneeChoice[]; assigneeId?: string; errors?: Record<string, string> }, status = 200): Promise<Outcome> {
-    const facilities = unit.kind === 'facility' ? [unit] : await facilitiesUnder(unit);
-    return view('plans/events', {
-      title: `Open events: ${unit.name}`,
-      unit,
-      ancestors: await ancestorsOf(unit),
-      rows: await openEventRows(actor.client, facilities),
-      labels: levelLabels(actor.client),
-      selected: state.selected,
-      reassignChoices: state.choices,
-      reassignTo: state.assigneeId ?? '',
-      errors: state.errors ?? {},
-    }, status);
-  }
+/** A unit's open-events table (GET /units/:id/events, and again after a bulk reassignment form),
+ *  with the selection, the assignee choices and any errors. */
+export async function openEventsTable(actor: Actor, unit: OrgUnit, state: { selected: string[]; choices?: AssigneeChoice[]; assigneeId?: string; errors?: Record<string, string> }, status = 200): Promise<Outcome> {
+  const facilities = unit.kind === 'facility' ? [unit] : await facilitiesUnder(unit);
+  return view('plans/events', {
+    title: `Open events: ${unit.name}`,
+    unit,
+    ancestors: await ancestorsOf(unit),
+    rows: await openEventRows(actor.client, facilities),
+    labels: levelLabels(actor.client),
+    selected: state.selected,
+    reassignChoices: state.choices,
+    reassignTo: state.assigneeId ?? '',
+    errors: state.errors ?? {},
+  }, status);
+}
 
+export function reassignmentsController() {
   return {
     // POST /events/:id/reassign — one open event to another user who covers its facility.
     async reassign(req: Request, actor: Actor): Promise<Outcome> {
@@ -72,12 +73,12 @@ export function reassignmentsController() {
       const unit = await findUnitInScope(String(req.params.id));
       authorize(actor.user, 'events.reassign');
       const form = parseForm(bulkForm, req.body);
-      if (!form.ok) return tableView(actor, unit, { selected: [], errors: form.errors }, 422);
+      if (!form.ok) return openEventsTable(actor, unit, { selected: [], errors: form.errors }, 422);
       const selected = list(form.data.events);
       const assigneeId = (form.data.assigneeId ?? '').trim();
       try {
         if (form.data.intent === 'choose' || !assigneeId) {
-          return tableView(actor, unit, { selected, choices: await bulkChoices(unit, selected), assigneeId });
+          return openEventsTable(actor, unit, { selected, choices: await bulkChoices(unit, selected), assigneeId });
         }
         const result = await bulkReassign(actor, unit, selected, assigneeId);
         const moved = result.changed.length;
@@ -89,7 +90,7 @@ export function reassignmentsController() {
         if (!(error instanceof ValidationError)) throw error;
         // Offer the choices again when only the assignee was wrong; a bad selection offers none.
         const choices = error.fields.events ? undefined : await bulkChoices(unit, selected);
-        return tableView(actor, unit, { selected, choices, assigneeId, errors: error.fields }, 422);
+        return openEventsTable(actor, unit, { selected, choices, assigneeId, errors: error.fields }, 422);
       }
     },
   };
