@@ -119,8 +119,13 @@ describe('tenant isolation under row-level security', () => {
       }
       expect(await ownerCount('users', 'client_id = $1', [b.client.id])).to.equal(usersOfB);
       // A's own rows go in, so the refusals above are about the client id and nothing else.
+      // Support visits are the exception: only staff open them, never a client's users.
       for (const table of Object.keys(tenantRowInserts)) {
         const [text, params] = tenantRowInserts[table]({ clientId: a.client.id, userId: a.user.id });
+        if (table === 'support_sessions') {
+          await expectPgError(inClient(a, () => sql(text, params)), RLS_CODE, /^new row violates row-level security policy for table "support_sessions"$/);
+          continue;
+        }
         const inserted = await inClient(a, () => sql(text, params));
         expect(inserted, table).to.have.length(1);
       }

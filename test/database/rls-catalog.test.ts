@@ -8,6 +8,9 @@ import { ownerQuery } from '../support/factories.ts';
 /** Tables in public that legitimately carry no tenant data and so no row-level security. */
 const NON_TENANT_TABLES = ['login_throttle', 'schema_migrations', 'session'];
 
+/** Tenant tables whose writes are checked against app_current_client(), not app_write_client(). */
+const WRITE_GUARD_EXEMPT = ['audit_log', 'support_sessions'];
+
 interface TableSecurity {
   table: string;
   rls: boolean;
@@ -57,15 +60,23 @@ describe('row-level security in the catalog', () => {
         [`public.${table}`],
       );
       // One restrictive policy for all commands (polcmd '*'), applying to PUBLIC (role oid 0),
-      // comparing the tenant column with app_current_client() both on read and on write.
+      // comparing the tenant column with app_current_client() on read and with
+      // app_write_client() (which refuses read-only support sessions) on write, plus a restrictive
+      // DELETE guard on app_write_client(). The audit log and the visits themselves are exempt
+      // from the write guard: a read-only visit is still recorded, and ends.
+      const writeGuarded = !WRITE_GUARD_EXEMPT.includes(table);
+      const writeFunction = writeGuarded ? 'app_write_client()' : 'app_current_client()';
       const complete = guards.filter(
         (g) =>
           g.cmd === '*' &&
           g.roles.length === 1 && g.roles[0] === '0' &&
           g.using !== null && g.using.includes(`${column} = `) && g.using.includes('app_current_client()') &&
-          g.check !== null && g.check.includes(`${column} = `) && g.check.includes('app_current_client()'),
+          g.check !== null && g.check.includes(`${column} = `) && g.check.includes(writeFunction),
       );
       expect(complete, `${table}: restrictive guard on ${column} for all commands: ${JSON.stringify(guards)}`).to.have.length.greaterThan(0);
+      if (!writeGuarded) continue;
+      const deletes = guards.filter((g) => g.cmd === 'd' && g.roles[0] === '0' && g.using === `(${column} = ( SELECT app_write_client() AS app_write_client))`);
+      expect(deletes, `${table}: restrictive DELETE guard on app_write_client()`).to.have.length(1);
     }
   });
 

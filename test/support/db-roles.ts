@@ -182,6 +182,12 @@ export const tenantRowInserts: Record<string, (tenant: { clientId: string | null
      VALUES ($1, ${FIRST_EVENT}, ${FIRST_EVENT_FACILITY}, $2, DATE '2026-01-31', DATE '2026-01-31', false) RETURNING id`,
     [clientId, userId],
   ],
+  // A pending visit by the first staff member (createTenant makes sure one exists).
+  support_sessions: ({ clientId }) => [
+    `INSERT INTO support_sessions (client_id, staff_id, reason, duration_minutes, status)
+     VALUES ($1, (SELECT id FROM staff_users ORDER BY created_at, id LIMIT 1), 'Inserted visit', 60, 'pending') RETURNING id`,
+    [clientId],
+  ],
   sensitive_data_warnings: ({ clientId, userId }) => [
     `INSERT INTO sensitive_data_warnings (client_id, user_id, form, kinds) VALUES ($1, $2, 'test', ARRAY['ssn']) RETURNING id`,
     [clientId, userId],
@@ -200,6 +206,7 @@ export async function createTenant(name: string): Promise<Tenant> {
   const tables = (await tenantTables()).sort((x, y) => rank(x.table) - rank(y.table));
   for (const { table } of tables) {
     if (table === 'clients' || table === 'users') continue;
+    if (table === 'support_sessions') await ensureStaffMember();
     const insert = tenantRowInserts[table];
     if (!insert) throw new Error(`no test row for tenant table ${table}: add one to tenantRowInserts in test/support/db-roles.ts`);
     // The scope row goes to a second member, so the tenant's user can still be given one in a test.
@@ -210,9 +217,20 @@ export async function createTenant(name: string): Promise<Tenant> {
   return { client, user };
 }
 
+async function ensureStaffMember(): Promise<void> {
+  await testEnv().owner.query(
+    `INSERT INTO staff_users (email, name, role, status)
+     SELECT 'seed-staff@vendor.example', 'Seed Staff', 'application_developer', 'active'
+      WHERE NOT EXISTS (SELECT 1 FROM staff_users)`,
+  );
+}
+
 /** Rows of tenant tables that belong to no client (allowed where the guard permits NULL). */
 export async function createClientlessRows(): Promise<void> {
   const { owner } = testEnv();
   await owner.query(`INSERT INTO mail_outbox (client_id, to_address, subject, kind) VALUES (NULL, 'staff@example.com', 'Staff note', 'test')`);
   await owner.query(`INSERT INTO audit_log (client_id, actor_kind, action) VALUES (NULL, 'anonymous', 'test.clientless')`);
+  await ensureStaffMember();
+  await owner.query(`INSERT INTO staff_tokens (staff_id, token_hash, expires_at) SELECT id, $1, now() + interval '1 hour' FROM staff_users LIMIT 1`, [randomBytes(32)]);
+  await owner.query(`INSERT INTO app_errors (request_id, method, path, status, error_name, message) VALUES ('r1', 'GET', '/x', 500, 'Error', 'test')`);
 }
