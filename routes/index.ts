@@ -142,6 +142,21 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['post', '/account/two-factor/disable', [signedIn], userFlow(twoFactor.disable)],
     ['get', '/settings/security', [signedIn], userAction(securitySettings.edit)],
     ['post', '/settings/security', [signedIn], userAction(securitySettings.update)],
+
+    // Audit-log viewer (issue 6)
+    // [audit routes]
+
+    // Support access, as the client sees it (issue 6)
+    // [client support routes]
+
+    // Staff sign-in (issue 6)
+    // [staff session routes]
+
+    // Admin area (issue 6)
+    // [admin routes]
+
+    // Support sessions, as staff run them (issue 6)
+    // [support session routes]
   ];
 }
 
