@@ -30,6 +30,10 @@ const envSchema = z.object({
   DATA_ENCRYPTION_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'exactly 64 hex characters (32 bytes), e.g. from: openssl rand -hex 32').optional(),
   SESSION_IDLE_MINUTES: int(30, 1, 24 * 60),
   SESSION_ABSOLUTE_HOURS: int(12, 1, 24 * 7),
+  // Vendor staff sign out sooner than client users (issue 6).
+  STAFF_SESSION_IDLE_MINUTES: int(15, 1, 24 * 60),
+  STAFF_SESSION_ABSOLUTE_HOURS: int(8, 1, 24 * 7),
+  SUPPORT_SESSION_MAX_MINUTES: int(120, 5, 720),
   BCRYPT_COST: int(12, 4, 15),
   PASSWORD_MIN_LENGTH: int(8, 8, 64),
   LOGIN_LOCKOUT_THRESHOLD: int(10, 3, 100),
@@ -70,6 +74,10 @@ export interface Config {
    *  production means: use the one generated into var/secrets.json. */
   dataEncryptionKey?: string;
   session: { idleMs: number; absoluteMs: number };
+  /** Staff sessions' idle and absolute limits (shorter than client users'). */
+  staffSession: { idleMs: number; absoluteMs: number };
+  /** The longest support session a staff member may open. */
+  supportMaxMinutes: number;
   bcryptCost: number;
   passwordMinLength: number;
   login: { lockoutThreshold: number; windowMs: number; accountMax: number; ipMax: number };
@@ -117,6 +125,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     sessionSecret: e.SESSION_SECRET,
     dataEncryptionKey: e.DATA_ENCRYPTION_KEY?.toLowerCase(),
     session: { idleMs: e.SESSION_IDLE_MINUTES * 60_000, absoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000 },
+    staffSession: { idleMs: e.STAFF_SESSION_IDLE_MINUTES * 60_000, absoluteMs: e.STAFF_SESSION_ABSOLUTE_HOURS * 3_600_000 },
+    supportMaxMinutes: e.SUPPORT_SESSION_MAX_MINUTES,
     bcryptCost: e.BCRYPT_COST,
     passwordMinLength: e.PASSWORD_MIN_LENGTH,
     login: {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { email, parseForm, password } from '../lib/forms.ts';
 import { inUnitOfWork } from '../lib/unit-of-work.ts';
 import { type Outcome, redirect, view } from '../middleware/action.ts';
+import { regenerateSession as regenerate, saveSession as save, destroySession as destroy } from '../middleware/session-ids.ts';
 import { audit } from '../services/audit.ts';
 import { signIn } from '../services/auth/login.ts';
 import type { AppDeps } from '../types/deps.ts';
@@ -13,9 +14,6 @@ const REFUSED = 'Incorrect e-mail or password, or the account cannot sign in. Ch
 /** Only a local path may follow sign-in, never another site. */
 const safeNext = (value: unknown) => (typeof value === 'string' && /^\/(?![/\\])[\w\-./?=&%]*$/.test(value) ? value : '/');
 
-const regenerate = (req: Request) => new Promise<void>((resolve, reject) => req.session.regenerate((e) => (e ? reject(e) : resolve())));
-const save = (req: Request) => new Promise<void>((resolve, reject) => req.session.save((e) => (e ? reject(e) : resolve())));
-const destroy = (req: Request) => new Promise<void>((resolve, reject) => req.session.destroy((e) => (e ? reject(e) : resolve())));
 
 export function sessionsController(deps: AppDeps) {
   return {

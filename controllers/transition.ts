@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { type FieldErrors, ValidationError } from '../lib/errors.ts';
 import { parseForm } from '../lib/forms.ts';
 import { inUnitOfWork } from '../lib/unit-of-work.ts';
-import { type Actor, type Outcome, redirect, view } from '../middleware/action.ts';
+import { type Actor, actorContext, type Outcome, redirect, view } from '../middleware/action.ts';
 import { pushFlash } from '../middleware/flash.ts';
 import { RANK_LABELS } from '../models/user.ts';
 import { authorize } from '../policies/index.ts';
@@ -107,7 +107,7 @@ export function transitionController(deps: AppDeps) {
     // there), then, when asked, the departing user is deactivated if they hold nothing anywhere.
     async apply(req: Request, actor: Actor): Promise<Outcome> {
       authorize(actor.user, 'transition.run');
-      const context = { actorKind: 'user' as const, clientId: actor.client.id, userId: actor.user.id, ...req.context };
+      const context = actorContext(actor, req.context);
       type Step = { outcome: Outcome } | { applied: AppliedRow[]; userId: string; name: string; deactivate: boolean };
       const step = await inUnitOfWork(deps.db.sequelize, context, async (): Promise<Step> => {
         const page = await transitionPage(actor, String(req.params.id));

@@ -4,6 +4,7 @@ import type { FieldErrors } from '../lib/errors.ts';
 import { parseForm, password } from '../lib/forms.ts';
 import { inUnitOfWork } from '../lib/unit-of-work.ts';
 import { type Actor, type Outcome, redirect, view } from '../middleware/action.ts';
+import { regenerateSession as regenerate, saveSession as save } from '../middleware/session-ids.ts';
 import {
   PENDING_SECOND_FACTOR_MS,
   beginEnrolment,
@@ -27,8 +28,6 @@ const disableForm = z.object({ currentPassword: password('Current password'), di
 const REFUSED = 'That code is not correct, or it was already used. Enter the current code from your authenticator app, or an unused recovery code.';
 const EXPIRED = 'Your sign-in took too long. Please sign in again.';
 
-const regenerate = (req: Request) => new Promise<void>((resolve, reject) => req.session.regenerate((e) => (e ? reject(e) : resolve())));
-const save = (req: Request) => new Promise<void>((resolve, reject) => req.session.save((e) => (e ? reject(e) : resolve())));
 
 /** The pending second-factor state, when there is one and it has not expired. */
 function livePending(req: Request): PendingSecondFactor | undefined {

@@ -1,16 +1,35 @@
 // Adapters between a route line and a controller action. An action returns an Outcome; the
 // adapter runs it in a unit of work, commits, and only then answers (DESIGN.md §8.2).
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { HttpError } from '../lib/errors.ts';
-import { inUnitOfWork } from '../lib/unit-of-work.ts';
-import { Client, type Database, User } from '../models/index.ts';
+import { ForbiddenError, HttpError } from '../lib/errors.ts';
+import { type UnitOfWorkContext, inUnitOfWork } from '../lib/unit-of-work.ts';
+import { Client, type Database, StaffUser, User } from '../models/index.ts';
+import { type StaffRole } from '../models/staff-user.ts';
 import { type Action, can } from '../policies/index.ts';
+import { audit } from '../services/audit.ts';
+import type { RequestMeta } from '../services/auth/types.ts';
 import { TWO_FACTOR_PATH, mustEnrolFirst } from '../services/auth/two-factor-requirement.ts';
+import { endVisit, visitContext, visitOf } from '../services/support/visits.ts';
 import { type Flash, pushFlash } from './flash.ts';
+import { rotateSession } from './session-ids.ts';
 
 export interface Actor {
+  /** The signed-in client user; inside a support session, a stand-in Administrator with no id
+   *  (nothing is credited to a user: the *_staff_id columns and the audit log name the staff). */
   user: User;
   client: Client;
+  /** Set when vendor staff act in the client through a support session (issue 6). */
+  visit?: SupportVisit;
+}
+
+export interface SupportVisit {
+  id: string;
+  staffId: string;
+  staffName: string;
+  staffRole: StaffRole;
+  readOnly: boolean;
+  reason: string;
+  expiresAt: Date;
 }
 
 export type Outcome =
@@ -63,10 +82,42 @@ function send(req: Request, res: Response, outcome: Outcome): void {
 function exposeActor(res: Response, actor: Actor): void {
   res.locals.actor = actor;
   res.locals.can = (action: Action) => can(actor.user, action);
+  if (actor.visit) res.locals.visit = { ...actor.visit, clientName: actor.client.name };
+}
+
+/** The visit a staff browser session is in has ended (exit elsewhere, expiry, revoked). */
+class VisitEndedError extends Error {}
+
+/** A write attempted in a read-only support session: refused before the action runs (and the
+ *  database would refuse it anyway). */
+export class ReadOnlyVisitError extends ForbiddenError {
+  constructor() {
+    super('This support session is read-only: nothing was changed. Start a new session without “read-only” to make changes.');
+  }
+}
+
+/** The staff member and their open visit, read in the visit's own context (so the client row is
+ *  visible only if the database agrees the visit is open), with a stand-in Administrator. */
+async function loadVisitActor(req: Request): Promise<Actor> {
+  const staffAuth = req.session.staff!;
+  const visitAuth = staffAuth.support!;
+  const staff = await StaffUser.findByPk(staffAuth.staffId);
+  if (!staff || staff.status !== 'active' || staff.sessionEpoch !== staffAuth.epoch || !staff.totpEnabledAt) throw new SessionEndedError();
+  const visit = await visitOf(visitAuth.id, staff.id);
+  const client = await Client.findByPk(visitAuth.clientId);
+  if (!visit || !visit.open || !client) throw new VisitEndedError();
+  const user = User.build({ clientId: client.id, email: staff.email, name: `${staff.name} (SolutionsTRAK support)`, rank: 'administrator', status: 'active', sessionEpoch: 0 });
+  user.setDataValue('id', null);
+  return {
+    user,
+    client,
+    visit: { id: visit.id, staffId: staff.id, staffName: staff.name, staffRole: staff.role, readOnly: visit.readOnly, reason: visit.reason, expiresAt: visit.expiresAt! },
+  };
 }
 
 /** The signed-in user and their client, read under RLS; refuses a stale or inactive session. */
 async function loadActor(req: Request): Promise<Actor> {
+  if (!req.session.auth && req.session.staff?.support) return loadVisitActor(req);
   const auth = req.session.auth!;
   const [user, client] = await Promise.all([User.findByPk(auth.userId), Client.findByPk(auth.clientId)]);
   if (!user || !client || user.status !== 'active' || client.status !== 'active' || user.sessionEpoch !== auth.epoch) {
@@ -79,42 +130,102 @@ async function loadActor(req: Request): Promise<Actor> {
 export interface ActionOptions {
   /** Open to a user who must still set up the two-factor sign-in their client requires. */
   duringEnrolment?: boolean;
+  /** The signed-in user's own account (password, authenticator): not for support staff. */
+  ownAccount?: boolean;
 }
 
 /** Where a user goes, from any page, while their client requires two-factor sign-in they lack
- *  (the enrolment page says why). */
-function enrolmentFirst(actor: Actor, options: ActionOptions): Outcome | undefined {
+ *  (the enrolment page says why). Checks that apply before any action runs. */
+function enrolmentFirst(req: Request, actor: Actor, options: ActionOptions): Outcome | undefined {
+  if (actor.visit) {
+    if (options.ownAccount) throw new ForbiddenError('These are a client user’s own account pages; support staff manage their account in the admin area.');
+    if (actor.visit.readOnly && req.method !== 'GET') throw new ReadOnlyVisitError();
+    return undefined;
+  }
   if (options.duringEnrolment || !mustEnrolFirst(actor.user, actor.client)) return undefined;
   return redirect(TWO_FACTOR_PATH);
 }
 
-function userContext(req: Request) {
+function userContext(req: Request): UnitOfWorkContext {
   const auth = req.session.auth;
+  const staff = req.session.staff;
+  if (!auth && staff?.support) return visitContext(staff, staff.support, req.context);
   if (!auth) throw new SessionEndedError();
   return { actorKind: 'user' as const, clientId: auth.clientId, userId: auth.userId, ...req.context };
 }
 
+/** The unit-of-work context for services that open their own, acting as this actor. */
+export function actorContext(actor: Actor, meta: RequestMeta): UnitOfWorkContext {
+  if (actor.visit) return visitContext({ staffId: actor.visit.staffId }, { id: actor.visit.id, clientId: actor.client.id }, meta);
+  return { actorKind: 'user', clientId: actor.client.id, userId: actor.user.id, ...meta };
+}
+
+/** What a request inside a support session did, for the client's audit log: one entry per request. */
+function visitRequestEntry(req: Request, result: { status: number; refused?: string }) {
+  const action = result.refused === 'read_only' ? 'support.write_refused' : 'support.request';
+  return { action, entityType: 'support_session', entityId: req.session.staff!.support!.id, changes: { method: req.method, path: req.path, ...result } };
+}
+
+const statusOf = (outcome: Outcome) => (outcome.kind === 'view' ? outcome.status : outcome.kind === 'redirect' ? 303 : 200);
+const errorStatus = (error: unknown) => (error instanceof HttpError ? error.status : 500);
+
 export function actionAdapters(db: Database) {
+  /**
+   * Runs a request inside a support session, auditing it with both identities whatever happens:
+   * with the change when it succeeds, on its own when it is refused or fails. A visit that is
+   * no longer open ends here (session id rotated) and the staff member goes back to the admin area.
+   */
+  async function asVisit(req: Request, res: Response, run: () => Promise<Outcome>): Promise<void> {
+    const context = userContext(req);
+    let outcome: Outcome;
+    try {
+      outcome = await run();
+    } catch (error) {
+      if (error instanceof VisitEndedError) return leaveEndedVisit(req, res, context);
+      const refused = error instanceof ReadOnlyVisitError ? 'read_only' : error instanceof HttpError ? 'refused' : 'failed';
+      await inUnitOfWork(db.sequelize, context, () => audit(visitRequestEntry(req, { status: errorStatus(error), refused })));
+      throw error;
+    }
+    send(req, res, outcome);
+  }
+
+  async function leaveEndedVisit(req: Request, res: Response, context: UnitOfWorkContext): Promise<void> {
+    const staff = req.session.staff!;
+    await inUnitOfWork(db.sequelize, context, () => endVisit(staff.support!.id, staff.staffId, 'expired'));
+    await rotateSession(req, { staff: { ...staff, support: undefined } });
+    send(req, res, redirect('/admin', { kind: 'info', message: 'Your support session has ended; you are back in the admin area.' }));
+  }
+
   return {
     /** A signed-in user's action, whole inside one unit of work. */
     userAction(fn: (req: Request, actor: Actor) => Promise<Outcome>, options: ActionOptions = {}): RequestHandler {
-      return async (req: Request, res: Response) => {
-        const outcome = await inUnitOfWork(db.sequelize, userContext(req), async () => {
+      const run = (req: Request, res: Response) =>
+        inUnitOfWork(db.sequelize, userContext(req), async () => {
           const actor = await loadActor(req);
           exposeActor(res, actor);
-          return enrolmentFirst(actor, options) ?? fn(req, actor);
+          const outcome = enrolmentFirst(req, actor, options) ?? (await fn(req, actor));
+          if (actor.visit) await audit(visitRequestEntry(req, { status: statusOf(outcome) }));
+          return outcome;
         });
-        send(req, res, outcome);
+      return async (req: Request, res: Response) => {
+        if (!req.session.auth && req.session.staff?.support) return asVisit(req, res, () => run(req, res));
+        send(req, res, await run(req, res));
       };
     },
 
     /** A signed-in user's multi-step flow: the actor is checked first, then the flow's services
      *  open their own units of work (slow bcrypt work stays outside transactions). */
     userFlow(fn: (req: Request, actor: Actor) => Promise<Outcome>, options: ActionOptions = {}): RequestHandler {
-      return async (req: Request, res: Response) => {
+      const run = async (req: Request, res: Response) => {
         const actor = await inUnitOfWork(db.sequelize, userContext(req), () => loadActor(req));
         exposeActor(res, actor);
-        send(req, res, enrolmentFirst(actor, options) ?? (await fn(req, actor)));
+        const outcome = enrolmentFirst(req, actor, options) ?? (await fn(req, actor));
+        if (actor.visit) await inUnitOfWork(db.sequelize, userContext(req), () => audit(visitRequestEntry(req, { status: statusOf(outcome) })));
+        return outcome;
+      };
+      return async (req: Request, res: Response) => {
+        if (!req.session.auth && req.session.staff?.support) return asVisit(req, res, () => run(req, res));
+        send(req, res, await run(req, res));
       };
     },
 
@@ -125,9 +236,10 @@ export function actionAdapters(db: Database) {
   };
 }
 
-/** Guard: only signed-in sessions pass; others go to the sign-in page (GET) or get a 401. */
+/** Guard: only signed-in sessions pass (a client user, or staff inside a support session);
+ *  others go to the sign-in page (GET) or get a 401. */
 export function signedIn(req: Request, res: Response, next: NextFunction): void {
-  if (req.session.auth) return next();
+  if (req.session.auth || req.session.staff?.support) return next();
   if (req.method !== 'GET') return next(new SessionEndedError());
   res.redirect(303, req.originalUrl === '/' ? '/login' : `/login?next=${encodeURIComponent(req.originalUrl)}`);
 }

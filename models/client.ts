@@ -6,6 +6,10 @@ export class Client extends Model {
   declare timeZone: string;
   declare status: 'active' | 'suspended';
   declare settings: Record<string, unknown>;
+  /** The vendor's Client Representative for this client (staff_users.id). */
+  declare representativeId: string | null;
+  /** The client's Administrators approve each support session before it starts. */
+  declare supportApprovalRequired: boolean;
   declare createdAt: Date;
   declare updatedAt: Date;
 
@@ -17,6 +21,8 @@ export class Client extends Model {
         timeZone: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'UTC' },
         status: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'active' },
         settings: { type: DataTypes.JSONB, allowNull: false, defaultValue: {} },
+        representativeId: { type: DataTypes.UUID },
+        supportApprovalRequired: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       },
       { sequelize, tableName: 'clients', underscored: true },
     );

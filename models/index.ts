@@ -10,10 +10,11 @@ import { OrgUnit } from './org-unit.ts';
 import { PasswordResetToken } from './password-reset-token.ts';
 import { PlanItem } from './plan-item.ts';
 import { RecoveryCode } from './recovery-code.ts';
+import { StaffUser } from './staff-user.ts';
 import { UserScope } from './user-scope.ts';
 import { User } from './user.ts';
 
-export { Client, Event, MailMessage, OrgUnit, PasswordResetToken, PlanItem, RecoveryCode, User, UserScope };
+export { Client, Event, MailMessage, OrgUnit, PasswordResetToken, PlanItem, RecoveryCode, StaffUser, User, UserScope };
 
 export interface Database {
   /** Connected as the runtime role: no ownership, no BYPASSRLS. */
@@ -54,5 +55,5 @@ export function openDatabase(urls: Pick<DatabaseUrls, 'app' | 'session'>, poolMa
 export function initModels(sequelize: Sequelize): void {
   if (modelsBoundTo && modelsBoundTo !== sequelize) throw new Error('models are already bound to another connection');
   modelsBoundTo = sequelize;
-  for (const model of [Client, User, PasswordResetToken, MailMessage, OrgUnit, UserScope, RecoveryCode, PlanItem, Event]) model.initModel(sequelize);
+  for (const model of [Client, User, PasswordResetToken, MailMessage, OrgUnit, UserScope, RecoveryCode, PlanItem, Event, StaffUser]) model.initModel(sequelize);
 }

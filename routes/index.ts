@@ -44,7 +44,9 @@ export function appRouteTable(deps: AppDeps): Route[] {
   const twoFactor = twoFactorController(deps);
   const securitySettings = securitySettingsController();
   // Pages a user may open while their client requires two-factor sign-in they have not set up.
-  const duringEnrolment = { duringEnrolment: true };
+  // The user's own account pages: support staff inside a client never use them.
+  const duringEnrolment = { duringEnrolment: true, ownAccount: true };
+  const ownAccount = { ownAccount: true };
   const users = usersController(deps);
   const unitAdmin = unitAdminController();
   const plans = planItemsController();
@@ -61,10 +63,10 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['post', '/password/forgot', [], publicFlow(passwords.sendReset)],
     ['get', '/password/reset', [], publicFlow(passwords.resetForm)],
     ['post', '/password/reset', [], publicFlow(passwords.reset)],
-    ['get', '/account/password', [signedIn], userAction(passwords.edit)],
-    ['post', '/account/password', [signedIn], userFlow(passwords.update)],
+    ['get', '/account/password', [signedIn], userAction(passwords.edit, ownAccount)],
+    ['post', '/account/password', [signedIn], userFlow(passwords.update, ownAccount)],
     ['get', '/', [signedIn], userAction(home.show)],
-    ['get', '/account', [signedIn], userAction(home.account, { duringEnrolment: true })],
+    ['get', '/account', [signedIn], userAction(home.account, duringEnrolment)],
 
     // Organisation hierarchy (issue 3)
     ['get', '/units', [signedIn], userAction(units.index)],
@@ -138,8 +140,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['get', '/account/two-factor', [signedIn], userAction(twoFactor.show, duringEnrolment)],
     ['post', '/account/two-factor/setup', [signedIn], userAction(twoFactor.begin, duringEnrolment)],
     ['post', '/account/two-factor/confirm', [signedIn], userAction(twoFactor.confirm, duringEnrolment)],
-    ['post', '/account/two-factor/recovery-codes', [signedIn], userAction(twoFactor.regenerateCodes)],
-    ['post', '/account/two-factor/disable', [signedIn], userFlow(twoFactor.disable)],
+    ['post', '/account/two-factor/recovery-codes', [signedIn], userAction(twoFactor.regenerateCodes, ownAccount)],
+    ['post', '/account/two-factor/disable', [signedIn], userFlow(twoFactor.disable, ownAccount)],
     ['get', '/settings/security', [signedIn], userAction(securitySettings.edit)],
     ['post', '/settings/security', [signedIn], userAction(securitySettings.update)],
 

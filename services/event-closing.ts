@@ -92,7 +92,7 @@ export async function closeEvent(actor: Actor, eventId: string, input: CloseInpu
   await saveAnswers(event, parsed.answers, actor.user.id);
   const late = compareDates(input.completedOn, event.dueDate) > 0;
   await sql(
-    `UPDATE events SET status = 'closed', completed_on = $2, closed_by = $3, closed_at = now(), closing_notes = $4, late = $5, updated_at = now()
+    `UPDATE events SET status = 'closed', completed_on = $2, closed_by = $3, closed_by_staff_id = app_current_staff(), closed_at = now(), closing_notes = $4, late = $5, updated_at = now()
       WHERE client_id = app_current_client() AND id = $1`,
     [event.id, input.completedOn, actor.user.id, input.notes, late],
   );
@@ -161,7 +161,7 @@ export async function reopenEvent(actor: Actor, eventId: string, reason: string,
   const why = requiredReason(reason, 'reopening');
   await checkSensitiveData('event.reopen', confirmed, why);
   await sql(
-    `UPDATE events SET status = 'open', completed_on = NULL, closed_by = NULL, closed_at = NULL, closing_notes = NULL, late = false,
+    `UPDATE events SET status = 'open', completed_on = NULL, closed_by = NULL, closed_by_staff_id = NULL, closed_at = NULL, closing_notes = NULL, late = false,
                        cancel_reason = NULL, updated_at = now()
       WHERE client_id = app_current_client() AND id = $1`,
     [event.id],

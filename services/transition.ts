@@ -5,8 +5,8 @@
 // actor's scope out of every query here, so nothing there is counted, shown or moved; closed and
 // cancelled events never move.
 import { HttpError, ValidationError, type FieldErrors } from '../lib/errors.ts';
-import { inUnitOfWork, sql, type UnitOfWorkContext } from '../lib/unit-of-work.ts';
-import type { Actor } from '../middleware/action.ts';
+import { inUnitOfWork, sql } from '../lib/unit-of-work.ts';
+import { type Actor, actorContext } from '../middleware/action.ts';
 import type { Database } from '../models/index.ts';
 import type { Rank, UserStatus } from '../models/user.ts';
 import { canManageUser, canSeeUser } from '../policies/users.ts';
@@ -210,7 +210,7 @@ export interface DeactivationOutcome {
  * actor's scope included); otherwise says why. Must be called outside any unit of work.
  */
 export async function deactivateAfterTransition(deps: { db: Database }, actor: Actor, userId: string, meta: RequestMeta): Promise<DeactivationOutcome> {
-  const context: UnitOfWorkContext = { actorKind: 'user', clientId: actor.client.id, userId: actor.user.id, ...meta };
+  const context = actorContext(actor, meta);
   const check = await inUnitOfWork(deps.db.sequelize, context, async () => {
     const found = await findVisibleUser(userId);
     if (found.user.status === 'deactivated') return { name: found.user.name, problem: `${found.user.name} is already deactivated.` };

@@ -3,8 +3,8 @@
 // work, applies the rules and audits every change with its before and after.
 import { Op } from 'sequelize';
 import { ForbiddenError, HttpError, NotFoundError, ValidationError } from '../lib/errors.ts';
-import { type UnitOfWorkContext, inUnitOfWork, sql } from '../lib/unit-of-work.ts';
-import type { Actor } from '../middleware/action.ts';
+import { inUnitOfWork, sql } from '../lib/unit-of-work.ts';
+import { type Actor, actorContext } from '../middleware/action.ts';
 import { OrgUnit, PasswordResetToken, User, UserScope } from '../models/index.ts';
 import { RANK_LABELS, type Rank, type UserStatus } from '../models/user.ts';
 import { canGrantRank, canManageUser, canSeeUser, type RequestedScope, type ScopeView, scopeGrantProblem, type UserTarget } from '../policies/users.ts';
@@ -238,7 +238,7 @@ export class HoldsAssignmentsError extends HttpError {
 /** Deactivates a user in its own unit of work, then ends their sessions once that committed.
  *  (Every request also re-checks status and session epoch, so they are out even before.) */
 export async function deactivateUser(deps: { db: Database }, actor: Actor, id: string, meta: RequestMeta): Promise<User> {
-  const context: UnitOfWorkContext = { actorKind: 'user', clientId: actor.client.id, userId: actor.user.id, ...meta };
+  const context = actorContext(actor, meta);
   // Someone who still holds assignments anywhere in the client goes through the transition tool
   // first (issue 5), so no Plan Item or open event is left with a deactivated assignee.
   const user = await inUnitOfWork(deps.db.sequelize, context, async () => {

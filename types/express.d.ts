@@ -21,9 +21,36 @@ export interface PendingSecondFactor {
   startedAt: number;
 }
 
+/** A signed-in vendor staff member (issue 6); never together with `auth` in one session. */
+export interface StaffAuth {
+  staffId: string;
+  /** Must equal staff_users.session_epoch. */
+  epoch: number;
+  signedInAt: number;
+  /** The support session this browser session is inside, if any (the database re-checks it). */
+  support?: SupportVisitAuth;
+}
+
+export interface SupportVisitAuth {
+  id: string;
+  clientId: string;
+  readOnly: boolean;
+  /** Date.now()-style expiry, for the banner; the database's expires_at is what counts. */
+  expiresAt: number;
+}
+
+/** A staff password accepted; the TOTP code (or, first time, the enrolment) completes sign-in. */
+export interface PendingStaffSignIn {
+  staffId: string;
+  epoch: number;
+  startedAt: number;
+}
+
 declare module 'express-session' {
   interface SessionData {
     auth?: SessionAuth;
+    staff?: StaffAuth;
+    pendingStaff?: PendingStaffSignIn;
     pendingSecondFactor?: PendingSecondFactor;
     flash?: Flash[];
   }

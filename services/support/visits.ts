@@ -1,0 +1,51 @@
+// A support session from the inside (issue 6, DESIGN.md §8.4): reading the visit a staff
+// browser session claims to be in, and ending it. The database decides whether it is open
+// (app_current_client() resolves a staff context only through an active, unexpired visit);
+// this module reads the same row to tell the staff member why not, and records the end.
+import { type UnitOfWorkContext, sql } from '../../lib/unit-of-work.ts';
+import type { StaffAuth, SupportVisitAuth } from '../../types/express.d.ts';
+import { audit } from '../audit.ts';
+import type { RequestMeta } from '../auth/types.ts';
+
+export type EndReason = 'exit' | 'expired' | 'signed_out' | 'revoked' | 'timed_out';
+
+export interface VisitRow {
+  id: string;
+  clientId: string;
+  staffId: string;
+  status: 'pending' | 'approved' | 'denied' | 'cancelled' | 'active' | 'ended';
+  readOnly: boolean;
+  reason: string;
+  expiresAt: Date | null;
+  /** Active and before its expiry, by the database's clock. */
+  open: boolean;
+}
+
+/** The context a visit's requests run in: the staff member, in the client, through the visit. */
+export function visitContext(staff: Pick<StaffAuth, 'staffId'>, visit: Pick<SupportVisitAuth, 'id' | 'clientId'>, meta: RequestMeta): UnitOfWorkContext {
+  return { actorKind: 'staff', staffId: staff.staffId, clientId: visit.clientId, supportSessionId: visit.id, ...meta };
+}
+
+/** The staff member's own visit (staff see every visit row; nobody else's is theirs). */
+export async function visitOf(id: string, staffId: string): Promise<VisitRow | undefined> {
+  const [row] = await sql<VisitRow>(
+    `SELECT id, client_id AS "clientId", staff_id AS "staffId", status, read_only AS "readOnly", reason,
+            expires_at AS "expiresAt", status = 'active' AND expires_at > now() AS open
+       FROM support_sessions WHERE id = $1 AND staff_id = $2`,
+    [id, staffId],
+  );
+  return row;
+}
+
+/**
+ * Ends the visit of the current unit of work's context if it is still active (an expired one
+ * ends at its expiry), and records why in the client's audit log. Returns whether it ended now.
+ */
+export async function endVisit(id: string, staffId: string, reason: EndReason): Promise<boolean> {
+  const visit = await visitOf(id, staffId);
+  if (!visit || visit.status !== 'active') return false;
+  const endReason: EndReason = visit.open ? reason : 'expired';
+  await sql(`UPDATE support_sessions SET status = 'ended', end_reason = $2 WHERE id = $1 AND status = 'active' RETURNING id`, [id, endReason]);
+  await audit({ action: 'support.ended', clientId: visit.clientId, entityType: 'support_session', entityId: id, changes: { end_reason: endReason } });
+  return true;
+}
