@@ -6,6 +6,7 @@ import { type Outcome, redirect, view } from '../middleware/action.ts';
 import { regenerateSession as regenerate, saveSession as save, destroySession as destroy } from '../middleware/session-ids.ts';
 import { audit } from '../services/audit.ts';
 import { signIn } from '../services/auth/login.ts';
+import { staffSessionsController } from './staff-sessions.ts';
 import type { AppDeps } from '../types/deps.ts';
 
 const loginForm = z.object({ email: email(), password: password() });
@@ -50,6 +51,7 @@ export function sessionsController(deps: AppDeps) {
 
     // POST /logout
     async destroy(req: Request): Promise<Outcome> {
+      if (req.session.staff && !req.session.auth) return staffSessionsController(deps).destroy(req);
       const auth = req.session.auth;
       if (auth) {
         await inUnitOfWork(deps.db.sequelize, { actorKind: 'user', clientId: auth.clientId, userId: auth.userId, ...req.context }, () =>

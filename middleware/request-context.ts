@@ -18,7 +18,13 @@ export function requestContext(config: Config) {
       delete req.session.auth;
       pushFlash(req, { kind: 'info', message: 'Your session reached its time limit. Please sign in again.' });
     }
-    res.locals.signedIn = Boolean(req.session.auth);
+    const staff = req.session.staff;
+    if (staff && Date.now() - staff.signedInAt > config.staffSession.absoluteMs) {
+      // The visit row stays 'active' until its expiry; nobody can use it without this session.
+      delete req.session.staff;
+      pushFlash(req, { kind: 'info', message: 'Your staff session reached its time limit. Please sign in again.' });
+    }
+    res.locals.signedIn = Boolean(req.session.auth || req.session.staff);
     next();
   };
 }

@@ -1,5 +1,6 @@
 // The route table: one line per endpoint (verb, path, guards, action). No logic here.
 import { type RequestHandler, Router } from 'express';
+import { auditLogController } from '../controllers/audit-log.ts';
 import { eventsController } from '../controllers/events.ts';
 import { documentsController } from '../controllers/documents.ts';
 import { healthController } from '../controllers/health.ts';
@@ -9,6 +10,7 @@ import { reassignmentsController } from '../controllers/reassignments.ts';
 import { passwordsController } from '../controllers/passwords.ts';
 import { securitySettingsController } from '../controllers/security-settings.ts';
 import { sessionsController } from '../controllers/sessions.ts';
+import { staffSessionsController } from '../controllers/staff-sessions.ts';
 import { transitionController } from '../controllers/transition.ts';
 import { twoFactorController } from '../controllers/two-factor.ts';
 import { unitAdminController } from '../controllers/unit-admin.ts';
@@ -16,6 +18,7 @@ import { unitsController } from '../controllers/units.ts';
 import { usersController } from '../controllers/users.ts';
 import { actionAdapters, signedIn, signedOut } from '../middleware/action.ts';
 import { csrfAfterUpload } from '../middleware/csrf.ts';
+import { staffAdapters, staffSignedIn, staffSignedOut } from '../middleware/staff-action.ts';
 import type { Database } from '../models/index.ts';
 import type { AppDeps } from '../types/deps.ts';
 
@@ -37,7 +40,9 @@ export function appRoutes(deps: AppDeps): Router {
 /** Every page and action of the app (tests walk it to check isolation route by route). */
 export function appRouteTable(deps: AppDeps): Route[] {
   const { userAction, userFlow, publicFlow } = actionAdapters(deps.db);
+  const { staffAction, staffFlow } = staffAdapters(deps.db);
   const sessions = sessionsController(deps);
+  const staffSessions = staffSessionsController(deps);
   const passwords = passwordsController(deps);
   const home = homeController();
   const units = unitsController();
@@ -54,6 +59,7 @@ export function appRouteTable(deps: AppDeps): Route[] {
   const transition = transitionController(deps);
   const documents = documentsController(deps.config);
   const events = eventsController();
+  const auditLog = auditLogController();
 
   return [
     ['get', '/login', [signedOut], publicFlow(sessions.new)],
@@ -147,12 +153,22 @@ export function appRouteTable(deps: AppDeps): Route[] {
 
     // Audit-log viewer (issue 6)
     // [audit routes]
+    ['get', '/audit', [signedIn], userAction(auditLog.index)],
+    ['get', '/audit/export.csv', [signedIn], userAction(auditLog.exportCsv)],
+    ['get', '/audit/export.xlsx', [signedIn], userAction(auditLog.exportXlsx)],
 
     // Support access, as the client sees it (issue 6)
     // [client support routes]
 
     // Staff sign-in (issue 6)
     // [staff session routes]
+    ['get', '/admin/login', [staffSignedOut], publicFlow(staffSessions.new)],
+    ['post', '/admin/login', [], publicFlow(staffSessions.create)],
+    ['get', '/admin/login/code', [staffSignedOut], publicFlow(staffSessions.codeForm)],
+    ['post', '/admin/login/code', [], publicFlow(staffSessions.verifyCode)],
+    ['get', '/admin/login/enrol', [staffSignedOut], publicFlow(staffSessions.enrolForm)],
+    ['post', '/admin/login/enrol', [], publicFlow(staffSessions.confirmEnrolment)],
+    ['post', '/admin/logout', [], publicFlow(staffSessions.destroy)],
 
     // Admin area (issue 6)
     // [admin routes]
