@@ -75,6 +75,21 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
       ADD COLUMN representative_id uuid REFERENCES staff_users (id),
       ADD COLUMN support_approval_required boolean NOT NULL DEFAULT false;
 
+    -- Name, time zone, status and representative change only through admin_save_client(); the
+    -- approval requirement is the client's own decision, never a staff member's (not even in a visit).
+    REVOKE UPDATE ON clients FROM ${roles.app};
+    GRANT UPDATE (settings, support_approval_required, updated_at) ON clients TO ${roles.app};
+    CREATE FUNCTION clients_keep_support_control() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF app_actor_kind() = 'staff' AND NEW.support_approval_required IS DISTINCT FROM OLD.support_approval_required THEN
+          RAISE EXCEPTION 'only the client''s Administrators decide whether support sessions need approval'
+            USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RETURN NEW;
+      END $$;
+    CREATE TRIGGER clients_keep_support_control BEFORE UPDATE ON clients
+      FOR EACH ROW EXECUTE FUNCTION clients_keep_support_control();
+
     -- Who did it, when a support session did it (the *_by user columns stay NULL then).
     ALTER TABLE events ADD COLUMN closed_by_staff_id uuid REFERENCES staff_users (id);
     ALTER TABLE events DROP CONSTRAINT events_closed_complete;
@@ -237,6 +252,14 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
         SELECT id, name, role FROM staff_users
          WHERE id = ANY (p_ids) AND (app_current_client() IS NOT NULL OR app_actor_kind() = 'staff') $$;
 
+    -- Whom to tell that a visit waits for approval: the client's active Administrators, for the
+    -- staff member who asked, while it is pending.
+    CREATE FUNCTION support_request_recipients(p_visit uuid) RETURNS TABLE (email text, name text)
+      LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        SELECT u.email, u.name FROM support_sessions s JOIN users u ON u.client_id = s.client_id
+         WHERE s.id = p_visit AND s.staff_id = app_current_staff() AND app_actor_kind() = 'staff' AND s.status = 'pending'
+           AND u.rank = 'administrator' AND u.status = 'active' $$;
+
     -- The admin area's view of clients: the directory only, never their data.
     CREATE FUNCTION admin_clients() RETURNS TABLE (id uuid, name text, time_zone text, status text,
         representative_id uuid, support_approval_required boolean, created_at timestamptz, user_count bigint)
@@ -318,6 +341,8 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
     CREATE POLICY errors_read ON app_errors FOR SELECT USING (${STAFF_ONLY});
     GRANT SELECT, INSERT ON app_errors TO ${roles.app};
 
+    REVOKE ALL ON FUNCTION support_request_recipients(uuid) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION support_request_recipients(uuid) TO ${roles.app};
     REVOKE ALL ON FUNCTION auth_staff_by_email(text), auth_staff_token(bytea), app_support_client(boolean),
       app_staff_session_client(), app_staff_may_enter(uuid), app_client_requires_approval(uuid), staff_directory(uuid[]),
       admin_clients(), admin_save_client(uuid, text, text, text, uuid),
@@ -329,7 +354,7 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
   `);
 }
 
-export async function down({ sql }: MigrationContext): Promise<void> {
+export async function down({ sql, roles }: MigrationContext): Promise<void> {
   await sql(`
     DROP TABLE app_errors;
     DROP FUNCTION admin_mail_outbox(integer);
@@ -337,6 +362,7 @@ export async function down({ sql }: MigrationContext): Promise<void> {
     DROP FUNCTION admin_save_client(uuid, text, text, text, uuid);
     DROP FUNCTION admin_clients();
     DROP FUNCTION staff_directory(uuid[]);
+    DROP FUNCTION support_request_recipients(uuid);
     DROP INDEX audit_log_client_seq;
     ALTER POLICY tenant_guard ON audit_log
       USING (client_id = (SELECT app_current_client()))
@@ -371,6 +397,10 @@ export async function down({ sql }: MigrationContext): Promise<void> {
     ALTER TABLE events ADD CONSTRAINT events_closed_complete CHECK (status <> 'closed'
       OR (completed_on IS NOT NULL AND closed_by IS NOT NULL AND closed_at IS NOT NULL));
     ALTER TABLE events DROP COLUMN closed_by_staff_id;
+    DROP TRIGGER clients_keep_support_control ON clients;
+    DROP FUNCTION clients_keep_support_control();
+    REVOKE UPDATE ON clients FROM ${roles.app};
+    GRANT UPDATE ON clients TO ${roles.app};
     ALTER TABLE clients DROP COLUMN support_approval_required, DROP COLUMN representative_id;
     DROP FUNCTION auth_staff_token(bytea);
     DROP FUNCTION auth_staff_by_email(text);

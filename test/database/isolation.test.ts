@@ -137,7 +137,11 @@ describe('tenant isolation under row-level security', () => {
         const [{ allowed }] = await ownerQuery<{ allowed: boolean }>(`SELECT has_table_privilege($1, $2, 'UPDATE') AS allowed`, [testEnv().roles.app, `public.${t.table}`]);
         if (allowed) updatable.push(t);
       }
-      expect(updatable.map((t) => t.table)).to.include.members(['clients', 'users', 'password_reset_tokens']);
+      // clients is updatable only in a few columns (its settings); its rows are checked below.
+      expect(updatable.map((t) => t.table)).to.include.members(['users', 'password_reset_tokens']);
+      const ownClient = await inClient(a, () => sql(`UPDATE clients SET settings = settings WHERE id = $1 RETURNING id`, [a.client.id]));
+      expect(ownClient).to.have.length(1);
+      expect(await inClient(a, () => sql(`UPDATE clients SET settings = settings WHERE id = $1 RETURNING id`, [b.client.id]))).to.have.length(0);
       for (const { table, column } of updatable) {
         const touched = await inClient(a, () => sql(`UPDATE "${table}" SET ${column} = ${column} WHERE ${column} = $1 RETURNING ${column}`, [b.client.id]));
         expect(touched, `${table}: B's rows updated from A`).to.have.length(0);
