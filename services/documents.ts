@@ -9,7 +9,7 @@ import { sql } from '../lib/unit-of-work.ts';
 import type { Principal } from '../policies/index.ts';
 import { canWorkEvent } from '../policies/events.ts';
 import { audit } from './audit.ts';
-import { type EventRecord, lockEventInScope, UUID } from './events.ts';
+import { type EventRecord, lockEventInScope, staffNameOf, UUID } from './events.ts';
 import { checkSensitiveData } from './sensitive-data.ts';
 
 type Actor = Principal & { id: string };
@@ -240,7 +240,7 @@ export async function uploadDocument(actor: Actor, eventId: string, file: Upload
 }
 
 const DOCUMENT_COLUMNS = `d.id, d.event_id AS "eventId", d.file_name AS "fileName", d.content_type AS "contentType",
-  d.size_bytes AS "sizeBytes", d.sha256, d.uploaded_by AS "uploadedBy", u.name AS "uploadedByName", d.uploaded_at AS "uploadedAt"`;
+  d.size_bytes AS "sizeBytes", d.sha256, d.uploaded_by AS "uploadedBy", coalesce(u.name, ${staffNameOf('d.uploaded_by_staff_id')}) AS "uploadedByName", d.uploaded_at AS "uploadedAt"`;
 const DOCUMENT_FROM = `FROM documents d LEFT JOIN users u ON u.client_id = d.client_id AND u.id = d.uploaded_by`;
 
 /** A document's metadata, if row-level security shows it; 404 otherwise (a malformed id included). */

@@ -132,9 +132,12 @@ export interface CommentRow {
   createdAt: Date;
 }
 
+/** The name of the staff member in `column` (a *_staff_id), for work done in a support session. */
+export const staffNameOf = (column: string) => `(SELECT s.name || ' (SolutionsTRAK support)' FROM staff_directory(ARRAY[${column}]) s)`;
+
 export async function commentsOf(eventId: string): Promise<CommentRow[]> {
   return sql<CommentRow>(
-    `SELECT c.id, u.name AS "authorName", c.body, c.created_at AS "createdAt"
+    `SELECT c.id, coalesce(u.name, ${staffNameOf('c.author_staff_id')}) AS "authorName", c.body, c.created_at AS "createdAt"
        FROM event_comments c LEFT JOIN users u ON u.client_id = c.client_id AND u.id = c.author_id
       WHERE c.client_id = app_current_client() AND c.event_id = $1 ORDER BY c.created_at, c.id`,
     [eventId],
@@ -156,7 +159,7 @@ export interface ClosureRow {
 /** Every close record of the event, newest first (a reopened event keeps its earlier ones). */
 export async function closuresOf(eventId: string): Promise<ClosureRow[]> {
   return sql<ClosureRow>(
-    `SELECT k.id, u.name AS "closedByName", k.closed_at AS "closedAt", k.completed_on::text AS "completedOn", k.due_date::text AS "dueDate",
+    `SELECT k.id, coalesce(u.name, ${staffNameOf('k.closed_by_staff_id')}) AS "closedByName", k.closed_at AS "closedAt", k.completed_on::text AS "completedOn", k.due_date::text AS "dueDate",
             k.late, k.notes, k.checklist, k.documents
        FROM event_closures k LEFT JOIN users u ON u.client_id = k.client_id AND u.id = k.closed_by
       WHERE k.client_id = app_current_client() AND k.event_id = $1 ORDER BY k.closed_at DESC, k.id`,
@@ -174,7 +177,7 @@ export interface HistoryRow {
 /** The event's audit entries, oldest first: what happened to it, by whom (reassignments name both users). */
 export async function historyOf(eventId: string): Promise<HistoryRow[]> {
   const rows = await sql<HistoryRow>(
-    `SELECT a.occurred_at AS at, u.name AS "actorName", a.action, a.changes
+    `SELECT a.occurred_at AS at, coalesce(u.name, ${staffNameOf('a.actor_staff_id')}) AS "actorName", a.action, a.changes
        FROM audit_log a LEFT JOIN users u ON u.client_id = a.client_id AND u.id = a.actor_user_id
       WHERE a.client_id = app_current_client() AND a.entity_id = $1 AND a.entity_type = 'event'
       ORDER BY a.occurred_at, a.seq`,
