@@ -43,9 +43,8 @@ export function staffSessionsController(deps: AppDeps) {
   async function finish(req: Request, outcome: StaffCodeOutcome, page: () => Promise<Outcome>): Promise<Outcome> {
     if (outcome.kind === 'signed-in') {
       delete req.session.pendingStaff;
-      await rotateSession(req, { staff: { staffId: outcome.staffId, epoch: outcome.epoch, signedInAt: Date.now() } });
       // Staff sessions idle out sooner than client users' (the cookie and the stored row alike).
-      req.session.cookie.maxAge = deps.config.staffSession.idleMs;
+      await rotateSession(req, { staff: { staffId: outcome.staffId, epoch: outcome.epoch, signedInAt: Date.now() } }, deps.config.staffSession.idleMs);
       return redirect('/admin');
     }
     if (outcome.kind === 'ended') {

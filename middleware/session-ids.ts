@@ -7,9 +7,10 @@ export const regenerateSession = (req: Request) => new Promise<void>((resolve, r
 export const saveSession = (req: Request) => new Promise<void>((resolve, reject) => req.session.save((e) => (e ? reject(e) : resolve())));
 export const destroySession = (req: Request) => new Promise<void>((resolve, reject) => req.session.destroy((e) => (e ? reject(e) : resolve())));
 
-/** Gives the browser a new session id carrying `keep` (and the cookie's lifetime), then saves. */
-export async function rotateSession(req: Request, keep: Partial<SessionData>): Promise<void> {
-  const maxAge = req.session.cookie.maxAge;
+/** Gives the browser a new session id carrying `keep`, then saves. The cookie keeps its idle
+ *  lifetime unless `idleMs` sets a new one (stored with the session, so it holds on later requests). */
+export async function rotateSession(req: Request, keep: Partial<SessionData>, idleMs?: number): Promise<void> {
+  const maxAge = idleMs ?? req.session.cookie.originalMaxAge;
   await regenerateSession(req);
   Object.assign(req.session, keep);
   if (maxAge != null) req.session.cookie.maxAge = maxAge;
