@@ -9,7 +9,7 @@ import { loggableError, logger, setLogLevel } from './lib/logger.ts';
 import { initModels, openDatabase } from './models/index.ts';
 import { prepareDatabase } from './services/database/bootstrap.ts';
 import { loadLocalSecrets } from './services/database/local-secrets.ts';
-import { readDemoLogins, seedDemoIfEmpty } from './services/demo-seed.ts';
+import { demoLoginLines, readDemoLogins, seedDemoIfEmpty } from './services/demo-seed.ts';
 import { MailDelivery } from './services/mail/delivery.ts';
 import { createMailTransport } from './services/mail/transport.ts';
 
@@ -58,10 +58,7 @@ async function main(): Promise<void> {
   say(`\nPlanTRAK is running at ${config.baseUrl}`);
   say(config.smtpUrl ? 'Mail goes out through SMTP_URL.' : `No SMTP_URL: mail is kept in the outbox and written to ${config.mailDir}/`);
   const logins = config.env === 'production' ? [] : await readDemoLogins(config.dataDir);
-  if (logins.length) {
-    say('\nDemo logins (client "Northwind Environmental (demo)"):');
-    for (const l of logins) say(`  ${l.rank.padEnd(13)} ${l.email.padEnd(36)} ${l.password.padEnd(22)} ${l.scope ?? ''}`);
-  }
+  for (const line of demoLoginLines(logins, config.baseUrl)) say(line);
   say('\nPress Ctrl-C to stop.');
 }
 

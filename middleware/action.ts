@@ -62,7 +62,7 @@ export class SessionEndedError extends HttpError {
   }
 }
 
-function send(req: Request, res: Response, outcome: Outcome): void {
+export function send(req: Request, res: Response, outcome: Outcome): void {
   if (outcome.kind === 'redirect') {
     if (outcome.flash) pushFlash(req, outcome.flash);
     res.redirect(303, outcome.url);

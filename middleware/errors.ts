@@ -4,6 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Config } from '../config/index.ts';
 import { HttpError, NotFoundError, TooManyRequestsError } from '../lib/errors.ts';
 import { loggableError, logger } from '../lib/logger.ts';
+import { recordServerError } from '../services/app-errors.ts';
 import { pushFlash } from './flash.ts';
 
 const TITLES: Record<number, string> = {
@@ -40,13 +41,19 @@ export function errorHandler(config: Config) {
     const requestId = String(req.id ?? '');
     if (status >= 500) {
       logger.error({ reqId: requestId, err: loggableError(error) }, 'request failed');
+      void recordServerError(req, status, error);
     }
     if (res.headersSent) return void res.end();
 
     if (status === 401 && req.session) {
+      // Whoever this session stood for (a client user, or staff) is signed out; staff sign in again
+      // on their own page.
+      const wasStaff = Boolean(req.session.staff) || req.path.startsWith('/admin');
       delete req.session.auth;
+      delete req.session.staff;
       if (req.method === 'GET' && req.accepts('html')) {
         pushFlash(req, { kind: 'info', message: known!.message });
+        if (wasStaff) return res.redirect(303, '/admin/login');
         const next = req.originalUrl.startsWith('/') && !req.originalUrl.startsWith('//') ? `?next=${encodeURIComponent(req.originalUrl)}` : '';
         return res.redirect(303, `/login${req.originalUrl === '/' ? '' : next}`);
       }

@@ -1,5 +1,9 @@
 // The route table: one line per endpoint (verb, path, guards, action). No logic here.
 import { type RequestHandler, Router } from 'express';
+import { adminController } from '../controllers/admin.ts';
+import { adminClientsController } from '../controllers/admin-clients.ts';
+import { adminOperationsController } from '../controllers/admin-operations.ts';
+import { adminStaffController } from '../controllers/admin-staff.ts';
 import { auditLogController } from '../controllers/audit-log.ts';
 import { eventsController } from '../controllers/events.ts';
 import { documentsController } from '../controllers/documents.ts';
@@ -11,6 +15,9 @@ import { passwordsController } from '../controllers/passwords.ts';
 import { securitySettingsController } from '../controllers/security-settings.ts';
 import { sessionsController } from '../controllers/sessions.ts';
 import { staffSessionsController } from '../controllers/staff-sessions.ts';
+import { supportAccessController } from '../controllers/support-access.ts';
+import { supportSessionsController } from '../controllers/support-sessions.ts';
+import { staffSetupController } from '../controllers/staff-setup.ts';
 import { transitionController } from '../controllers/transition.ts';
 import { twoFactorController } from '../controllers/two-factor.ts';
 import { unitAdminController } from '../controllers/unit-admin.ts';
@@ -60,6 +67,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
   const documents = documentsController(deps.config);
   const events = eventsController();
   const auditLog = auditLogController();
+  const supportSessions = supportSessionsController(deps);
+  const supportAccess = supportAccessController();
 
   return [
     ['get', '/login', [signedOut], publicFlow(sessions.new)],
@@ -159,9 +168,16 @@ export function appRouteTable(deps: AppDeps): Route[] {
 
     // Support access, as the client sees it (issue 6)
     // [client support routes]
+    ['get', '/settings/support', [signedIn], userAction(supportAccess.show)],
+    ['post', '/settings/support', [signedIn], userAction(supportAccess.update)],
+    ['post', '/settings/support/:id/approve', [signedIn], userAction(supportAccess.approve)],
+    ['post', '/settings/support/:id/deny', [signedIn], userAction(supportAccess.deny)],
+    ['post', '/settings/support/:id/end', [signedIn], userAction(supportAccess.end)],
 
     // Staff sign-in (issue 6)
     // [staff session routes]
+    ['get', '/admin/setup', [], publicFlow(staffSetupController(deps).form)],
+    ['post', '/admin/setup', [], publicFlow(staffSetupController(deps).complete)],
     ['get', '/admin/login', [staffSignedOut], publicFlow(staffSessions.new)],
     ['post', '/admin/login', [], publicFlow(staffSessions.create)],
     ['get', '/admin/login/code', [staffSignedOut], publicFlow(staffSessions.codeForm)],
@@ -172,9 +188,30 @@ export function appRouteTable(deps: AppDeps): Route[] {
 
     // Admin area (issue 6)
     // [admin routes]
+    ['get', '/admin/staff', [staffSignedIn], staffAction(adminStaffController(deps).index)],
+    ['get', '/admin/staff/new', [staffSignedIn], staffAction(adminStaffController(deps).new)],
+    ['post', '/admin/staff', [staffSignedIn], staffAction(adminStaffController(deps).create)],
+    ['get', '/admin/staff/:id', [staffSignedIn], staffAction(adminStaffController(deps).show)],
+    ['post', '/admin/staff/:id', [staffSignedIn], staffAction(adminStaffController(deps).update)],
+    ['post', '/admin/staff/:id/deactivate', [staffSignedIn], staffAction(adminStaffController(deps).deactivate)],
+    ['post', '/admin/staff/:id/reactivate', [staffSignedIn], staffAction(adminStaffController(deps).reactivate)],
+    ['post', '/admin/staff/:id/reset', [staffSignedIn], staffAction(adminStaffController(deps).reset)],
+    ['get', '/admin', [staffSignedIn], staffAction(adminController().dashboard)],
+    ['get', '/admin/clients/new', [staffSignedIn], staffFlow(adminClientsController(deps).new)],
+    ['post', '/admin/clients', [staffSignedIn], staffFlow(adminClientsController(deps).create)],
+    ['get', '/admin/clients/:id', [staffSignedIn], staffAction(adminClientsController(deps).show)],
+    ['post', '/admin/clients/:id', [staffSignedIn], staffAction(adminClientsController(deps).update)],
+    ['get', '/admin/outbox', [staffSignedIn], staffAction(adminOperationsController().outbox)],
+    ['get', '/admin/errors', [staffSignedIn], staffAction(adminOperationsController().errors)],
 
     // Support sessions, as staff run them (issue 6)
     // [support session routes]
+    ['get', '/admin/support/new', [staffSignedIn], staffAction(supportSessions.new)],
+    ['post', '/admin/support', [staffSignedIn], staffFlow(supportSessions.create)],
+    ['post', '/admin/support/exit', [staffSignedIn], staffFlow(supportSessions.exit)],
+    ['get', '/admin/support/:id', [staffSignedIn], staffAction(supportSessions.show)],
+    ['post', '/admin/support/:id/enter', [staffSignedIn], staffFlow(supportSessions.enterApproved)],
+    ['post', '/admin/support/:id/cancel', [staffSignedIn], staffFlow(supportSessions.cancel)],
   ];
 }
 

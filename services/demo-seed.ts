@@ -8,6 +8,7 @@ import pg from 'pg';
 import { Sequelize } from 'sequelize';
 import { addDays, addMonths, todayIn } from '../lib/calendar-dates.ts';
 import type { ChecklistItem, Requirement } from '../models/plan-item.ts';
+import { STAFF_ROLES, type StaffRole } from '../models/staff-user.ts';
 import { RANK_LABELS, RANKS, type Rank } from '../models/user.ts';
 import { generateEvents } from './event-generation.ts';
 import { hashPassword } from './passwords.ts';
@@ -15,7 +16,10 @@ import { hashPassword } from './passwords.ts';
 export interface DemoLogin {
   email: string;
   name: string;
-  rank: Rank;
+  /** A client user's rank; absent for vendor staff. */
+  rank?: Rank;
+  /** Vendor staff (sign in at /admin/login, enrol an authenticator at the first sign-in). */
+  staffRole?: StaffRole;
   password: string;
   /** Where the user works, in words. */
   scope?: string;
@@ -54,7 +58,7 @@ const DEMO_HIERARCHY = [
 ] as const;
 
 /** Demo users; scope names units by code, or 'client' for the whole client. */
-const DEMO_USERS: Array<Omit<DemoLogin, 'password' | 'scope'> & { scope: string[] }> = [
+const DEMO_USERS: Array<{ email: string; name: string; rank: Rank; scope: string[] }> = [
   { email: 'admin@northwind.example', name: 'Avery Admin', rank: 'administrator', scope: ['client'] },
   { email: 'executive@northwind.example', name: 'Emerson Executive', rank: 'executive', scope: ['client'] },
   { email: 'director@northwind.example', name: 'Dana Director', rank: 'director', scope: ['CEN'] },
@@ -62,6 +66,13 @@ const DEMO_USERS: Array<Omit<DemoLogin, 'password' | 'scope'> & { scope: string[
   { email: 'manager@northwind.example', name: 'Morgan Manager', rank: 'manager', scope: ['SPR-01', 'JOL-02'] },
   { email: 'port.manager@northwind.example', name: 'Quinn Quay', rank: 'manager', scope: ['OAK-10'] },
   { email: 'associate@northwind.example', name: 'Alex Associate', rank: 'associate', scope: ['SPR-01'] },
+];
+
+/** Demo vendor staff: not enrolled in TOTP, so the first sign-in sets up the authenticator. The
+ *  Client Representative is the demo client's. */
+const DEMO_STAFF: Array<{ email: string; name: string; role: StaffRole }> = [
+  { email: 'director@solutionstrak.example', name: 'Taylor Technical', role: 'technical_director' },
+  { email: 'representative@solutionstrak.example', name: 'Robin Representative', role: 'client_representative' },
 ];
 
 /** A demo Plan Item; `start` gets the seeding day in the client's zone, so every install has overdue events. */
@@ -161,6 +172,38 @@ function demoPassword(): string {
 
 const loginsFile = (dataDir: string) => path.join(dataDir, 'demo-logins.json');
 
+/** Inserts the demo staff (skipping an address `npm run staff:create` already took); returns
+ *  their logins and the Client Representative's id. */
+async function insertDemoStaff(client: pg.Client, options: { bcryptCost: number; onProgress?: (m: string) => void }): Promise<{ logins: DemoLogin[]; representativeId: string | null }> {
+  const logins: DemoLogin[] = [];
+  let representativeId: string | null = null;
+  for (const staff of DEMO_STAFF) {
+    const password = demoPassword();
+    const { rows } = await client.query<{ id: string }>(
+      `INSERT INTO staff_users (email, name, role, status, password_hash, password_changed_at)
+       VALUES ($1, $2, $3, 'active', $4, now()) ON CONFLICT (email) DO NOTHING RETURNING id`,
+      [staff.email, staff.name, staff.role, await hashPassword(password, options.bcryptCost)],
+    );
+    if (!rows[0]) continue;
+    if (staff.role === 'client_representative') representativeId = rows[0].id;
+    logins.push({ email: staff.email, name: staff.name, staffRole: staff.role, password, scope: staff.role === 'client_representative' ? `represents ${DEMO_CLIENT}` : 'all clients' });
+  }
+  options.onProgress?.(`  staff: ${logins.length} (sign in at /admin/login)`);
+  return { logins, representativeId };
+}
+
+/** The demo logins as `npm start` and `npm run seed` print them. */
+export function demoLoginLines(logins: DemoLogin[], baseUrl: string): string[] {
+  const users = logins.filter((l) => l.rank);
+  const staff = logins.filter((l) => l.staffRole);
+  const lines: string[] = [];
+  if (users.length) lines.push(`\nDemo logins (client "${DEMO_CLIENT}", sign in at ${baseUrl}/login):`);
+  for (const l of users) lines.push(`  ${l.rank!.padEnd(13)} ${l.email.padEnd(36)} ${l.password.padEnd(22)} ${l.scope ?? ''}`);
+  if (staff.length) lines.push(`\nDemo staff (sign in at ${baseUrl}/admin/login; the first sign-in sets up an authenticator app):`);
+  for (const l of staff) lines.push(`  ${l.staffRole!.padEnd(22)} ${l.email.padEnd(38)} ${l.password.padEnd(22)} ${l.scope ?? ''}`);
+  return lines;
+}
+
 /** Seeds the demo client when the database has no client yet; returns the logins it created. */
 export async function seedDemoIfEmpty(urls: { owner: string; app: string }, options: { dataDir: string; bcryptCost: number; onProgress?: (m: string) => void }): Promise<DemoLogin[] | undefined> {
   const client = new pg.Client({ connectionString: urls.owner, application_name: 'plantrak-seed' });
@@ -174,7 +217,9 @@ export async function seedDemoIfEmpty(urls: { owner: string; app: string }, opti
       return undefined;
     }
     options.onProgress?.(`Seeding the demo client "${DEMO_CLIENT}" …`);
-    const { rows } = await client.query<{ id: string }>(`INSERT INTO clients (name, time_zone) VALUES ($1, $2) RETURNING id`, [DEMO_CLIENT, CLIENT_ZONE]);
+    const demoStaff = await insertDemoStaff(client, options);
+    const { rows } = await client.query<{ id: string }>(
+      `INSERT INTO clients (name, time_zone, representative_id) VALUES ($1, $2, $3) RETURNING id`, [DEMO_CLIENT, CLIENT_ZONE, demoStaff.representativeId]);
     const clientId = rows[0].id;
     const unitIds = new Map<string, string>();
     const addUnit = async (kind: string, name: string, code: string, parentId: string | null, address: string | null = null, zone: string | null = null) => {
@@ -210,6 +255,7 @@ export async function seedDemoIfEmpty(urls: { owner: string; app: string }, opti
       }
       logins.push({ email: user.email, name: user.name, rank: user.rank, password, scope: user.scope.includes('client') ? 'whole client' : user.scope.join(', ') });
     }
+    logins.push(...demoStaff.logins);
     await insertPlanItems(client, clientId, unitIds, userIds, options.onProgress);
     await client.query('COMMIT');
     await fs.mkdir(options.dataDir, { recursive: true });
@@ -227,7 +273,8 @@ export async function seedDemoIfEmpty(urls: { owner: string; app: string }, opti
 export async function readDemoLogins(dataDir: string): Promise<DemoLogin[]> {
   try {
     const logins = JSON.parse(await fs.readFile(loginsFile(dataDir), 'utf8')) as DemoLogin[];
-    return logins.sort((a, b) => RANKS.indexOf(a.rank) - RANKS.indexOf(b.rank));
+    const order = (l: DemoLogin) => (l.rank ? RANKS.indexOf(l.rank) : RANKS.length + STAFF_ROLES.indexOf(l.staffRole!));
+    return logins.sort((a, b) => order(a) - order(b));
   } catch {
     return [];
   }

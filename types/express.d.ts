@@ -37,6 +37,9 @@ export interface SupportVisitAuth {
   readOnly: boolean;
   /** Date.now()-style expiry, for the banner; the database's expires_at is what counts. */
   expiresAt: number;
+  /** For the banner on admin pages, where no client row is readable. */
+  clientName?: string;
+  timeZone?: string;
 }
 
 /** A staff password accepted; the TOTP code (or, first time, the enrolment) completes sign-in. */

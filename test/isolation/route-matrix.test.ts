@@ -9,10 +9,12 @@ import { testConfig, testEnv } from '../support/env.ts';
 import { createClient, createUser, ownerQuery, type UserRow } from '../support/factories.ts';
 import { createUnit, grantScope } from '../support/hierarchy-factories.ts';
 import { type Agent, csrfFrom, signedInAgent, testApp } from '../support/http.ts';
+import { createStaff } from '../support/staff.ts';
+import { staffSignedIn } from '../../middleware/staff-action.ts';
 
 /** Client A's tables, fingerprinted as the owner sees them. */
 async function fingerprint(clientId: string): Promise<string> {
-  const tables = ['clients', 'org_units', 'users', 'user_scopes', 'password_reset_tokens', 'mail_outbox', 'recovery_codes', 'plan_items', 'events', 'documents', 'document_blobs'];
+  const tables = ['clients', 'org_units', 'users', 'user_scopes', 'password_reset_tokens', 'mail_outbox', 'recovery_codes', 'plan_items', 'events', 'documents', 'document_blobs', 'support_sessions'];
   const parts: string[] = [];
   for (const table of tables) {
     const column = table === 'clients' ? 'id' : 'client_id';
@@ -78,6 +80,12 @@ describe('isolation matrix over every route that names a row', () => {
       [clientA.id, eventRow.id, target.id],
     );
     await ownerQuery(`INSERT INTO document_blobs (client_id, document_id, facility_id, content) VALUES ($1, $2, $3, '\\x25504446'::bytea)`, [clientA.id, documentRow.id, target.id]);
+    // A support visit waiting for client A's approval (issue 6).
+    const staff = await createStaff({ name: 'Vera Vendor' });
+    const [visitRow] = await ownerQuery<{ id: string }>(
+      `INSERT INTO support_sessions (client_id, staff_id, reason, duration_minutes, status) VALUES ($1, $2, 'Alder visit reason', 60, 'pending') RETURNING id`,
+      [clientA.id, staff.id],
+    );
     // Another client's Administrator: every permission, in the wrong client.
     const clientB = await createClient({ name: 'Matrix B' });
     const foreignAdmin = await createUser(clientB, { name: 'Fran Foreign', rank: 'administrator' });
@@ -88,10 +96,13 @@ describe('isolation matrix over every route that names a row', () => {
     const item: Row = { id: planItem.id, name: planItem.activity };
     const event: Row = { id: eventRow.id, name: planItem.activity };
     const document: Row = { id: documentRow.id, name: documentRow.file_name };
+    const visit: Row = { id: visitRow.id, name: 'Alder visit reason' };
+    // Staff-only routes refuse client users before any lookup; any staff id will do there.
+    const staffRow: Row = { id: staff.id, name: staff.name };
     const targetsFor: Record<string, Record<string, Row>> = {
-      'another client': { units: { id: target.id, name: target.name }, users: user, 'plan-items': item, events: event, transition: user, documents: document },
+      'another client': { units: { id: target.id, name: target.name }, users: user, 'plan-items': item, events: event, transition: user, documents: document, settings: visit, admin: staffRow },
       // The ancestor is the sharper case: row-level security shows it, the scope does not cover it.
-      'outside the scope': { units: { id: northDivision.id, name: northDivision.name }, users: user, 'plan-items': item, events: event, transition: user, documents: document },
+      'outside the scope': { units: { id: northDivision.id, name: northDivision.name }, users: user, 'plan-items': item, events: event, transition: user, documents: document, settings: visit, admin: staffRow },
     };
     const routes = appRouteTable({ config: testConfig(), db: testEnv().db, sessionSecret: 'x'.repeat(40) })
       .filter(([, path]) => path.includes(':id'));
@@ -102,7 +113,7 @@ describe('isolation matrix over every route that names a row', () => {
       const agent: Agent = await signedInAgent(app, actor.email, actor.password);
       const token = csrfFrom((await agent.get('/account/password')).text);
       const before = await fingerprint(clientA.id);
-      for (const [verb, path] of routes) {
+      for (const [verb, path, guards] of routes) {
         const resource = path.split('/')[1];
         const row = targetsFor[label][resource];
         if (!row) {
@@ -113,7 +124,8 @@ describe('isolation matrix over every route that names a row', () => {
         const res = verb === 'get' ? await agent.get(url) : await agent.post(url).type('form').send({ _csrf: token, ...FORGED_FIELDS });
         // The other client's administrator has every permission (and a valid CSRF token, or these
         // would be 403s), so only row-level security can answer: 404.
-        const allowed = label === 'another client' ? [404] : [403, 404];
+        // Staff-only routes (the admin area) refuse every client user outright.
+        const allowed = guards.includes(staffSignedIn) ? [403] : label === 'another client' ? [404] : [403, 404];
         if (!allowed.includes(res.status)) failures.push(`${label}: ${verb.toUpperCase()} ${url} answered ${res.status}`);
         // (An ancestor's name may appear in the outsider's own navigation, so only 2xx pages count.)
         if (res.status < 300 && res.text.includes(row.name)) failures.push(`${label}: ${verb.toUpperCase()} ${url} named "${row.name}"`);

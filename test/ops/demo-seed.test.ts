@@ -42,7 +42,19 @@ describe('Demo seed', () => {
     this.timeout(60_000);
     const progress: string[] = [];
     const logins = await seedDemoIfEmpty({ owner: ownerUrl, app: appUrl() }, { dataDir, bcryptCost: 4, onProgress: (m) => progress.push(m) });
-    expect(logins).to.have.length(7);
+    expect(logins).to.have.length(9);
+    expect(logins!.filter((l) => l.staffRole).map((l) => l.staffRole)).to.deep.equal(['technical_director', 'client_representative']);
+    // Demo staff: active, not yet enrolled (the first sign-in sets up the authenticator); the
+    // Client Representative is the demo client's.
+    const { rows: staff } = await db.query(
+      `SELECT s.role, s.status, s.totp_enabled_at IS NOT NULL AS enrolled,
+              EXISTS (SELECT 1 FROM clients c WHERE c.representative_id = s.id) AS represents
+         FROM staff_users s ORDER BY s.role`,
+    );
+    expect(staff).to.deep.equal([
+      { role: 'client_representative', status: 'active', enrolled: false, represents: true },
+      { role: 'technical_director', status: 'active', enrolled: false, represents: false },
+    ]);
     expect(progress.some((l) => /management plans: \d+ plan items at \d+ facilities/.test(l)), progress.join('\n')).to.equal(true);
     expect(progress.some((l) => /events: \d+ generated/.test(l)), progress.join('\n')).to.equal(true);
 

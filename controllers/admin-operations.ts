@@ -1,0 +1,21 @@
+// Operations pages of the admin area (issue 6): the mail outbox and recent server errors.
+import { type Outcome, view } from '../middleware/action.ts';
+import type { StaffActor } from '../middleware/staff-action.ts';
+import { authorizeStaff } from '../policies/staff.ts';
+import { ERRORS_LIMIT, OUTBOX_LIMIT, mailOutbox, recentErrors } from '../services/admin/operations.ts';
+
+export function adminOperationsController() {
+  return {
+    // GET /admin/outbox
+    async outbox(_req: unknown, { staff }: StaffActor): Promise<Outcome> {
+      authorizeStaff(staff, 'operations.view');
+      return view('admin/outbox', { title: 'Mail outbox', rows: await mailOutbox(), limit: OUTBOX_LIMIT });
+    },
+
+    // GET /admin/errors
+    async errors(_req: unknown, { staff }: StaffActor): Promise<Outcome> {
+      authorizeStaff(staff, 'operations.view');
+      return view('admin/errors', { title: 'Recent errors', rows: await recentErrors(), limit: ERRORS_LIMIT });
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// The admin area's operations pages (issue 6): the mail outbox across clients (addresses and
+// status, never bodies) and recent server errors.
+import { sql } from '../../lib/unit-of-work.ts';
+
+export const OUTBOX_LIMIT = 200;
+export const ERRORS_LIMIT = 200;
+
+export interface OutboxEntry {
+  id: string;
+  client_id: string | null;
+  to_address: string;
+  subject: string;
+  kind: string;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+  clientName: string | null;
+}
+
+export async function mailOutbox(): Promise<OutboxEntry[]> {
+  const rows = await sql<Omit<OutboxEntry, 'clientName'>>(
+    `SELECT id, client_id, to_address, subject, kind, status, attempts, last_error, created_at, sent_at FROM admin_mail_outbox($1)`,
+    [OUTBOX_LIMIT],
+  );
+  const clients = await sql<{ id: string; name: string }>('SELECT id, name FROM admin_clients()');
+  const names = new Map(clients.map((c) => [c.id, c.name]));
+  return rows.map((r) => ({ ...r, clientName: r.client_id ? names.get(r.client_id) ?? null : null }));
+}
+
+export interface ErrorEntry {
+  id: string;
+  occurred_at: Date;
+  request_id: string | null;
+  method: string | null;
+  path: string | null;
+  status: number | null;
+  error_name: string | null;
+  message: string | null;
+}
+
+export function recentErrors(): Promise<ErrorEntry[]> {
+  return sql<ErrorEntry>(
+    `SELECT id, occurred_at, request_id, method, path, status, error_name, message FROM app_errors ORDER BY occurred_at DESC, id LIMIT $1`,
+    [ERRORS_LIMIT],
+  );
+}
