@@ -5,6 +5,9 @@ import { generateEvents } from '../../services/event-generation.ts';
 import { testEnv } from '../support/env.ts';
 import { createClient, createUser, ownerQuery } from '../support/factories.ts';
 import { createUnit, grantScope } from '../support/hierarchy-factories.ts';
+import ExcelJS from 'exceljs';
+import { generate } from 'otplib';
+import { assignRepresentative, createStaff, freshCode } from '../support/staff.ts';
 import { type BrowserRig, signedInPage, startBrowserRig } from './browser.ts';
 
 const ZONE = 'America/Chicago';
@@ -123,5 +126,72 @@ describe('browser journeys (headless Chromium)', function () {
     );
     expect(after).to.deep.equal({ items: 0, events: 0, status: 'deactivated' });
     expect(problems).to.deep.equal([]);
+  });
+
+  it('issue 6: a Client Representative enrols an authenticator, enters their client with a reason, fixes a name under the banner and exits; the Administrator finds the visit and downloads the audit log as XLSX', async function () {
+    this.timeout(120_000);
+    const client = await createClient({ name: 'Northwind Test', timeZone: ZONE });
+    const facility = await createUnit(client, { name: 'Springfeld Plant' });
+    const admin = await createUser(client, { name: 'Ada Administrator', rank: 'administrator' });
+    const representative = await createStaff({ role: 'client_representative', name: 'Rita Representative', enrolled: false });
+    await assignRepresentative(client, representative);
+
+    const context = await rig!.browser.newContext({ baseURL: rig!.baseUrl, viewport: { width: 390, height: 844 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`script error: ${error.message}`));
+    page.on('console', (message) => message.type() === 'error' && problems.push(`console: ${message.text()}`));
+
+    // First sign-in: the password, then the mandatory authenticator.
+    await page.goto('/admin/login');
+    await page.getByLabel('E-mail').fill(representative.email);
+    await page.getByLabel('Password').fill(representative.password);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL('**/admin/login/enrol');
+    const secret = (await page.locator('#totp-secret').textContent())!.replace(/\s/g, '');
+    representative.secret = secret;
+    await page.getByLabel('Code from the app').fill(await generate({ secret }));
+    await page.getByRole('button', { name: 'Confirm and sign in' }).click();
+    await page.waitForURL((url) => url.pathname === '/admin');
+
+    // Enter the assigned client with a reason and a fresh code.
+    await page.getByRole('link', { name: 'Enter' }).first().click();
+    await page.getByLabel('Reason').fill('Ticket 4711: facility name misspelt');
+    await page.getByLabel('Code from your authenticator app').fill(await freshCode(representative));
+    await page.getByRole('button', { name: 'Enter' }).click();
+    await page.waitForURL((url) => url.pathname === '/');
+    const banner = page.locator('#support-banner');
+    expect(await banner.textContent()).to.match(/Support session in Northwind Test[\s\S]*as Rita Representative[\s\S]*min left/);
+
+    // Fix something, as the client's Administrator would.
+    await page.goto(`/units/${facility.id}/edit`);
+    expect(await banner.isVisible()).to.equal(true);
+    await page.getByLabel('Name', { exact: true }).fill('Springfield Plant');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(`**/units/${facility.id}`);
+    const [{ name }] = await ownerQuery<{ name: string }>('SELECT name FROM org_units WHERE id = $1', [facility.id]);
+    expect(name).to.equal('Springfield Plant');
+
+    await page.getByRole('button', { name: 'Exit support session' }).click();
+    await page.waitForURL((url) => url.pathname === '/admin');
+    expect(await page.locator('#support-banner').count()).to.equal(0);
+    expect(problems).to.deep.equal([]);
+    await context.close();
+
+    // The client's Administrator finds the visit and the change, and downloads the log.
+    const { page: adminPage, problems: adminProblems } = await signedInPage(rig!, admin.email, admin.password);
+    await adminPage.goto('/settings/support');
+    const visitRow = adminPage.locator('tr', { hasText: 'Ticket 4711' });
+    expect(await visitRow.textContent()).to.match(/Rita Representative[\s\S]*Client Representative/);
+    await adminPage.goto('/audit');
+    const renamed = adminPage.locator('tr', { hasText: 'org_unit.update' });
+    expect(await renamed.textContent()).to.match(/Rita Representative[\s\S]*Northwind Test/);
+    const [download] = await Promise.all([adminPage.waitForEvent('download'), adminPage.getByRole('link', { name: 'Excel (XLSX)' }).click()]);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile((await download.path())!);
+    const cells = workbook.worksheets[0]!.getSheetValues().flat().map(String);
+    expect(cells).to.include.members(['org_unit.update', 'support.started', 'support.ended']);
+    expect(cells.some((c) => c.includes('Rita Representative'))).to.equal(true);
+    expect(adminProblems).to.deep.equal([]);
   });
 });
