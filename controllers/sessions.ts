@@ -6,6 +6,7 @@ import { type Outcome, redirect, view } from '../middleware/action.ts';
 import { regenerateSession as regenerate, saveSession as save, destroySession as destroy } from '../middleware/session-ids.ts';
 import { audit } from '../services/audit.ts';
 import { signIn } from '../services/auth/login.ts';
+import { endVisitOfSession } from '../services/support/visits.ts';
 import { staffSessionsController } from './staff-sessions.ts';
 import type { AppDeps } from '../types/deps.ts';
 
@@ -36,7 +37,8 @@ export function sessionsController(deps: AppDeps) {
       if (outcome.kind === 'refused') {
         return view('sessions/new', { title: 'Sign in', values: { email: form.data.email }, errors: {}, next, alert: REFUSED }, 401);
       }
-      // A new session id at sign-in defeats session fixation.
+      // A new session id at sign-in defeats session fixation (and ends a visit this browser was in).
+      await endVisitOfSession(deps.db.sequelize, req.session.staff, req.context);
       await regenerate(req);
       if (outcome.kind === 'second-factor') {
         // Not signed in yet: the code page completes it (controllers/two-factor.ts).

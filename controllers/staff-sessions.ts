@@ -16,7 +16,7 @@ import {
   staffContext,
   staffEnrolment,
 } from '../services/staff/sign-in.ts';
-import { endVisit, visitContext } from '../services/support/visits.ts';
+import { endVisitOfSession } from '../services/support/visits.ts';
 import type { PendingStaffSignIn } from '../types/express.d.ts';
 import type { AppDeps } from '../types/deps.ts';
 
@@ -70,6 +70,7 @@ export function staffSessionsController(deps: AppDeps) {
         return view('admin/sessions/new', { title: 'Staff sign-in', values: { email: form.data.email }, errors: {}, alert: `Too many failed sign-in attempts. Try again in ${Math.ceil(outcome.retryAfterSeconds / 60)} minutes.` }, 429, { 'Retry-After': String(outcome.retryAfterSeconds) });
       }
       if (outcome.kind === 'refused') return loginPage({ values: { email: form.data.email }, alert: REFUSED }, 401);
+      await endVisitOfSession(deps.db.sequelize, req.session.staff, req.context);
       await rotateSession(req, { pendingStaff: { staffId: outcome.staffId, epoch: outcome.epoch, startedAt: Date.now() } });
       return redirect(outcome.enrol ? '/admin/login/enrol' : '/admin/login/code');
     },
@@ -117,10 +118,7 @@ export function staffSessionsController(deps: AppDeps) {
     async destroy(req: Request): Promise<Outcome> {
       const staff = req.session.staff;
       if (staff) {
-        if (staff.support) {
-          const visit = staff.support;
-          await inUnitOfWork(deps.db.sequelize, visitContext(staff, visit, req.context), () => endVisit(visit.id, staff.staffId, 'signed_out'));
-        }
+        await endVisitOfSession(deps.db.sequelize, staff, req.context);
         await inUnitOfWork(deps.db.sequelize, staffContext(staff.staffId, req.context), () =>
           audit({ action: 'staff.logout', clientId: null, entityType: 'staff', entityId: staff.staffId }),
         );

@@ -3,7 +3,7 @@
 // browser session id rotates on entry and on exit.
 import type { Request } from 'express';
 import { z } from 'zod';
-import { ConflictError, NotFoundError } from '../lib/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '../lib/errors.ts';
 import { parseForm } from '../lib/forms.ts';
 import { inUnitOfWork } from '../lib/unit-of-work.ts';
 import { type Outcome, redirect, view } from '../middleware/action.ts';
@@ -23,7 +23,7 @@ import {
   startApprovedVisit,
   cancelVisit,
 } from '../services/support/requests.ts';
-import { endVisit, visitContext } from '../services/support/visits.ts';
+import { APPROVAL_VALID_MINUTES, endVisit, visitContext } from '../services/support/visits.ts';
 import type { AppDeps } from '../types/deps.ts';
 
 const WRONG_CODE = 'That code is not correct, or it was already used. Enter the code your authenticator app shows now.';
@@ -132,6 +132,15 @@ export function supportSessionsController(deps: AppDeps) {
       if (req.session.staff?.support) throw new ConflictError('You are already inside a support session. Exit it first.');
       if (visit.own.status !== 'approved') {
         throw new ConflictError(visit.own.status === 'pending' ? `${visit.client.name} has not approved this support session yet.` : `This support session is ${visit.own.status}: it cannot be entered.`);
+      }
+      // Whether they may still enter is checked again now (an assignment or the client may have changed).
+      const refusal = entryRefusal(actor.staff, visit.client);
+      if (refusal) {
+        await inUnitOfWork(sequelize, staffContext(actor.staff.id, req.context), () => auditRefusedEntry(visit.client.id, refusal));
+        throw new ForbiddenError(REFUSALS[refusal]);
+      }
+      if (!visit.own.approvalLive) {
+        throw new ConflictError(`This approval has lapsed: an approved support session must be entered within ${APPROVAL_VALID_MINUTES} minutes. Request a new one.`);
       }
       const started = await startApprovedVisit(sequelize, visit.own, req.context);
       if (!started) throw new ConflictError('This support session can no longer be entered.');

@@ -160,8 +160,14 @@ export function actorContext(actor: Actor, meta: RequestMeta): UnitOfWorkContext
   return { actorKind: 'user', clientId: actor.client.id, userId: actor.user.id, ...meta };
 }
 
+/** Errors this adapter has already recorded in the visit's audit log; the error handler records
+ *  the others (refused before any action ran: CSRF, unknown pages, upload limits). */
+const VISIT_AUDITED = Symbol('visit request audited');
+const markVisitAudited = (error: unknown) => error && typeof error === 'object' && Object.assign(error, { [VISIT_AUDITED]: true });
+export const visitAudited = (error: unknown) => Boolean(error && typeof error === 'object' && (error as Record<symbol, unknown>)[VISIT_AUDITED]);
+
 /** What a request inside a support session did, for the client's audit log: one entry per request. */
-function visitRequestEntry(req: Request, result: { status: number; refused?: string }) {
+export function visitRequestEntry(req: Request, result: { status: number; refused?: string }) {
   const action = result.refused === 'read_only' ? 'support.write_refused' : 'support.request';
   return { action, entityType: 'support_session', entityId: req.session.staff!.support!.id, changes: { method: req.method, path: req.path, ...result } };
 }
@@ -184,6 +190,7 @@ export function actionAdapters(db: Database) {
       if (error instanceof VisitEndedError) return leaveEndedVisit(req, res, context);
       const refused = error instanceof ReadOnlyVisitError ? 'read_only' : error instanceof HttpError ? 'refused' : 'failed';
       await inUnitOfWork(db.sequelize, context, () => audit(visitRequestEntry(req, { status: errorStatus(error), refused })));
+      markVisitAudited(error);
       throw error;
     }
     send(req, res, outcome);

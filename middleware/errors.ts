@@ -5,6 +5,11 @@ import type { Config } from '../config/index.ts';
 import { HttpError, NotFoundError, TooManyRequestsError } from '../lib/errors.ts';
 import { loggableError, logger } from '../lib/logger.ts';
 import { recordServerError } from '../services/app-errors.ts';
+import { inUnitOfWork } from '../lib/unit-of-work.ts';
+import { Client } from '../models/index.ts';
+import { audit } from '../services/audit.ts';
+import { visitContext } from '../services/support/visits.ts';
+import { visitAudited, visitRequestEntry } from './action.ts';
 import { pushFlash } from './flash.ts';
 
 const TITLES: Record<number, string> = {
@@ -34,8 +39,30 @@ function asHttpError(error: unknown): HttpError | undefined {
   return undefined;
 }
 
+/** A request inside a support session that was refused before any action ran still goes into the
+ *  client's audit log (DESIGN.md §8.4: every request). Never throws. */
+async function auditRefusedVisitRequest(req: Request, status: number): Promise<void> {
+  const staff = req.session?.staff;
+  const sequelize = Client.sequelize;
+  if (!staff?.support || !sequelize) return;
+  try {
+    await inUnitOfWork(sequelize, visitContext(staff, staff.support, req.context), () => audit(visitRequestEntry(req, { status, refused: status >= 500 ? 'failed' : 'refused' })));
+  } catch (failure) {
+    logger.error({ reqId: req.context?.requestId, err: loggableError(failure) }, 'could not audit a support-session request');
+  }
+}
+
 export function errorHandler(config: Config) {
-  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+  return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
+    const status = asHttpError(error)?.status ?? 500;
+    if (req.session?.staff?.support && !visitAudited(error)) {
+      void auditRefusedVisitRequest(req, status).then(() => respond(error, req, res, next));
+      return;
+    }
+    respond(error, req, res, next);
+  };
+
+  function respond(error: unknown, req: Request, res: Response, _next: NextFunction): void {
     const known = asHttpError(error);
     const status = known?.status ?? 500;
     const requestId = String(req.id ?? '');
@@ -73,5 +100,5 @@ export function errorHandler(config: Config) {
       requestId,
       stack: config.env === 'development' && status >= 500 ? (error as Error)?.stack : undefined,
     });
-  };
+  }
 }

@@ -128,10 +128,14 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
     -- The session this context stands in, if it is open now; p_write also requires it to allow writes.
     CREATE FUNCTION app_support_client(p_write boolean) RETURNS uuid
       LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-        SELECT s.client_id FROM support_sessions s JOIN staff_users f ON f.id = s.staff_id
+        SELECT s.client_id FROM support_sessions s
+          JOIN staff_users f ON f.id = s.staff_id
+          JOIN clients c ON c.id = s.client_id
          WHERE s.id = app_support_session() AND s.staff_id = app_current_staff()
            AND s.client_id = nullif(current_setting('app.client_id', true), '')::uuid
            AND s.status = 'active' AND s.expires_at > now() AND f.status = 'active'
+           -- Still allowed in: the client active, a representative still assigned to it.
+           AND c.status = 'active' AND (f.role <> 'client_representative' OR c.representative_id = f.id)
            AND NOT (p_write AND s.read_only) $$;
 
     -- The client of the context's own support session, open or not: a visit's audit entries
@@ -198,7 +202,9 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
         END IF;
         IF (OLD.status = 'pending' AND NEW.status IN ('approved', 'denied') AND client_user AND NEW.decided_by = app_current_user())
            OR (OLD.status IN ('pending', 'approved') AND NEW.status = 'cancelled' AND own)
-           OR (OLD.status = 'approved' AND NEW.status = 'active' AND own)
+           -- An approval is used within 30 minutes, by someone who may still enter.
+           OR (OLD.status = 'approved' AND NEW.status = 'active' AND own AND OLD.decided_at > now() - interval '30 minutes'
+               AND app_staff_may_enter(NEW.client_id))
            OR (OLD.status = 'active' AND NEW.status = 'ended' AND (own OR client_user OR kind = 'system'))
         THEN
           NEW.decided_at := CASE WHEN NEW.status IN ('approved', 'denied') THEN now() ELSE OLD.decided_at END;
@@ -314,13 +320,15 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
           RETURN invited;
         END $$;
 
-    -- The outbox across clients, for delivery problems: addresses and status, never the bodies.
+    -- The outbox across clients, for delivery problems: addresses and status, never the bodies;
+    -- for the Technical Director and Application Developers, who run the service.
     CREATE FUNCTION admin_mail_outbox(p_limit integer) RETURNS TABLE (id uuid, client_id uuid, to_address text, subject text,
         kind text, status text, attempts integer, last_error text, created_at timestamptz, sent_at timestamptz)
       LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
         SELECT m.id, m.client_id, m.to_address, m.subject, m.kind, m.status, m.attempts, m.last_error, m.created_at, m.sent_at
           FROM mail_outbox m
-         WHERE app_actor_kind() = 'staff' AND EXISTS (SELECT 1 FROM staff_users f WHERE f.id = app_current_staff() AND f.status = 'active')
+         WHERE app_actor_kind() = 'staff' AND EXISTS (SELECT 1 FROM staff_users f WHERE f.id = app_current_staff() AND f.status = 'active'
+                                                        AND f.role IN ('technical_director', 'application_developer'))
          ORDER BY m.created_at DESC LIMIT least(p_limit, 1000) $$;
 
     -- Server errors for the admin page: what failed where, never request bodies or client data.

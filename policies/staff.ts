@@ -14,7 +14,8 @@ export const STAFF_PERMISSIONS = {
   /** Enter any client; Client Representatives enter only the clients assigned to them. */
   'support.enter_any': ['technical_director', 'application_developer'],
   'support.enter_assigned': ['technical_director', 'application_developer', 'client_representative'],
-  'operations.view': ['technical_director', 'application_developer', 'client_representative'],
+  /** The mail outbox (every client's recipients) and server errors: for those who run the service. */
+  'operations.view': ['technical_director', 'application_developer'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export type StaffPermission = keyof typeof STAFF_PERMISSIONS;

@@ -175,6 +175,9 @@ export async function findStaff(id: string, options: { lock?: boolean } = {}): P
 /** Refuses changes that would leave nobody able to manage staff. */
 async function keepOneTechnicalDirector(staff: StaffUser, message: string): Promise<void> {
   if (staff.role !== 'technical_director' || staff.status !== 'active') return;
+  // Two Technical Directors removing each other at once take turns here, and the second counts
+  // after the first committed.
+  await sql(`SELECT pg_advisory_xact_lock(hashtext('staff.technical_directors'))`);
   const others = await StaffUser.count({ where: { role: 'technical_director', status: 'active', id: { [Op.ne]: staff.id } } });
   if (others === 0) throw new HttpError(422, message);
 }

@@ -63,6 +63,10 @@ export async function signInStaff(deps: StaffAuthDeps, email: string, password: 
 
   return inUnitOfWork(sequelize, staff ? staffContext(staff.id, meta) : anonymous, async (): Promise<StaffSignInOutcome> => {
     if (staff && succeeded) {
+      // Someone without an authenticator gets its secret now (a POST), for the enrolment page to show.
+      if (!staff.totpEnabledAt && !staff.totpSecret) {
+        await StaffUser.update({ totpSecret: secretBox(deps).seal(newTotpSecret(), sealedFor(staff.id)), totpLastStep: null }, { where: { id: staff.id } });
+      }
       await audit({ action: 'staff.password_accepted', clientId: null, entityType: 'staff', entityId: staff.id });
       return { kind: 'second-factor', staffId: staff.id, epoch: staff.sessionEpoch, enrol: !staff.totpEnabledAt };
     }
@@ -178,12 +182,11 @@ export interface StaffEnrolment {
   qrCode: string;
 }
 
-/** The secret to scan, made on first view and kept until confirmed (reloads show the same one). */
+/** The secret to scan (made when the password was accepted; kept until confirmed). Reads only. */
 export async function staffEnrolment(deps: StaffAuthDeps, pending: PendingStaff, meta: RequestMeta): Promise<StaffEnrolment | undefined> {
   return inUnitOfWork(deps.db.sequelize, staffContext(pending.staffId, meta), async () => {
     const staff = await lockedPending(pending, false);
-    if (!staff) return undefined;
-    if (!staff.totpSecret) await staff.update({ totpSecret: secretBox(deps).seal(newTotpSecret(), sealedFor(staff.id)), totpLastStep: null });
+    if (!staff?.totpSecret) return undefined;
     const secret = secretBox(deps).open(staff.totpSecret!, sealedFor(staff.id));
     return { secret: groupedSecret(secret), qrCode: await qrCodeDataUrl(totpUri(secret, `${staff.email} (staff)`)) };
   });

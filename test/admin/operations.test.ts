@@ -45,8 +45,11 @@ describe('admin area: operations', () => {
     await insert(south.id, 'bob@south.example', 'Reminder: south inspection', 'failed', 'mailbox unavailable');
     await insert(null, 'staff@solutionstrak.example', 'Staff set-up');
 
+    // Client Representatives see only their own clients' data, and only in a visit: not the outbox.
     const rep = await createStaff({ role: 'client_representative' });
-    const agent = await signedInStaffAgent(app, rep);
+    await (await signedInStaffAgent(app, rep)).get('/admin/outbox').expect(403);
+    const developer = await createStaff({ role: 'application_developer' });
+    const agent = await signedInStaffAgent(app, developer);
     const page = await agent.get('/admin/outbox').expect(200);
     expect(page.text).to.include('North Water').and.include('ann@north.example').and.include('Reminder: north permit');
     expect(page.text).to.include('South Power').and.include('bob@south.example').and.include('mailbox unavailable');
@@ -100,8 +103,8 @@ describe('admin area: operations', () => {
 
   it('shows recorded errors to staff; other contexts read no rows', async () => {
     await recordServerError({ method: 'GET', path: '/boom', context: { requestId: 'req-visible' } }, 500, new Error('boom'));
-    const rep = await createStaff({ role: 'client_representative' });
-    const page = await (await signedInStaffAgent(app, rep)).get('/admin/errors').expect(200);
+    const developer = await createStaff({ role: 'application_developer' });
+    const page = await (await signedInStaffAgent(app, developer)).get('/admin/errors').expect(200);
     expect(page.text).to.include('req-visible').and.include('/boom');
     const { db } = testEnv();
     const [{ n }] = await inUnitOfWork(db.sequelize, { actorKind: 'system' }, () => sql<{ n: number }>('SELECT count(*)::int AS n FROM app_errors'));
