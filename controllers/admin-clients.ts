@@ -9,11 +9,12 @@ import { type Outcome, redirect, view } from '../middleware/action.ts';
 import type { StaffActor } from '../middleware/staff-action.ts';
 import { authorizeStaff, staffCan } from '../policies/staff.ts';
 import {
-  type AdminClient, CLIENT_STATUSES, createClientWithAdministrator, findClient, recentVisits, representativeOptions, staffNames, updateClient,
+  type AdminClient, CLIENT_STATUSES, createClientWithAdministrator, findClient, recentVisits, representativeOptions, updateClient,
 } from '../services/admin/clients.ts';
 import { staffContext } from '../services/staff/sign-in.ts';
 import { TIME_ZONES, isTimeZone } from '../services/unit-admin.ts';
 import { INVITE_DAYS } from '../services/users.ts';
+import { staffNames } from '../services/staff/directory.ts';
 import type { AppDeps } from '../types/deps.ts';
 
 const NAME_MAX = 200;

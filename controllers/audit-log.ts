@@ -8,8 +8,8 @@ import { authorize } from '../policies/index.ts';
 import {
   AUDIT_PAGE_SIZE, type AuditFilters, auditPage, checkFilters, EXPORT_ROW_CAP, type ExportFormat, exportAuditLog, filterOptions, filterQuery,
 } from '../services/audit-log.ts';
+import { UUID_PATTERN as UUID } from '../lib/uuid.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACTOR = /^(user:|staff:)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^(system|anonymous)$/i;
 
 /** An optional single text value: blank means "no filter"; a repeated parameter (an array) fails

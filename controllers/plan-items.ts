@@ -41,6 +41,7 @@ import {
   zoneOf,
 } from '../services/plan-items.ts';
 import { checkRule, compilePreset, describeSchedule, formatLongDate, type Preset, presetFromRule, type Schedule, WEEKDAYS, type Weekday } from '../services/recurrence.ts';
+import { UUID_PATTERN as UUID } from '../lib/uuid.ts';
 
 /** Rows of the checklist editor (blank rows are ignored). */
 export const CHECKLIST_ROWS = 10;
@@ -82,7 +83,6 @@ const actionForm = z.strictObject({ _csrf: single, confirm: z.literal('yes').opt
 const FIRST_START = '2000-01-01';
 const LAST_START = '2199-12-31';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KEY = /^[a-z0-9-]{1,40}$/;
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);

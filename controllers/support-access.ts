@@ -7,7 +7,8 @@ import { ForbiddenError, NotFoundError } from '../lib/errors.ts';
 import { parseForm } from '../lib/forms.ts';
 import { type Actor, type Outcome, redirect, view } from '../middleware/action.ts';
 import { authorize } from '../policies/index.ts';
-import { decideVisit, formatInZone, revokeVisit, setApprovalRequired, supportHistory } from '../services/support/requests.ts';
+import { formatInZone } from '../lib/calendar-dates.ts';
+import { decideVisit, revokeVisit, setApprovalRequired, supportHistory } from '../services/support/requests.ts';
 
 const approvalForm = z.object({ requireApproval: z.literal('on', { error: 'Tick the box or leave it empty.' }).optional() });
 

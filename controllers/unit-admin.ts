@@ -30,8 +30,8 @@ import {
   updateLevelLabels,
   updateOrgUnit,
 } from '../services/unit-admin.ts';
+import { UUID_PATTERN as uuidPattern } from '../lib/uuid.ts';
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Every form here refuses fields it does not name; csurf reads _csrf before us. */
 const strictForm = <T extends z.ZodRawShape>(shape: T) =>

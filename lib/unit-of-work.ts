@@ -2,6 +2,7 @@
 // security reads. This is the only module that calls set_config (DESIGN.md §8.2).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { QueryTypes, Sequelize, type Transaction } from 'sequelize';
+import { UUID_PATTERN as uuidPattern } from './uuid.ts';
 
 export type ActorKind = 'user' | 'staff' | 'system' | 'anonymous';
 
@@ -71,7 +72,6 @@ export function guardQueries(sequelize: Sequelize): void {
   });
 }
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function checkedUuid(value: string | null | undefined): string {
   if (value == null) return '';

@@ -266,6 +266,14 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
          WHERE s.id = p_visit AND s.staff_id = app_current_staff() AND app_actor_kind() = 'staff' AND s.status = 'pending'
            AND u.rank = 'administrator' AND u.status = 'active' $$;
 
+    -- Who the context is, for the admin functions below (they run as the owner, so these read
+    -- staff_users directly): an active staff member; one of those who run the service.
+    CREATE FUNCTION app_staff_signed_in() RETURNS boolean LANGUAGE sql STABLE AS
+      $$ SELECT app_actor_kind() = 'staff' AND EXISTS (SELECT 1 FROM staff_users WHERE id = app_current_staff() AND status = 'active') $$;
+    CREATE FUNCTION app_staff_operator() RETURNS boolean LANGUAGE sql STABLE AS
+      $$ SELECT app_actor_kind() = 'staff' AND EXISTS (SELECT 1 FROM staff_users WHERE id = app_current_staff() AND status = 'active'
+                                                        AND role IN ('technical_director', 'application_developer')) $$;
+
     -- The admin area's view of clients: the directory only, never their data.
     CREATE FUNCTION admin_clients() RETURNS TABLE (id uuid, name text, time_zone text, status text,
         representative_id uuid, support_approval_required boolean, created_at timestamptz, user_count bigint)
@@ -273,16 +281,14 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
         SELECT c.id, c.name, c.time_zone, c.status, c.representative_id, c.support_approval_required, c.created_at,
                (SELECT count(*) FROM users u WHERE u.client_id = c.id AND u.status <> 'deactivated')
           FROM clients c
-         WHERE app_actor_kind() = 'staff' AND EXISTS (SELECT 1 FROM staff_users f WHERE f.id = app_current_staff() AND f.status = 'active')
+         WHERE app_staff_signed_in()
          ORDER BY lower(c.name), c.id $$;
 
     CREATE FUNCTION admin_save_client(p_id uuid, p_name text, p_time_zone text, p_status text, p_representative uuid)
       RETURNS uuid LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
         DECLARE saved uuid;
         BEGIN
-          IF app_actor_kind() IS DISTINCT FROM 'staff' OR NOT EXISTS (
-               SELECT 1 FROM staff_users WHERE id = app_current_staff() AND status = 'active'
-                 AND role IN ('technical_director', 'application_developer')) THEN
+          IF NOT app_staff_operator() THEN
             RAISE EXCEPTION 'only the Technical Director and Application Developers manage clients' USING ERRCODE = 'insufficient_privilege';
           END IF;
           IF p_representative IS NOT NULL AND NOT EXISTS (
@@ -305,9 +311,7 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
       RETURNS uuid LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
         DECLARE invited uuid;
         BEGIN
-          IF app_actor_kind() IS DISTINCT FROM 'staff' OR NOT EXISTS (
-               SELECT 1 FROM staff_users WHERE id = app_current_staff() AND status = 'active'
-                 AND role IN ('technical_director', 'application_developer')) THEN
+          IF NOT app_staff_operator() THEN
             RAISE EXCEPTION 'only the Technical Director and Application Developers onboard clients' USING ERRCODE = 'insufficient_privilege';
           END IF;
           IF EXISTS (SELECT 1 FROM users WHERE client_id = p_client) THEN
@@ -327,8 +331,7 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
       LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
         SELECT m.id, m.client_id, m.to_address, m.subject, m.kind, m.status, m.attempts, m.last_error, m.created_at, m.sent_at
           FROM mail_outbox m
-         WHERE app_actor_kind() = 'staff' AND EXISTS (SELECT 1 FROM staff_users f WHERE f.id = app_current_staff() AND f.status = 'active'
-                                                        AND f.role IN ('technical_director', 'application_developer'))
+         WHERE app_staff_operator()
          ORDER BY m.created_at DESC LIMIT least(p_limit, 1000) $$;
 
     -- Server errors for the admin page: what failed where, never request bodies or client data.
@@ -369,6 +372,8 @@ export async function down({ sql, roles }: MigrationContext): Promise<void> {
     DROP FUNCTION admin_invite_first_administrator(uuid, text, text, bytea, timestamptz);
     DROP FUNCTION admin_save_client(uuid, text, text, text, uuid);
     DROP FUNCTION admin_clients();
+    DROP FUNCTION app_staff_operator();
+    DROP FUNCTION app_staff_signed_in();
     DROP FUNCTION staff_directory(uuid[]);
     DROP FUNCTION support_request_recipients(uuid);
     DROP INDEX audit_log_client_seq;

@@ -6,21 +6,17 @@ import { addDays, isValidDate, todayIn } from '../lib/calendar-dates.ts';
 import type { FieldErrors } from '../lib/errors.ts';
 import { sql } from '../lib/unit-of-work.ts';
 import type { Client } from '../models/index.ts';
+import { STAFF_ROLE_LABELS, type StaffRole } from '../models/staff-user.ts';
 import { audit, redactSecrets } from './audit.ts';
 import { writeCsv } from './exports/csv.ts';
 import { writeXlsx } from './exports/xlsx.ts';
+import { type StaffName, staffNames } from './staff/directory.ts';
 
 export const AUDIT_PAGE_SIZE = 100;
 export const EXPORT_ROW_CAP = 100_000;
 /** Rows read per query while exporting, so a large export never holds every raw row at once. */
 const EXPORT_BATCH = 5_000;
 
-export type StaffRole = 'technical_director' | 'application_developer' | 'client_representative';
-export const STAFF_ROLE_LABELS: Record<StaffRole, string> = {
-  technical_director: 'SolutionsTRAK Technical Director',
-  application_developer: 'SolutionsTRAK Application Developer',
-  client_representative: 'SolutionsTRAK Client Representative',
-};
 
 /** The filters as the form sends them (already checked for shape by the controller). */
 export interface AuditFilters {
@@ -84,10 +80,6 @@ interface RawEntry {
   requestId: string | null;
 }
 
-interface StaffEntry {
-  name: string;
-  role: string;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Filter choices and checks
@@ -107,7 +99,7 @@ export async function filterOptions(client: Client): Promise<FilterOptions> {
       [client.id],
     ),
   ]);
-  const staff = await staffDirectory(present.staffIds ?? []);
+  const staff = await staffNames(present.staffIds ?? []);
   const staffOptions = [...staff.entries()]
     .map(([id, s]) => ({ value: `staff:${id}`, text: staffLabel(s) }))
     .sort((a, b) => a.text.localeCompare(b.text));
@@ -213,19 +205,8 @@ async function exceedsExportCap(client: Client, filters: AuditFilters): Promise<
   return rows.length > 0;
 }
 
-/** Names and roles of staff members, through the narrow directory function (staff_users is not
- *  readable by client users). */
-async function staffDirectory(ids: string[], known = new Map<string, StaffEntry>()): Promise<Map<string, StaffEntry>> {
-  const missing = [...new Set(ids)].filter((id) => !known.has(id));
-  if (missing.length) {
-    const rows = await sql<{ id: string; name: string; role: string }>('SELECT id, name, role FROM staff_directory($1::uuid[])', [missing]);
-    for (const row of rows) known.set(row.id, { name: row.name, role: row.role });
-  }
-  return known;
-}
-
-const staffRoleLabel = (role: string): string => STAFF_ROLE_LABELS[role as StaffRole] ?? 'SolutionsTRAK staff';
-const staffLabel = (staff: StaffEntry): string => `${staff.name} (${staffRoleLabel(staff.role)})`;
+const staffRoleLabel = (role: StaffRole): string => (STAFF_ROLE_LABELS[role] ? `SolutionsTRAK ${STAFF_ROLE_LABELS[role]}` : 'SolutionsTRAK staff');
+const staffLabel = (staff: StaffName): string => `${staff.name} (${staffRoleLabel(staff.role)})`;
 
 export interface AuditPage {
   rows: AuditRow[];
@@ -239,7 +220,7 @@ export async function auditPage(client: Client, filters: AuditFilters, before: s
   const raw = await selectEntries(client, filters, before, AUDIT_PAGE_SIZE + 1);
   const more = raw.length > AUDIT_PAGE_SIZE;
   const entries = raw.slice(0, AUDIT_PAGE_SIZE);
-  const staff = await staffDirectory(entries.flatMap((e) => (e.actorStaffId ? [e.actorStaffId] : [])));
+  const staff = await staffNames(entries.flatMap((e) => (e.actorStaffId ? [e.actorStaffId] : [])));
   return {
     rows: entries.map((e) => shapeEntry(e, client, staff)),
     nextBefore: more ? entries[entries.length - 1].seq : null,
@@ -249,13 +230,13 @@ export async function auditPage(client: Client, filters: AuditFilters, before: s
 
 /** Every matching entry, newest first, up to the cap, read in batches. */
 export async function* auditEntriesForExport(client: Client, filters: AuditFilters): AsyncGenerator<AuditRow> {
-  const staff = new Map<string, StaffEntry>();
+  const staff = new Map<string, StaffName>();
   let before: string | null = null;
   let sent = 0;
   while (sent < EXPORT_ROW_CAP) {
     const batch = await selectEntries(client, filters, before, Math.min(EXPORT_BATCH, EXPORT_ROW_CAP - sent));
     if (batch.length === 0) return;
-    await staffDirectory(batch.flatMap((e) => (e.actorStaffId ? [e.actorStaffId] : [])), staff);
+    await staffNames(batch.flatMap((e) => (e.actorStaffId ? [e.actorStaffId] : [])), staff);
     for (const entry of batch) yield shapeEntry(entry, client, staff);
     sent += batch.length;
     before = batch[batch.length - 1].seq;
@@ -293,7 +274,7 @@ export function formatChanges(changes: unknown): ChangeLine[] {
 
 export const changesText = (lines: ChangeLine[]): string => lines.map((l) => (l.field ? `${l.field}: ${l.text}` : l.text)).join('; ');
 
-function shapeEntry(entry: RawEntry, client: Client, staff: Map<string, StaffEntry>): AuditRow {
+function shapeEntry(entry: RawEntry, client: Client, staff: Map<string, StaffName>): AuditRow {
   let actorName: string;
   let actorDetail: string | null = null;
   let actorLabel: string;

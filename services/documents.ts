@@ -9,8 +9,9 @@ import { sql } from '../lib/unit-of-work.ts';
 import type { Principal } from '../policies/index.ts';
 import { canWorkEvent } from '../policies/events.ts';
 import { audit } from './audit.ts';
-import { type EventRecord, lockEventInScope, staffNameOf, UUID } from './events.ts';
+import { type EventRecord, lockEventInScope, staffNameOf } from './events.ts';
 import { checkSensitiveData } from './sensitive-data.ts';
+import { UUID_PATTERN as UUID } from '../lib/uuid.ts';
 
 type Actor = Principal & { id: string };
 

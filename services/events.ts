@@ -7,8 +7,8 @@ import { sql } from '../lib/unit-of-work.ts';
 import type { Client } from '../models/index.ts';
 import type { EventStatus } from '../models/event.ts';
 import type { ChecklistItem, Requirement } from '../models/plan-item.ts';
+import { UUID_PATTERN as UUID } from '../lib/uuid.ts';
 
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What the page says: open and overdue are one stored status, told apart by the facility's today. */
 export type DisplayStatus = 'open' | 'overdue' | 'closed' | 'closed late' | 'cancelled';

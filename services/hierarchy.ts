@@ -5,6 +5,7 @@ import { NotFoundError } from '../lib/errors.ts';
 import { sql } from '../lib/unit-of-work.ts';
 import { type Client, OrgUnit } from '../models/index.ts';
 import type { UnitKind } from '../models/org-unit.ts';
+import { isUuid } from '../lib/uuid.ts';
 
 export interface Scope {
   /** Administrator or whole-client scope. */
@@ -52,7 +53,7 @@ export async function hierarchyTree(options: { includeInactive?: boolean } = {})
 export async function findUnitInScope(id: string): Promise<OrgUnit> {
   const scope = await currentScope();
   // Strictly a UUID: anything else would reach PostgreSQL's uuid cast and fail as a 500.
-  const unit = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? await OrgUnit.findByPk(id) : null;
+  const unit = isUuid(id) ? await OrgUnit.findByPk(id) : null;
   if (!unit || !inScope(scope, unit.id)) throw new NotFoundError();
   return unit;
 }

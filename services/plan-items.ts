@@ -13,6 +13,7 @@ import { generateForItems } from './event-generation.ts';
 import { checkSensitiveData } from './sensitive-data.ts';
 import { checkRule, describeSchedule, nextCalendarDates, relativeNext, type Schedule } from './recurrence.ts';
 import { guardedWrite } from './unit-admin.ts';
+import { UUID_PATTERN as UUID } from '../lib/uuid.ts';
 
 export const ACTIVITY_MAX = 200;
 export const LONG_TEXT_MAX = 10000;
@@ -21,7 +22,6 @@ export const CATEGORY_MAX = 100;
 export const CHECKLIST_LABEL_MAX = 200;
 export const PREVIEW_COUNT = 12;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What the form gives the service once its fields have the right shapes. */
 export interface PlanItemInput {

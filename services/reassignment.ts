@@ -10,9 +10,10 @@ import type { OrgUnit } from '../models/index.ts';
 import { canReassign } from '../policies/events.ts';
 import { authorize } from '../policies/index.ts';
 import { audit } from './audit.ts';
-import { lockEventInScope, type EventRecord, UUID } from './events.ts';
+import { lockEventInScope, type EventRecord } from './events.ts';
 import { facilitiesUnder } from './hierarchy.ts';
 import type { AssigneeChoice } from './plan-items.ts';
+import { UUID_PATTERN as UUID } from '../lib/uuid.ts';
 
 /** A bulk reassignment never takes more events than this at once. */
 export const BULK_REASSIGN_MAX = 500;

@@ -18,12 +18,11 @@ import { currentScope } from './hierarchy.ts';
 import { describeHeld, type HeldCounts, heldAnywhere } from './reassignment.ts';
 import { issueLinkToken } from './auth/link-tokens.ts';
 import { queueMail } from './mail/outbox.ts';
+import { isUuid } from '../lib/uuid.ts';
 
 export const USER_STATUSES: UserStatus[] = ['invited', 'active', 'locked', 'deactivated'];
 export const INVITE_DAYS = 7;
 export const USERS_PAGE_SIZE = 50;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string) => UUID.test(value);
 
 /** Audit form of a scope: unit ids, 'client' for the whole client, sorted. */
 const scopeForAudit = (ids: (string | null)[]) => ids.map((id) => id ?? 'client').sort();

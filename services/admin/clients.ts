@@ -11,6 +11,8 @@ import { audit } from '../audit.ts';
 import { hashToken } from '../auth/link-tokens.ts';
 import { queueMail } from '../mail/outbox.ts';
 import { INVITE_DAYS } from '../users.ts';
+import { isUuid } from '../../lib/uuid.ts';
+import { staffNames } from '../staff/directory.ts';
 
 export const CLIENT_STATUSES = ['active', 'suspended'] as const;
 export type ClientStatus = (typeof CLIENT_STATUSES)[number];
@@ -24,23 +26,6 @@ export interface AdminClient {
   support_approval_required: boolean;
   created_at: Date;
   user_count: string | number;
-}
-
-export interface StaffName {
-  id: string;
-  name: string;
-  role: string;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string): boolean => UUID.test(value);
-
-/** Names of staff members by id (unknown ids are simply absent). */
-export async function staffNames(ids: (string | null | undefined)[]): Promise<Map<string, StaffName>> {
-  const unique = [...new Set(ids.filter((id): id is string => Boolean(id)))];
-  if (!unique.length) return new Map();
-  const rows = await sql<StaffName>('SELECT id, name, role FROM staff_directory($1::uuid[])', [unique]);
-  return new Map(rows.map((r) => [r.id, r]));
 }
 
 /** Every client, with its representative's name. */

@@ -13,6 +13,9 @@ export interface NewMail {
   kind: string;
   /** The body holds a secret (a link with a token): erase it once delivered. */
   sensitive?: boolean;
+  /** Defaults to the unit of work's client; null files it vendor-level (staff writing about a
+   *  client they cannot open, e.g. a visit waiting for approval). */
+  clientId?: string | null;
 }
 
 export async function queueMail(mail: NewMail): Promise<void> {
@@ -20,7 +23,7 @@ export async function queueMail(mail: NewMail): Promise<void> {
   // No RETURNING: RLS checks returned rows against the read policy, and a client-less row
   // (staff or system mail) may be written but is outside every client's read scope.
   await MailMessage.create({
-    clientId: context.clientId ?? null,
+    clientId: mail.clientId === undefined ? context.clientId ?? null : mail.clientId,
     toAddress: mail.to,
     subject: mail.subject,
     textBody: mail.text,

@@ -15,10 +15,10 @@ import type { RequestMeta } from '../auth/types.ts';
 import { queueMail } from '../mail/outbox.ts';
 import { hashPassword, passwordProblems } from '../passwords.ts';
 import { staffContext } from './sign-in.ts';
+import { UUID_PATTERN as uuid } from '../../lib/uuid.ts';
 
 export const SETUP_LINK_HOURS = 72;
 const DUPLICATE_EMAIL = 'A staff account with this e-mail address already exists.';
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type StaffAccountConfig = Pick<Config, 'bcryptCost' | 'passwordMinLength' | 'baseUrl'>;
 

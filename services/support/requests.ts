@@ -4,15 +4,16 @@
 // Administrators approve or deny on /settings/support; the window starts when the visit does.
 import { randomUUID } from 'node:crypto';
 import type { Sequelize } from 'sequelize';
-import { afterCommit, inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
-import { MailMessage, type StaffUser } from '../../models/index.ts';
-import { STAFF_ROLE_LABELS, type StaffRole } from '../../models/staff-user.ts';
+import { inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
+import type { StaffUser } from '../../models/index.ts';
+import { STAFF_ROLE_LABELS } from '../../models/staff-user.ts';
 import { audit } from '../audit.ts';
 import type { RequestMeta } from '../auth/types.ts';
-import { outboxEvents } from '../mail/outbox.ts';
+import { queueMail } from '../mail/outbox.ts';
+import { staffNames } from '../staff/directory.ts';
 import { type VisitRow, visitContext, visitOf } from './visits.ts';
+import { UUID_PATTERN as UUID } from '../../lib/uuid.ts';
 
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface DirectoryClient {
   id: string;
@@ -106,21 +107,16 @@ async function tellAdministrators(id: string, staff: Pick<StaffUser, 'name' | 'r
   const recipients = await sql<{ email: string; name: string }>('SELECT email, name FROM support_request_recipients($1)', [id]);
   const who = `${staff.name} (SolutionsTRAK ${STAFF_ROLE_LABELS[staff.role]})`;
   for (const recipient of recipients) {
-    await MailMessage.create(
-      {
-        clientId: null,
-        toAddress: recipient.email,
-        kind: 'support_request',
-        subject: `PlanTRAK: ${staff.name} asks to enter ${client.name} for support`,
-        textBody:
-          `Hello ${recipient.name},\n\n${who} asks to enter ${client.name} for support: ${reason}\n\n` +
-          `Approve or deny at ${baseUrl}/settings/support\n\nNobody from SolutionsTRAK can enter until an Administrator approves.\n`,
-        sensitive: false,
-      },
-      { returning: false },
-    );
+    await queueMail({
+      clientId: null,
+      to: recipient.email,
+      kind: 'support_request',
+      subject: `PlanTRAK: ${staff.name} asks to enter ${client.name} for support`,
+      text:
+        `Hello ${recipient.name},\n\n${who} asks to enter ${client.name} for support: ${reason}\n\n` +
+        `Approve or deny at ${baseUrl}/settings/support\n\nNobody from SolutionsTRAK can enter until an Administrator approves.\n`,
+    });
   }
-  if (recipients.length) afterCommit(() => outboxEvents.emit('queued'));
 }
 
 /** Records a refused entry in the vendor-level log (staff unit of work). */
@@ -203,9 +199,7 @@ export async function supportHistory(): Promise<HistoryRow[]> {
       WHERE s.client_id = app_current_client()
       ORDER BY s.requested_at DESC, s.id`,
   );
-  const ids = [...new Set(rows.map((r) => r.staffId))];
-  const staff = ids.length ? await sql<{ id: string; name: string; role: StaffRole }>('SELECT * FROM staff_directory($1::uuid[])', [ids]) : [];
-  const byId = new Map(staff.map((s) => [s.id, s]));
+  const byId = await staffNames(rows.map((r) => r.staffId));
   return rows.map((r) => {
     const member = byId.get(r.staffId);
     return { ...r, staffName: member?.name ?? 'SolutionsTRAK staff', staffRole: member ? STAFF_ROLE_LABELS[member.role] : '' };
@@ -247,19 +241,3 @@ export async function setApprovalRequired(clientId: string, required: boolean): 
   return true;
 }
 
-const timeFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** '2026-03-29 02:30 +02:00': the instant in the client's zone, with that moment's offset. */
-export function formatInZone(instant: Date, timeZone: string): string {
-  let format = timeFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
-      hourCycle: 'h23', timeZoneName: 'longOffset', calendar: 'gregory', numberingSystem: 'latn',
-    });
-    timeFormats.set(timeZone, format);
-  }
-  const part = Object.fromEntries(format.formatToParts(instant).map((p) => [p.type, p.value]));
-  const offset = (part.timeZoneName ?? 'GMT').replace(/^GMT/, '') || '+00:00';
-  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute} ${offset}`;
-}
