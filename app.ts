@@ -26,7 +26,7 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use('/assets/pico', express.static(path.join(config.projectRoot, 'node_modules/@picocss/pico/css'), { index: false }));
   app.use(noStore);
   app.use(healthRoutes(db));
-  // Room for the bulk reassignment form's 500 ticked rows (services/reassignment.ts BULK_REASSIGN_MAX).
+  // Room for the bulk reassignment form's 500 ticked rows (services/events/reassignment.ts BULK_REASSIGN_MAX).
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 600 }));
   app.use(sessions(config, db.sessionPool, deps.sessionSecret).middleware);
   app.use(csrf);

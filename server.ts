@@ -9,7 +9,7 @@ import { loggableError, logger, setLogLevel } from './lib/logger.ts';
 import { initModels, openDatabase } from './models/index.ts';
 import { prepareDatabase } from './services/database/bootstrap.ts';
 import { loadLocalSecrets } from './services/database/local-secrets.ts';
-import { demoLoginLines, readDemoLogins, seedDemoIfEmpty } from './services/demo-seed.ts';
+import { demoLoginLines, readDemoLogins, seedDemoIfEmpty } from './services/demo/seed.ts';
 import { MailDelivery } from './services/mail/delivery.ts';
 import { createMailTransport } from './services/mail/transport.ts';
 

@@ -13,7 +13,7 @@ import { openDatabase } from '../models/index.ts';
 import { migrateUp } from '../services/database/migrator.ts';
 import { provisionDatabase } from '../services/database/provision.ts';
 import { roleNames } from '../services/database/roles.ts';
-import { generateEvents } from '../services/event-generation.ts';
+import { generateEvents } from '../services/events/generation.ts';
 import { benchScratch, scratchPostgres } from './scratch.ts';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 10_000);

@@ -5,15 +5,15 @@ import { z } from 'zod';
 import { type FieldErrors, ValidationError } from '../lib/errors.ts';
 import { email, parseForm, text } from '../lib/forms.ts';
 import { inUnitOfWork } from '../lib/unit-of-work.ts';
-import { type Outcome, redirect, view } from '../middleware/action.ts';
-import type { StaffActor } from '../middleware/staff-action.ts';
+import { type Outcome, redirect, view } from '../lib/outcomes.ts';
+import type { StaffActor } from '../types/actor.ts';
 import { authorizeStaff, staffCan } from '../policies/staff.ts';
 import {
   type AdminClient, CLIENT_STATUSES, createClientWithAdministrator, findClient, recentVisits, representativeOptions, updateClient,
 } from '../services/admin/clients.ts';
 import { staffContext } from '../services/staff/sign-in.ts';
-import { TIME_ZONES, isTimeZone } from '../services/unit-admin.ts';
-import { INVITE_DAYS } from '../services/users.ts';
+import { TIME_ZONES, isTimeZone } from '../services/organisation/unit-admin.ts';
+import { INVITE_DAYS } from '../services/organisation/users.ts';
 import { staffNames } from '../services/staff/directory.ts';
 import type { AppDeps } from '../types/deps.ts';
 

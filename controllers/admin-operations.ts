@@ -1,6 +1,6 @@
 // Operations pages of the admin area (issue 6): the mail outbox and recent server errors.
-import { type Outcome, view } from '../middleware/action.ts';
-import type { StaffActor } from '../middleware/staff-action.ts';
+import { type Outcome, view } from '../lib/outcomes.ts';
+import type { StaffActor } from '../types/actor.ts';
 import { authorizeStaff } from '../policies/staff.ts';
 import { ERRORS_LIMIT, OUTBOX_LIMIT, mailOutbox, recentErrors } from '../services/admin/operations.ts';
 

@@ -5,8 +5,8 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { type FieldErrors, ValidationError } from '../lib/errors.ts';
 import { email, parseForm, text } from '../lib/forms.ts';
-import { type Outcome, redirect, view } from '../middleware/action.ts';
-import type { StaffActor } from '../middleware/staff-action.ts';
+import { type Outcome, redirect, view } from '../lib/outcomes.ts';
+import type { StaffActor } from '../types/actor.ts';
 import { STAFF_ROLE_LABELS, STAFF_ROLES } from '../models/staff-user.ts';
 import { authorizeStaff } from '../policies/staff.ts';
 import {

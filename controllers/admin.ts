@@ -1,7 +1,7 @@
 // The staff dashboard (issue 6): the client directory, with the way into each client.
 import type { Request } from 'express';
-import { type Outcome, view } from '../middleware/action.ts';
-import type { StaffActor } from '../middleware/staff-action.ts';
+import { type Outcome, view } from '../lib/outcomes.ts';
+import type { StaffActor } from '../types/actor.ts';
 import { staffCan } from '../policies/staff.ts';
 import { listClients } from '../services/admin/clients.ts';
 

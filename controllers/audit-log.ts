@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { isValidDate } from '../lib/calendar-dates.ts';
 import type { FieldErrors } from '../lib/errors.ts';
 import { parseForm } from '../lib/forms.ts';
-import { type Actor, download, type Outcome, view } from '../middleware/action.ts';
+import type { Actor } from '../types/actor.ts';
+import { download, type Outcome, view } from '../lib/outcomes.ts';
 import { authorize } from '../policies/index.ts';
 import {
   AUDIT_PAGE_SIZE, type AuditFilters, auditPage, checkFilters, EXPORT_ROW_CAP, type ExportFormat, exportAuditLog, filterOptions, filterQuery,
-} from '../services/audit-log.ts';
+} from '../services/audit/viewer.ts';
 import { UUID_PATTERN as UUID } from '../lib/uuid.ts';
 
 const ACTOR = /^(user:|staff:)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^(system|anonymous)$/i;

@@ -1,4 +1,4 @@
-// Event documents (issue 5 point 3): thin actions over services/documents.ts, and the upload
+// Event documents (issue 5 point 3): thin actions over services/events/documents.ts, and the upload
 // route's multer guard. The upload is multipart: the route runs signedIn, then `receive` (multer,
 // memory storage, tight limits, runs only for signed-in users), then the CSRF check
 // (middleware/csrf.ts csrfAfterUpload), then the action.
@@ -8,9 +8,10 @@ import { z } from 'zod';
 import type { Config } from '../config/index.ts';
 import { type FieldErrors, HttpError, ValidationError } from '../lib/errors.ts';
 import { parseForm } from '../lib/forms.ts';
-import { type Actor, download, type Outcome, redirect } from '../middleware/action.ts';
-import { deleteDocument, downloadDocument, uploadDocument } from '../services/documents.ts';
-import { findEventInScope } from '../services/events.ts';
+import type { Actor } from '../types/actor.ts';
+import { download, type Outcome, redirect } from '../lib/outcomes.ts';
+import { deleteDocument, downloadDocument, uploadDocument } from '../services/events/documents.ts';
+import { findEventInScope } from '../services/events/lookups.ts';
 import { eventPage } from './events.ts';
 import { CONFIRM_FIELD } from '../services/sensitive-data.ts';
 

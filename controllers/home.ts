@@ -1,7 +1,8 @@
 import type { Request } from 'express';
-import { type Actor, type Outcome, view } from '../middleware/action.ts';
+import type { Actor } from '../types/actor.ts';
+import { type Outcome, view } from '../lib/outcomes.ts';
 import { RANK_LABELS } from '../models/user.ts';
-import { myOpenEvents } from '../services/events.ts';
+import { myOpenEvents } from '../services/events/lookups.ts';
 
 export function homeController() {
   return {

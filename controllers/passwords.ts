@@ -2,9 +2,10 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { ValidationError } from '../lib/errors.ts';
 import { email, parseForm, password } from '../lib/forms.ts';
-import { type Actor, type Outcome, redirect, view } from '../middleware/action.ts';
+import type { Actor } from '../types/actor.ts';
+import { type Outcome, redirect, view } from '../lib/outcomes.ts';
 import { changePassword, findLiveToken, requestPasswordReset, resetPassword, RESET_TOKEN_MINUTES } from '../services/auth/password-changes.ts';
-import { MAX_PASSWORD_BYTES } from '../services/passwords.ts';
+import { MAX_PASSWORD_BYTES } from '../services/auth/passwords.ts';
 import type { AppDeps } from '../types/deps.ts';
 
 const forgotForm = z.object({ email: email() });

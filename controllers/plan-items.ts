@@ -1,4 +1,4 @@
-// Management Plans (issue 4): thin actions over services/plan-items.ts. The add/edit form is a
+// Management Plans (issue 4): thin actions over services/plans/plan-items.ts. The add/edit form is a
 // strict allowlist: client_id, facility_id, next_due_date, created_by or any other unexpected
 // field is refused with a 422, so tampering is visible and nothing changes. The form's Preview
 // button posts the same form with intent=preview and re-renders it with the next 12 due dates.
@@ -7,13 +7,14 @@ import { z } from 'zod';
 import { compareDates, isValidDate, todayIn } from '../lib/calendar-dates.ts';
 import { type FieldErrors, NotFoundError, ValidationError } from '../lib/errors.ts';
 import { parseForm } from '../lib/forms.ts';
-import { type Actor, type Outcome, redirect, view } from '../middleware/action.ts';
+import type { Actor } from '../types/actor.ts';
+import { type Outcome, redirect, view } from '../lib/outcomes.ts';
 import { type OrgUnit, PlanItem } from '../models/index.ts';
 import { CHECKLIST_ITEM_TYPES, type ChecklistItem, MONTH_END_POLICIES, type MonthEndPolicy, RELATIVE_UNITS, REQUIREMENTS, type RelativeUnit, type Requirement } from '../models/plan-item.ts';
 import { authorize, can } from '../policies/index.ts';
-import { usersCovering } from '../services/reassignment.ts';
+import { usersCovering } from '../services/events/reassignment.ts';
 import { openEventsTable } from './reassignments.ts';
-import { ancestorsOf, facilitiesInScope, facilitiesUnder, findUnitInScope, levelLabels } from '../services/hierarchy.ts';
+import { ancestorsOf, facilitiesInScope, facilitiesUnder, findUnitInScope, levelLabels } from '../services/organisation/hierarchy.ts';
 import {
   ACTIVITY_MAX,
   assigneeChoices,
@@ -39,8 +40,8 @@ import {
   setSchedulesEvents,
   updatePlanItem,
   zoneOf,
-} from '../services/plan-items.ts';
-import { checkRule, compilePreset, describeSchedule, formatLongDate, type Preset, presetFromRule, type Schedule, WEEKDAYS, type Weekday } from '../services/recurrence.ts';
+} from '../services/plans/plan-items.ts';
+import { checkRule, compilePreset, describeSchedule, formatLongDate, type Preset, presetFromRule, type Schedule, WEEKDAYS, type Weekday } from '../services/plans/recurrence.ts';
 import { UUID_PATTERN as UUID } from '../lib/uuid.ts';
 
 /** Rows of the checklist editor (blank rows are ignored). */

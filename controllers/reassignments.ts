@@ -1,4 +1,4 @@
-// Reassigning events (issue 5): thin actions over services/reassignment.ts. One event from its
+// Reassigning events (issue 5): thin actions over services/events/reassignment.ts. One event from its
 // page, or the selected rows of a facility's (or roll-up's) open-events table. Without a chosen
 // assignee, the table form comes back with the selection kept and the users who may take every
 // selected event offered (plain HTML, no script needed).
@@ -6,14 +6,15 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { ValidationError } from '../lib/errors.ts';
 import { parseForm } from '../lib/forms.ts';
-import { type Actor, type Outcome, redirect, view } from '../middleware/action.ts';
+import type { Actor } from '../types/actor.ts';
+import { type Outcome, redirect, view } from '../lib/outcomes.ts';
 import type { OrgUnit } from '../models/index.ts';
 import { authorize } from '../policies/index.ts';
-import { findEventInScope } from '../services/events.ts';
-import { ancestorsOf, facilitiesUnder, findUnitInScope, levelLabels } from '../services/hierarchy.ts';
-import type { AssigneeChoice } from '../services/plan-items.ts';
-import { openEventRows } from '../services/plan-items.ts';
-import { BULK_REASSIGN_MAX, bulkChoices, bulkReassign, reassignEvent } from '../services/reassignment.ts';
+import { findEventInScope } from '../services/events/lookups.ts';
+import { ancestorsOf, facilitiesUnder, findUnitInScope, levelLabels } from '../services/organisation/hierarchy.ts';
+import type { AssigneeChoice } from '../services/plans/plan-items.ts';
+import { openEventRows } from '../services/plans/plan-items.ts';
+import { BULK_REASSIGN_MAX, bulkChoices, bulkReassign, reassignEvent } from '../services/events/reassignment.ts';
 
 const single = z.string({ error: 'Enter a single value.' }).max(100, 'This value is too long.').optional();
 const refuseUnknown = (issue: { code: string; keys?: string[] }) =>

@@ -1,7 +1,8 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { parseForm } from '../lib/forms.ts';
-import { type Actor, type Outcome, redirect, view } from '../middleware/action.ts';
+import type { Actor } from '../types/actor.ts';
+import { type Outcome, redirect, view } from '../lib/outcomes.ts';
 import { authorize } from '../policies/index.ts';
 import { setTwoFactorRequirement } from '../services/auth/two-factor.ts';
 import { clientRequiresTotp } from '../services/auth/two-factor-requirement.ts';

@@ -4,9 +4,9 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { email, parseForm, password } from '../lib/forms.ts';
 import { inUnitOfWork } from '../lib/unit-of-work.ts';
-import { type Outcome, redirect, view } from '../middleware/action.ts';
-import { destroySession, rotateSession } from '../middleware/session-ids.ts';
-import { audit } from '../services/audit.ts';
+import { type Outcome, redirect, view } from '../lib/outcomes.ts';
+import { destroySession, rotateSession } from '../lib/session-ids.ts';
+import { audit } from '../services/audit/entries.ts';
 import {
   PENDING_STAFF_SIGN_IN_MS,
   type StaffCodeOutcome,

@@ -4,8 +4,8 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { type FieldErrors, ValidationError } from '../lib/errors.ts';
 import { parseForm, password } from '../lib/forms.ts';
-import { type Outcome, redirect, view } from '../middleware/action.ts';
-import { MAX_PASSWORD_BYTES } from '../services/passwords.ts';
+import { type Outcome, redirect, view } from '../lib/outcomes.ts';
+import { MAX_PASSWORD_BYTES } from '../services/auth/passwords.ts';
 import { acceptSetup, findLiveSetup } from '../services/staff/accounts.ts';
 import type { AppDeps } from '../types/deps.ts';
 

@@ -6,9 +6,9 @@ import { z } from 'zod';
 import { ConflictError, ForbiddenError, NotFoundError } from '../lib/errors.ts';
 import { parseForm } from '../lib/forms.ts';
 import { inUnitOfWork } from '../lib/unit-of-work.ts';
-import { type Outcome, redirect, view } from '../middleware/action.ts';
-import { rotateSession } from '../middleware/session-ids.ts';
-import type { StaffActor } from '../middleware/staff-action.ts';
+import { type Outcome, redirect, view } from '../lib/outcomes.ts';
+import { rotateSession } from '../lib/session-ids.ts';
+import type { StaffActor } from '../types/actor.ts';
 import { staffContext, verifyStaffCode } from '../services/staff/sign-in.ts';
 import {
   type DirectoryClient,

@@ -1,5 +1,5 @@
 // The staff-transition tool (issue 5, DESIGN.md §5), Director and above: thin actions over
-// services/transition.ts. Choose the departing user, see what they hold in your scope, choose one
+// services/events/transition.ts. Choose the departing user, see what they hold in your scope, choose one
 // replacement for all or one per facility, preview (nothing changes), apply (one transaction),
 // optionally deactivate them afterwards. The form is a strict allowlist: its fixed fields plus one
 // `facility_<id>` select per facility; anything else is refused with a 422.
@@ -8,12 +8,14 @@ import { z } from 'zod';
 import { type FieldErrors, ValidationError } from '../lib/errors.ts';
 import { parseForm } from '../lib/forms.ts';
 import { inUnitOfWork } from '../lib/unit-of-work.ts';
-import { type Actor, actorContext, type Outcome, redirect, view } from '../middleware/action.ts';
-import { pushFlash } from '../middleware/flash.ts';
+import type { Actor } from '../types/actor.ts';
+import { type Outcome, redirect, view } from '../lib/outcomes.ts';
+import { actorContext } from '../services/actor-context.ts';
+import { pushFlash } from '../lib/flash.ts';
 import { RANK_LABELS } from '../models/user.ts';
 import { authorize } from '../policies/index.ts';
-import { levelLabels } from '../services/hierarchy.ts';
-import { type AppliedRow, applyMoves, deactivateAfterTransition, departingCandidates, type MoveRow, planMoves, type TransitionChoice, type TransitionPage, transitionPage } from '../services/transition.ts';
+import { levelLabels } from '../services/organisation/hierarchy.ts';
+import { type AppliedRow, applyMoves, deactivateAfterTransition, departingCandidates, type MoveRow, planMoves, type TransitionChoice, type TransitionPage, transitionPage } from '../services/events/transition.ts';
 import type { AppDeps } from '../types/deps.ts';
 
 const FACILITY_FIELD = /^facility_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import type { FieldErrors } from '../lib/errors.ts';
 import { parseForm, password } from '../lib/forms.ts';
 import { inUnitOfWork } from '../lib/unit-of-work.ts';
-import { type Actor, type Outcome, redirect, view } from '../middleware/action.ts';
-import { regenerateSession as regenerate, saveSession as save } from '../middleware/session-ids.ts';
+import type { Actor } from '../types/actor.ts';
+import { type Outcome, redirect, view } from '../lib/outcomes.ts';
+import { regenerateSession as regenerate, saveSession as save } from '../lib/session-ids.ts';
 import {
   PENDING_SECOND_FACTOR_MS,
   beginEnrolment,

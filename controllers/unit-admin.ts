@@ -1,15 +1,16 @@
-// Administering the hierarchy (issue 3, point 1): thin actions over services/unit-admin.ts.
+// Administering the hierarchy (issue 3, point 1): thin actions over services/organisation/unit-admin.ts.
 // Forms are strict allowlists: an unexpected field (client_id, kind on edit, …) is refused with
 // a 422 rather than silently ignored, so tampering is visible and nothing changes.
 import type { Request } from 'express';
 import { z } from 'zod';
 import { type FieldErrors, ValidationError } from '../lib/errors.ts';
 import { parseForm, text } from '../lib/forms.ts';
-import { type Actor, type Outcome, redirect, view } from '../middleware/action.ts';
+import type { Actor } from '../types/actor.ts';
+import { type Outcome, redirect, view } from '../lib/outcomes.ts';
 import type { OrgUnit } from '../models/index.ts';
 import { UNIT_KINDS, type UnitKind } from '../models/org-unit.ts';
 import { authorize } from '../policies/index.ts';
-import { ancestorsOf, findUnitInScope, type LevelLabels, levelLabels } from '../services/hierarchy.ts';
+import { ancestorsOf, findUnitInScope, type LevelLabels, levelLabels } from '../services/organisation/hierarchy.ts';
 import {
   ADDRESS_MAX,
   activeDescendants,
@@ -29,7 +30,7 @@ import {
   type UnitDetails,
   updateLevelLabels,
   updateOrgUnit,
-} from '../services/unit-admin.ts';
+} from '../services/organisation/unit-admin.ts';
 import { UUID_PATTERN as uuidPattern } from '../lib/uuid.ts';
 
 

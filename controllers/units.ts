@@ -1,7 +1,8 @@
 import type { Request } from 'express';
-import { type Actor, type Outcome, redirect, view } from '../middleware/action.ts';
+import type { Actor } from '../types/actor.ts';
+import { type Outcome, redirect, view } from '../lib/outcomes.ts';
 import { authorize } from '../policies/index.ts';
-import { ancestorsOf, facilitiesInScope, facilitiesUnder, findUnitInScope, hierarchyTree, levelLabels } from '../services/hierarchy.ts';
+import { ancestorsOf, facilitiesInScope, facilitiesUnder, findUnitInScope, hierarchyTree, levelLabels } from '../services/organisation/hierarchy.ts';
 
 export function unitsController() {
   return {

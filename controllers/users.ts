@@ -2,17 +2,18 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { ValidationError, type FieldErrors } from '../lib/errors.ts';
 import { email, parseForm, password, text } from '../lib/forms.ts';
-import { type Actor, type Outcome, redirect, view } from '../middleware/action.ts';
+import type { Actor } from '../types/actor.ts';
+import { type Outcome, redirect, view } from '../lib/outcomes.ts';
 import { RANK_LABELS, RANKS, type Rank, type UserStatus } from '../models/user.ts';
 import { authorize, grantableRanks } from '../policies/index.ts';
 import { canManageUser, type RequestedScope } from '../policies/users.ts';
-import { acceptInvite, findLiveInvite } from '../services/invitations.ts';
-import { MAX_PASSWORD_BYTES } from '../services/passwords.ts';
-import { currentScope, hierarchyTree, levelLabels } from '../services/hierarchy.ts';
+import { acceptInvite, findLiveInvite } from '../services/organisation/invitations.ts';
+import { MAX_PASSWORD_BYTES } from '../services/auth/passwords.ts';
+import { currentScope, hierarchyTree, levelLabels } from '../services/organisation/hierarchy.ts';
 import {
   deactivateUser, findManageableUser, HoldsAssignmentsError, findVisibleUser, INVITE_DAYS, inviteUser, listVisibleUsers, reactivateUser, resendInvite,
   unlockUser, updateUser, USER_STATUSES, USERS_PAGE_SIZE,
-} from '../services/users.ts';
+} from '../services/organisation/users.ts';
 import type { AppDeps } from '../types/deps.ts';
 
 /** Scope checkboxes: unit ids, or 'client' for the whole organisation. 'client' is matched

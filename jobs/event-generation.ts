@@ -3,7 +3,7 @@
 // service takes a per-client advisory lock, and its inserts are idempotent anyway.
 import type { Sequelize } from 'sequelize';
 import { loggableError, logger } from '../lib/logger.ts';
-import { generateEvents, runSelfCheck } from '../services/event-generation.ts';
+import { generateEvents, runSelfCheck } from '../services/events/generation.ts';
 
 const TICK_MS = 15 * 60_000;
 const SELF_CHECK_MS = 24 * 60 * 60_000;

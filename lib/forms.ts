@@ -29,6 +29,6 @@ export const email = () =>
     .max(254, 'That e-mail address is too long.')
     .pipe(z.email('Enter a valid e-mail address, like name@example.com.'));
 
-/** Passwords are not trimmed; the rule itself (services/passwords.ts) judges them. */
+/** Passwords are not trimmed; the rule itself (services/auth/passwords.ts) judges them. */
 export const password = (label = 'Password') =>
   z.string({ error: `${label} is required.` }).min(1, `${label} is required.`).max(1024, `${label} is too long.`);

@@ -4,56 +4,14 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ForbiddenError, HttpError } from '../lib/errors.ts';
 import { type UnitOfWorkContext, inUnitOfWork } from '../lib/unit-of-work.ts';
 import { Client, type Database, StaffUser, User } from '../models/index.ts';
-import { type StaffRole } from '../models/staff-user.ts';
 import { type Action, can } from '../policies/index.ts';
-import { audit } from '../services/audit.ts';
-import type { RequestMeta } from '../services/auth/types.ts';
+import { audit } from '../services/audit/entries.ts';
 import { TWO_FACTOR_PATH, mustEnrolFirst } from '../services/auth/two-factor-requirement.ts';
 import { endVisit, visitContext, visitOf } from '../services/support/visits.ts';
-import { type Flash, pushFlash } from './flash.ts';
-import { rotateSession } from './session-ids.ts';
-
-export interface Actor {
-  /** The signed-in client user; inside a support session, a stand-in Administrator with no id
-   *  (nothing is credited to a user: the *_staff_id columns and the audit log name the staff). */
-  user: User;
-  client: Client;
-  /** Set when vendor staff act in the client through a support session (issue 6). */
-  visit?: SupportVisit;
-}
-
-export interface SupportVisit {
-  id: string;
-  staffId: string;
-  staffName: string;
-  staffRole: StaffRole;
-  readOnly: boolean;
-  reason: string;
-  expiresAt: Date;
-}
-
-export type Outcome =
-  | { kind: 'view'; view: string; locals: Record<string, unknown>; status: number; headers?: Record<string, string> }
-  | { kind: 'redirect'; url: string; flash?: Flash }
-  | { kind: 'download'; body: Buffer; fileName: string; contentType: string; headers?: Record<string, string> };
-
-export const view = (name: string, locals: Record<string, unknown> = {}, status = 200, headers?: Record<string, string>): Outcome => ({
-  kind: 'view',
-  view: name,
-  locals,
-  status,
-  headers,
-});
-export const redirect = (url: string, flash?: Flash): Outcome => ({ kind: 'redirect', url, flash });
-/** A file to save, never to display: attachment, no sniffing, and a CSP that sandboxes it should a
- *  browser render it anyway. `fileName` must already be safe (services sanitise stored names). */
-export const download = (body: Buffer, fileName: string, contentType: string, headers?: Record<string, string>): Outcome => ({
-  kind: 'download',
-  body,
-  fileName,
-  contentType,
-  headers,
-});
+import { pushFlash } from '../lib/flash.ts';
+import { type Outcome, redirect } from '../lib/outcomes.ts';
+import { rotateSession } from '../lib/session-ids.ts';
+import type { Actor } from '../types/actor.ts';
 
 /** The session no longer stands for an active user (signed out elsewhere, deactivated, expired). */
 export class SessionEndedError extends HttpError {
@@ -152,12 +110,6 @@ function userContext(req: Request): UnitOfWorkContext {
   if (!auth && staff?.support) return visitContext(staff, staff.support, req.context);
   if (!auth) throw new SessionEndedError();
   return { actorKind: 'user' as const, clientId: auth.clientId, userId: auth.userId, ...req.context };
-}
-
-/** The unit-of-work context for services that open their own, acting as this actor. */
-export function actorContext(actor: Actor, meta: RequestMeta): UnitOfWorkContext {
-  if (actor.visit) return visitContext({ staffId: actor.visit.staffId }, { id: actor.visit.id, clientId: actor.client.id }, meta);
-  return { actorKind: 'user', clientId: actor.client.id, userId: actor.user.id, ...meta };
 }
 
 /** Errors this adapter has already recorded in the visit's audit log; the error handler records

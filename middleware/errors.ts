@@ -4,13 +4,13 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Config } from '../config/index.ts';
 import { HttpError, NotFoundError, TooManyRequestsError } from '../lib/errors.ts';
 import { loggableError, logger } from '../lib/logger.ts';
-import { recordServerError } from '../services/app-errors.ts';
+import { recordServerError } from '../services/admin/app-errors.ts';
 import { inUnitOfWork } from '../lib/unit-of-work.ts';
 import { Client } from '../models/index.ts';
-import { audit } from '../services/audit.ts';
+import { audit } from '../services/audit/entries.ts';
 import { visitContext } from '../services/support/visits.ts';
 import { visitAudited, visitRequestEntry } from './action.ts';
-import { pushFlash } from './flash.ts';
+import { pushFlash } from '../lib/flash.ts';
 
 const TITLES: Record<number, string> = {
   400: 'Bad request',

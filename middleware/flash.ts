@@ -1,17 +1,9 @@
-// One-shot messages carried across a redirect in the session.
+// Offers the session's one-shot messages (lib/flash.ts) to the page about to render.
 import type { NextFunction, Request, Response } from 'express';
+import type { Flash } from '../lib/flash.ts';
 
-export interface Flash {
-  kind: 'success' | 'info' | 'error';
-  message: string;
-}
-
-export function pushFlash(req: Request, flash: Flash): void {
-  req.session.flash = [...(req.session.flash ?? []), flash];
-}
-
-/** Offers pending messages to the page about to render. They leave the session only when a page
- *  reads them, so a response that renders nothing (a redirect to sign-in) carries them on. */
+/** Pending messages leave the session only when a page reads them, so a response that renders
+ *  nothing (a redirect to sign-in) carries them on. */
 export function exposeFlash(req: Request, res: Response, next: NextFunction): void {
   Object.defineProperty(res.locals, 'flash', {
     enumerable: true,

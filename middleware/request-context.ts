@@ -1,7 +1,7 @@
 // Per-request facts for logs, audit entries and views; enforces the absolute session lifetime.
 import type { NextFunction, Request, Response } from 'express';
 import type { Config } from '../config/index.ts';
-import { pushFlash } from './flash.ts';
+import { pushFlash } from '../lib/flash.ts';
 
 /** Some proxies forward 'address:port' ('[v6]:port'); throttling and audit want the address. */
 export function clientAddress(ip: string | undefined): string | undefined {

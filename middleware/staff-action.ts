@@ -7,11 +7,9 @@ import { type Database, StaffUser } from '../models/index.ts';
 import { STAFF_ROLE_LABELS } from '../models/staff-user.ts';
 import { type StaffPermission, staffCan } from '../policies/staff.ts';
 import { staffContext } from '../services/staff/sign-in.ts';
-import { type Outcome, SessionEndedError, send } from './action.ts';
-
-export interface StaffActor {
-  staff: StaffUser;
-}
+import type { Outcome } from '../lib/outcomes.ts';
+import type { StaffActor } from '../types/actor.ts';
+import { SessionEndedError, send } from './action.ts';
 
 /** The signed-in staff member, read in a staff context; refuses a stale or inactive session. */
 async function loadStaff(req: Request): Promise<StaffActor> {

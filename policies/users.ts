@@ -1,5 +1,5 @@
 // Who may see, manage and grant what in user management (DESIGN.md §2): rank × scope. The
-// scope comes from the unit of work (services/hierarchy.ts currentScope); these are pure rules.
+// scope comes from the unit of work (services/organisation/hierarchy.ts currentScope); these are pure rules.
 import type { Rank } from '../models/user.ts';
 import { canManageRank, grantableRanks, type Principal } from './index.ts';
 

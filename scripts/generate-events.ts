@@ -4,7 +4,7 @@ import { loadConfig } from '../config/index.ts';
 import { setLogLevel } from '../lib/logger.ts';
 import { initModels, openDatabase } from '../models/index.ts';
 import { prepareDatabase } from '../services/database/bootstrap.ts';
-import { allClientIds, findItemsWithoutFutureOccurrence, generateEvents } from '../services/event-generation.ts';
+import { allClientIds, findItemsWithoutFutureOccurrence, generateEvents } from '../services/events/generation.ts';
 import { runScript, say } from './cli.ts';
 
 runScript(async () => {

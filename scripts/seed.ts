@@ -1,7 +1,7 @@
 // npm run seed — seeds the demo client into an empty database and prints its logins.
 import { loadConfig } from '../config/index.ts';
 import { prepareDatabase } from '../services/database/bootstrap.ts';
-import { demoLoginLines, readDemoLogins, seedDemoIfEmpty } from '../services/demo-seed.ts';
+import { demoLoginLines, readDemoLogins, seedDemoIfEmpty } from '../services/demo/seed.ts';
 import { runScript, say } from './cli.ts';
 
 runScript(async () => {

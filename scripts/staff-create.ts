@@ -13,7 +13,7 @@ import { inUnitOfWork } from '../lib/unit-of-work.ts';
 import { initModels, openDatabase } from '../models/index.ts';
 import { STAFF_ROLE_LABELS, STAFF_ROLES, type StaffRole } from '../models/staff-user.ts';
 import { prepareDatabase } from '../services/database/bootstrap.ts';
-import { passwordProblems } from '../services/passwords.ts';
+import { passwordProblems } from '../services/auth/passwords.ts';
 import { createStaffMember } from '../services/staff/accounts.ts';
 import { runScript, say } from './cli.ts';
 

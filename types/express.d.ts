@@ -1,5 +1,5 @@
 import 'express-session';
-import type { Flash } from '../middleware/flash.ts';
+import type { Flash } from '../lib/flash.ts';
 
 export interface SessionAuth {
   userId: string;

@@ -7,10 +7,10 @@ import type { Config } from '../../config/index.ts';
 import { NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { type UnitOfWorkContext, inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
 import { type Database, StaffUser } from '../../models/index.ts';
-import { audit } from '../audit.ts';
+import { audit } from '../audit/entries.ts';
 import { hashToken } from '../auth/link-tokens.ts';
 import { queueMail } from '../mail/outbox.ts';
-import { INVITE_DAYS } from '../users.ts';
+import { INVITE_DAYS } from '../organisation/users.ts';
 import { isUuid } from '../../lib/uuid.ts';
 import { staffNames } from '../staff/directory.ts';
 

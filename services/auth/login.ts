@@ -2,9 +2,9 @@
 // with a bcrypt comparison on every path so timing does not tell them apart (DESIGN.md §8.3).
 import { type UnitOfWorkContext, inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
 import { Client, User } from '../../models/index.ts';
-import { audit } from '../audit.ts';
+import { audit } from '../audit/entries.ts';
 import { queueMail } from '../mail/outbox.ts';
-import { spendComparisonTime, verifyPassword } from '../passwords.ts';
+import { spendComparisonTime, verifyPassword } from './passwords.ts';
 import { accountKey, clearAccount, countAttempt, ipKey, throttledFor } from './throttle.ts';
 import type { AuthDeps, RequestMeta } from './types.ts';
 

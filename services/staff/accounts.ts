@@ -9,11 +9,11 @@ import { ForbiddenError, HttpError, NotFoundError, ValidationError } from '../..
 import { inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
 import { type Database, StaffUser } from '../../models/index.ts';
 import { STAFF_ROLE_LABELS, type StaffRole } from '../../models/staff-user.ts';
-import { audit } from '../audit.ts';
+import { audit } from '../audit/entries.ts';
 import { hashToken } from '../auth/link-tokens.ts';
 import type { RequestMeta } from '../auth/types.ts';
 import { queueMail } from '../mail/outbox.ts';
-import { hashPassword, passwordProblems } from '../passwords.ts';
+import { hashPassword, passwordProblems } from '../auth/passwords.ts';
 import { staffContext } from './sign-in.ts';
 import { UUID_PATTERN as uuid } from '../../lib/uuid.ts';
 

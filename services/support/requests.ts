@@ -7,7 +7,7 @@ import type { Sequelize } from 'sequelize';
 import { inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
 import type { StaffUser } from '../../models/index.ts';
 import { STAFF_ROLE_LABELS } from '../../models/staff-user.ts';
-import { audit } from '../audit.ts';
+import { audit } from '../audit/entries.ts';
 import type { RequestMeta } from '../auth/types.ts';
 import { queueMail } from '../mail/outbox.ts';
 import { staffNames } from '../staff/directory.ts';

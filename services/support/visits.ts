@@ -5,7 +5,7 @@
 import type { Sequelize } from 'sequelize';
 import { type UnitOfWorkContext, inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
 import type { StaffAuth, SupportVisitAuth } from '../../types/express.d.ts';
-import { audit } from '../audit.ts';
+import { audit } from '../audit/entries.ts';
 import type { RequestMeta } from '../auth/types.ts';
 
 export type EndReason = 'exit' | 'expired' | 'signed_out' | 'revoked' | 'timed_out';

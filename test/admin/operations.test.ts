@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
-import { recordServerError } from '../../services/app-errors.ts';
+import { recordServerError } from '../../services/admin/app-errors.ts';
 import { createClient, createUser, ownerQuery } from '../support/factories.ts';
 import { signedInAgent, testApp } from '../support/http.ts';
 import { testEnv } from '../support/env.ts';

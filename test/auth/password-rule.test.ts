@@ -1,7 +1,7 @@
 // The password rule (DESIGN.md §1, §8.3, §13): composition, length in characters, the 72-byte
 // bcrypt limit, and refusal of common passwords — as a function and through the real form.
 import { expect } from 'chai';
-import { MAX_PASSWORD_BYTES, passwordProblems } from '../../services/passwords.ts';
+import { MAX_PASSWORD_BYTES, passwordProblems } from '../../services/auth/passwords.ts';
 import { changePasswordForm } from '../support/auth-helpers.ts';
 import { createClient, createUser, ownerQuery, VALID_PASSWORD } from '../support/factories.ts';
 import { signedInAgent, testApp } from '../support/http.ts';

@@ -1,7 +1,7 @@
 // The main journeys in headless Chromium (DESIGN.md §11), as the issues' "Done means" describe them.
 import { expect } from 'chai';
 import { addDays, daysInMonth, todayIn } from '../../lib/calendar-dates.ts';
-import { generateEvents } from '../../services/event-generation.ts';
+import { generateEvents } from '../../services/events/generation.ts';
 import { testEnv } from '../support/env.ts';
 import { createClient, createUser, ownerQuery } from '../support/factories.ts';
 import { createUnit, grantScope } from '../support/hierarchy-factories.ts';

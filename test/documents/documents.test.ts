@@ -10,7 +10,7 @@ import { auditRows } from '../support/auth-helpers.ts';
 import { type ClientRow, createClient, createUser, ownerQuery, type UserRow } from '../support/factories.ts';
 import { createUnit, grantScope, type UnitRow } from '../support/hierarchy-factories.ts';
 import { type Agent, csrfFrom, signedInAgent, testApp } from '../support/http.ts';
-import { sanitizeFileName } from '../../services/documents.ts';
+import { sanitizeFileName } from '../../services/events/documents.ts';
 
 interface World {
   client: ClientRow;

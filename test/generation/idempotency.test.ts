@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { inUnitOfWork } from '../../lib/unit-of-work.ts';
 import { type Database, openDatabase } from '../../models/index.ts';
-import { GENERATION_LOCK_KEY, generateEvents, generateForItems } from '../../services/event-generation.ts';
+import { GENERATION_LOCK_KEY, generateEvents, generateForItems } from '../../services/events/generation.ts';
 import { testEnv } from '../support/env.ts';
 import { ownerQuery } from '../support/factories.ts';
 import { createItem, createSite, datesOf, eventsOf, nextDueOf } from './generation-factories.ts';

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { generateEvents } from '../../services/event-generation.ts';
+import { generateEvents } from '../../services/events/generation.ts';
 import { BASE_TEST_ENV, testEnv } from '../support/env.ts';
 import { ownerQuery } from '../support/factories.ts';
 import { createItem, createSite } from './generation-factories.ts';

@@ -2,7 +2,7 @@
 // reported, so that no series ever stops silently; logs carry ids and counts only.
 import { expect } from 'chai';
 import { logger } from '../../lib/logger.ts';
-import { findItemsWithoutFutureOccurrence, generateEvents, runSelfCheck } from '../../services/event-generation.ts';
+import { findItemsWithoutFutureOccurrence, generateEvents, runSelfCheck } from '../../services/events/generation.ts';
 import { testEnv } from '../support/env.ts';
 import { ownerQuery } from '../support/factories.ts';
 import { createItem, createSite } from './generation-factories.ts';

@@ -3,7 +3,7 @@
 // themselves, relative timing, and tenant isolation.
 import { expect } from 'chai';
 import { inUnitOfWork } from '../../lib/unit-of-work.ts';
-import { generateEvents, generateForItems } from '../../services/event-generation.ts';
+import { generateEvents, generateForItems } from '../../services/events/generation.ts';
 import { testEnv } from '../support/env.ts';
 import { ownerQuery } from '../support/factories.ts';
 import { createFacility, createItem, createSite, dateSeries, datesOf, eventsOf, nextDueOf } from './generation-factories.ts';

@@ -5,7 +5,7 @@ import supertest from 'supertest';
 import { ValidationError } from '../../lib/errors.ts';
 import { inUnitOfWork } from '../../lib/unit-of-work.ts';
 import { OrgUnit } from '../../models/index.ts';
-import { guardedWrite } from '../../services/unit-admin.ts';
+import { guardedWrite } from '../../services/organisation/unit-admin.ts';
 import { type ClientRow, createClient, createUser, ownerQuery, type UserRow } from '../support/factories.ts';
 import { testEnv } from '../support/env.ts';
 import { createUnit, grantScope, unitRow, type UnitRow } from '../support/hierarchy-factories.ts';

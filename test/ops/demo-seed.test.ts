@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import pg from 'pg';
 import { migrateUp } from '../../services/database/migrator.ts';
-import { seedDemoIfEmpty } from '../../services/demo-seed.ts';
+import { seedDemoIfEmpty } from '../../services/demo/seed.ts';
 import { testEnv } from '../support/env.ts';
 import { removeDir, scratchPath } from '../support/mail-helpers.ts';
 import { createScratchDatabase, dropScratchDatabase } from '../support/scratch-db.ts';

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { inUnitOfWork } from '../../lib/unit-of-work.ts';
 import { Client, OrgUnit } from '../../models/index.ts';
-import { openEventRows } from '../../services/plan-items.ts';
+import { openEventRows } from '../../services/plans/plan-items.ts';
 import { testEnv } from '../support/env.ts';
 import { createClient, createUser, ownerQuery } from '../support/factories.ts';
 import { createUnit } from '../support/hierarchy-factories.ts';

@@ -14,7 +14,7 @@ import {
   isoWeekday,
   todayIn,
 } from '../../lib/calendar-dates.ts';
-import { calendarDates, describeSchedule, nextCalendarDates, type MonthEndPolicy } from '../../services/recurrence.ts';
+import { calendarDates, describeSchedule, nextCalendarDates, type MonthEndPolicy } from '../../services/plans/recurrence.ts';
 
 function cal(rrule: string, start: string, monthEnd: MonthEndPolicy = 'last-day') {
   return { kind: 'calendar' as const, rrule, start, monthEnd };
@@ -148,7 +148,7 @@ describe('DST never shifts a due date', () => {
   it('no engine source uses local-time Date getters/setters or 24-hour steps', () => {
     const forbidden =
       /\.(getDate|getDay|getMonth|getFullYear|getHours|getTimezoneOffset|setDate|setMonth|setFullYear|setHours|toLocaleDateString|toDateString)\(|new Date\(\s*\d{4}\s*,|\b86_?400_?000\s*\*\s*\w+\s*\+|\+\s*24\s*\*\s*60/;
-    for (const rel of ['../../services/recurrence.ts', '../../lib/calendar-dates.ts']) {
+    for (const rel of ['../../services/plans/recurrence.ts', '../../lib/calendar-dates.ts']) {
       const source = readFileSync(fileURLToPath(new URL(rel, import.meta.url)), 'utf8');
       const hits = source.split('\n').filter((line) => forbidden.test(line) && !line.trim().startsWith('//'));
       expect(hits, rel).to.deep.equal([]);

@@ -9,7 +9,7 @@ import {
   nextCalendarDates,
   type MonthEndPolicy,
   type Preset,
-} from '../../services/recurrence.ts';
+} from '../../services/plans/recurrence.ts';
 
 function cal(rrule: string, start: string, monthEnd: MonthEndPolicy = 'last-day') {
   return { kind: 'calendar' as const, rrule, start, monthEnd };

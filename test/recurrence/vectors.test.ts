@@ -7,7 +7,7 @@ import {
   nextCalendarDates,
   relativeNext,
   type MonthEndPolicy,
-} from '../../services/recurrence.ts';
+} from '../../services/plans/recurrence.ts';
 
 function cal(rrule: string, start: string, monthEnd: MonthEndPolicy = 'last-day') {
   return { kind: 'calendar' as const, rrule, start, monthEnd };

@@ -1,0 +1,26 @@
+// What a controller action answers: a page, a redirect or a file. The adapters in middleware/
+// send it once the unit of work has committed (DESIGN.md §8.2).
+import type { Flash } from './flash.ts';
+
+export type Outcome =
+  | { kind: 'view'; view: string; locals: Record<string, unknown>; status: number; headers?: Record<string, string> }
+  | { kind: 'redirect'; url: string; flash?: Flash }
+  | { kind: 'download'; body: Buffer; fileName: string; contentType: string; headers?: Record<string, string> };
+
+export const view = (name: string, locals: Record<string, unknown> = {}, status = 200, headers?: Record<string, string>): Outcome => ({
+  kind: 'view',
+  view: name,
+  locals,
+  status,
+  headers,
+});
+export const redirect = (url: string, flash?: Flash): Outcome => ({ kind: 'redirect', url, flash });
+/** A file to save, never to display: attachment, no sniffing, and a CSP that sandboxes it should a
+ *  browser render it anyway. `fileName` must already be safe (services sanitise stored names). */
+export const download = (body: Buffer, fileName: string, contentType: string, headers?: Record<string, string>): Outcome => ({
+  kind: 'download',
+  body,
+  fileName,
+  contentType,
+  headers,
+});

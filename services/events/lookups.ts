@@ -1,0 +1,218 @@
+// Reading events (issue 5, DESIGN.md §5): one event as its page shows it, a user's open events,
+// and the row lock every change of an event starts with. Visibility is row-level security: an
+// event of another client or of a facility outside the actor's scope is simply not found (404).
+import { compareDates, todayIn } from '../../lib/calendar-dates.ts';
+import { NotFoundError } from '../../lib/errors.ts';
+import { sql } from '../../lib/unit-of-work.ts';
+import type { Client } from '../../models/index.ts';
+import type { EventStatus } from '../../models/event.ts';
+import type { ChecklistItem, Requirement } from '../../models/plan-item.ts';
+import { UUID_PATTERN as UUID } from '../../lib/uuid.ts';
+
+
+/** What the page says: open and overdue are one stored status, told apart by the facility's today. */
+export type DisplayStatus = 'open' | 'overdue' | 'closed' | 'closed late' | 'cancelled';
+
+/** An event with what working it needs: its item's requirement and checklist, its facility's zone. */
+export interface EventRecord {
+  id: string;
+  planItemId: string;
+  facilityId: string;
+  facilityName: string;
+  timeZone: string;
+  activity: string;
+  description: string | null;
+  additionalInformation: string | null;
+  scheduledDate: string;
+  dueDate: string;
+  assigneeId: string;
+  assigneeName: string;
+  status: EventStatus;
+  completedOn: string | null;
+  closedBy: string | null;
+  closedAt: Date | null;
+  closingNotes: string | null;
+  cancelReason: string | null;
+  late: boolean;
+  requirement: Requirement;
+  checklist: ChecklistItem[];
+  scheduleKind: 'calendar' | 'relative';
+  regulatoryReference: string | null;
+}
+
+const EVENT_COLUMNS = `
+  e.id, e.plan_item_id AS "planItemId", e.facility_id AS "facilityId", f.name AS "facilityName",
+  coalesce(f.time_zone, c.time_zone) AS "timeZone", e.activity, e.description,
+  e.additional_information AS "additionalInformation", e.scheduled_date::text AS "scheduledDate",
+  e.due_date::text AS "dueDate", e.assignee_id AS "assigneeId", u.name AS "assigneeName", e.status,
+  e.completed_on::text AS "completedOn", e.closed_by AS "closedBy", e.closed_at AS "closedAt",
+  e.closing_notes AS "closingNotes", e.cancel_reason AS "cancelReason", e.late, p.requirement,
+  p.checklist, p.schedule_kind AS "scheduleKind", p.regulatory_reference AS "regulatoryReference"`;
+
+const EVENT_FROM = `
+  FROM events e
+  JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id
+  JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
+  JOIN clients c ON c.id = e.client_id
+  JOIN users u ON u.client_id = e.client_id AND u.id = e.assignee_id`;
+
+/** The event, if the actor may see it; 404 otherwise (a malformed id included). */
+export async function findEventInScope(id: string): Promise<EventRecord> {
+  const [event] = UUID.test(id) ? await sql<EventRecord>(`SELECT ${EVENT_COLUMNS} ${EVENT_FROM} WHERE e.id = $1`, [id]) : [];
+  if (!event) throw new NotFoundError();
+  return event;
+}
+
+/**
+ * The event, locked FOR UPDATE until the unit of work ends: every change of an event or of its
+ * evidence takes this lock first, so a close, an upload and a reopen of one event happen one after
+ * another, never interleaved (two people closing at once: the second sees it closed).
+ */
+export async function lockEventInScope(id: string): Promise<EventRecord> {
+  const [event] = UUID.test(id)
+    ? await sql<EventRecord>(`SELECT ${EVENT_COLUMNS} ${EVENT_FROM} WHERE e.id = $1 FOR UPDATE OF e`, [id])
+    : [];
+  if (!event) throw new NotFoundError();
+  return event;
+}
+
+/** The facility's calendar date now. */
+export const eventToday = (event: Pick<EventRecord, 'timeZone'>, now: Date = new Date()): string => todayIn(event.timeZone, now);
+
+export function displayStatus(event: Pick<EventRecord, 'status' | 'late' | 'dueDate' | 'timeZone'>, now: Date = new Date()): DisplayStatus {
+  if (event.status === 'cancelled') return 'cancelled';
+  if (event.status === 'closed') return event.late ? 'closed late' : 'closed';
+  return compareDates(eventToday(event, now), event.dueDate) > 0 ? 'overdue' : 'open';
+}
+
+export interface MyEventRow {
+  id: string;
+  activity: string;
+  facilityName: string;
+  dueDate: string;
+  status: DisplayStatus;
+}
+
+/** How far ahead "due soon" reaches on My events unless the user asks for everything. */
+export const DUE_SOON_DAYS = 30;
+/** A page of My events never lists more than this. */
+export const MY_EVENTS_LIMIT = 500;
+
+/**
+ * The user's open events in scope: overdue first (oldest first), then by due date. Unless `all`,
+ * only those due within DUE_SOON_DAYS of the facility's today. Also counts what the window hides.
+ */
+export async function myOpenEvents(userId: string, client: Client, options: { all?: boolean; now?: Date } = {}): Promise<{ rows: MyEventRow[]; later: number }> {
+  const now = options.now ?? new Date();
+  const rows = await sql<{ id: string; activity: string; facilityName: string; dueDate: string; timeZone: string; soon: boolean }>(
+    `SELECT e.id, e.activity, f.name AS "facilityName", e.due_date::text AS "dueDate", coalesce(f.time_zone, $2) AS "timeZone",
+            e.due_date <= (($3::timestamptz AT TIME ZONE coalesce(f.time_zone, $2))::date + $4::int) AS soon
+       FROM events e JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
+      WHERE e.client_id = app_current_client() AND e.assignee_id = $1 AND e.status = 'open'
+      ORDER BY e.due_date, e.activity, e.id`,
+    [userId, client.timeZone, now.toISOString(), DUE_SOON_DAYS],
+  );
+  const shown = options.all ? rows : rows.filter((r) => r.soon);
+  const listed = shown.slice(0, MY_EVENTS_LIMIT).map((r) => ({
+    id: r.id,
+    activity: r.activity,
+    facilityName: r.facilityName,
+    dueDate: r.dueDate,
+    status: displayStatus({ status: 'open', late: false, dueDate: r.dueDate, timeZone: r.timeZone }, now),
+  }));
+  // Overdue first: due dates ascend already, but facilities' todays differ by zone.
+  listed.sort((a, b) => Number(b.status === 'overdue') - Number(a.status === 'overdue'));
+  return { rows: listed, later: rows.length - listed.length };
+}
+
+export interface CommentRow {
+  id: string;
+  authorName: string | null;
+  body: string;
+  createdAt: Date;
+}
+
+/** The name of the staff member in `column` (a *_staff_id), for work done in a support session. */
+export const staffNameOf = (column: string) => `(SELECT s.name || ' (SolutionsTRAK support)' FROM staff_directory(ARRAY[${column}]) s)`;
+
+export async function commentsOf(eventId: string): Promise<CommentRow[]> {
+  return sql<CommentRow>(
+    `SELECT c.id, coalesce(u.name, ${staffNameOf('c.author_staff_id')}) AS "authorName", c.body, c.created_at AS "createdAt"
+       FROM event_comments c LEFT JOIN users u ON u.client_id = c.client_id AND u.id = c.author_id
+      WHERE c.client_id = app_current_client() AND c.event_id = $1 ORDER BY c.created_at, c.id`,
+    [eventId],
+  );
+}
+
+export interface ClosureRow {
+  id: string;
+  closedByName: string | null;
+  closedAt: Date;
+  completedOn: string;
+  dueDate: string;
+  late: boolean;
+  notes: string | null;
+  checklist: Array<{ key: string; label: string; type: string; required: boolean; value: string | null }>;
+  documents: Array<{ id: string; fileName: string; sizeBytes: number; sha256: string }>;
+}
+
+/** Every close record of the event, newest first (a reopened event keeps its earlier ones). */
+export async function closuresOf(eventId: string): Promise<ClosureRow[]> {
+  return sql<ClosureRow>(
+    `SELECT k.id, coalesce(u.name, ${staffNameOf('k.closed_by_staff_id')}) AS "closedByName", k.closed_at AS "closedAt", k.completed_on::text AS "completedOn", k.due_date::text AS "dueDate",
+            k.late, k.notes, k.checklist, k.documents
+       FROM event_closures k LEFT JOIN users u ON u.client_id = k.client_id AND u.id = k.closed_by
+      WHERE k.client_id = app_current_client() AND k.event_id = $1 ORDER BY k.closed_at DESC, k.id`,
+    [eventId],
+  );
+}
+
+export interface HistoryRow {
+  at: Date;
+  actorName: string | null;
+  action: string;
+  changes: Record<string, unknown> | null;
+}
+
+/** The event's audit entries, oldest first: what happened to it, by whom (reassignments name both users). */
+export async function historyOf(eventId: string): Promise<HistoryRow[]> {
+  const rows = await sql<HistoryRow>(
+    `SELECT a.occurred_at AS at, coalesce(u.name, ${staffNameOf('a.actor_staff_id')}) AS "actorName", a.action, a.changes
+       FROM audit_log a LEFT JOIN users u ON u.client_id = a.client_id AND u.id = a.actor_user_id
+      WHERE a.client_id = app_current_client() AND a.entity_id = $1 AND a.entity_type = 'event'
+      ORDER BY a.occurred_at, a.seq`,
+    [eventId],
+  );
+  const ids = rows.flatMap((r) => [r.changes?.from, r.changes?.to]).filter((v): v is string => typeof v === 'string' && UUID.test(v));
+  if (ids.length === 0) return rows;
+  const names = new Map(
+    (await sql<{ id: string; name: string }>('SELECT id, name FROM users WHERE client_id = app_current_client() AND id = ANY ($1::uuid[])', [[...new Set(ids)]])).map((u) => [u.id, u.name]),
+  );
+  return rows.map((r) => (r.action === 'event.reassigned' && r.changes ? { ...r, changes: { ...r.changes, fromName: names.get(String(r.changes.from)), toName: names.get(String(r.changes.to)) } } : r));
+}
+
+/** One history line in words (ids and hashes stay in the audit log's detail). */
+export function historyText(row: HistoryRow): string {
+  const c = (row.changes ?? {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  switch (row.action) {
+    case 'event.closed':
+      return `Closed${c.late ? ' late' : ''}: completed ${str(c.completedOn)} (due ${str(c.dueDate)})${Array.isArray(c.documents) && c.documents.length ? `, ${c.documents.length} document${c.documents.length === 1 ? '' : 's'} as evidence` : ''}${c.nextDueDate ? `; next event due ${str(c.nextDueDate)}` : ''}`;
+    case 'event.reopened':
+      return `Reopened: ${str(c.reason)}`;
+    case 'event.cancelled':
+      return `Cancelled: ${str(c.reason)}${c.nextDueDate ? `; next event due ${str(c.nextDueDate)}` : ''}`;
+    case 'event.commented':
+      return 'Commented';
+    case 'event.reassigned':
+      return `Reassigned${c.fromName && c.toName ? ` from ${str(c.fromName)} to ${str(c.toName)}` : ''}`;
+    case 'document.uploaded':
+      return `Uploaded ${str(c.fileName)}`;
+    case 'document.deleted':
+      return `Removed ${str(c.fileName)}`;
+    case 'document.downloaded':
+      return `Downloaded ${str(c.fileName)}`;
+    default:
+      return row.action;
+  }
+}

@@ -1,0 +1,103 @@
+// Reading the hierarchy within the actor's scope. Row-level security already hides units outside
+// it; the scope read back here tells units in scope from ancestors shown for navigation only.
+import { Op } from 'sequelize';
+import { NotFoundError } from '../../lib/errors.ts';
+import { sql } from '../../lib/unit-of-work.ts';
+import { type Client, OrgUnit } from '../../models/index.ts';
+import type { UnitKind } from '../../models/org-unit.ts';
+import { isUuid } from '../../lib/uuid.ts';
+
+export interface Scope {
+  /** Administrator or whole-client scope. */
+  whole: boolean;
+  /** Units the scope covers: its nodes and everything below them. */
+  units: Set<string>;
+}
+
+/** The scope the current unit of work computed at its start. */
+export async function currentScope(): Promise<Scope> {
+  const [row] = await sql<{ whole: boolean; units: string[] }>('SELECT app_scope_all() AS whole, app_scope_units() AS units');
+  return { whole: row.whole, units: new Set(row.units) };
+}
+
+export const inScope = (scope: Scope, unitId: string | null): boolean => (unitId === null ? scope.whole : scope.whole || scope.units.has(unitId));
+
+export interface TreeNode {
+  unit: OrgUnit;
+  /** False for ancestors shown only to place the user's units in the tree. */
+  inScope: boolean;
+  children: TreeNode[];
+}
+
+const KIND_ORDER: Record<UnitKind, number> = { region: 0, division: 1, facility: 2 };
+
+/** Every visible unit as a tree (regions, then divisions, then facilities; by name). */
+export async function hierarchyTree(options: { includeInactive?: boolean } = {}): Promise<TreeNode[]> {
+  const scope = await currentScope();
+  const units = await OrgUnit.findAll({ where: options.includeInactive ? {} : { active: true }, order: [['name', 'ASC']] });
+  const nodes = new Map(units.map((unit) => [unit.id, { unit, inScope: inScope(scope, unit.id), children: [] as TreeNode[] }]));
+  const roots: TreeNode[] = [];
+  for (const node of nodes.values()) {
+    const parent = node.unit.parentId ? nodes.get(node.unit.parentId) : undefined;
+    (parent ? parent.children : roots).push(node);
+  }
+  const sort = (list: TreeNode[]) => {
+    list.sort((a, b) => KIND_ORDER[a.unit.kind] - KIND_ORDER[b.unit.kind] || a.unit.name.localeCompare(b.unit.name));
+    list.forEach((n) => sort(n.children));
+  };
+  sort(roots);
+  return roots;
+}
+
+/** A unit the actor's scope covers; 404 for units outside it, ancestors included. */
+export async function findUnitInScope(id: string): Promise<OrgUnit> {
+  const scope = await currentScope();
+  // Strictly a UUID: anything else would reach PostgreSQL's uuid cast and fail as a 500.
+  const unit = isUuid(id) ? await OrgUnit.findByPk(id) : null;
+  if (!unit || !inScope(scope, unit.id)) throw new NotFoundError();
+  return unit;
+}
+
+/** The unit's ancestors, client-most first (for breadcrumbs). */
+export async function ancestorsOf(unit: OrgUnit): Promise<OrgUnit[]> {
+  const chain: OrgUnit[] = [];
+  for (let parentId = unit.parentId; parentId; ) {
+    const parent = await OrgUnit.findByPk(parentId);
+    if (!parent) break;
+    chain.unshift(parent);
+    parentId = parent.parentId;
+  }
+  return chain;
+}
+
+/** Facilities at or below a unit, within scope (a facility yields itself). */
+export async function facilitiesUnder(unit: OrgUnit, options: { includeInactive?: boolean } = {}): Promise<OrgUnit[]> {
+  const rows = await sql<{ id: string }>(
+    `WITH RECURSIVE below AS (
+       SELECT id, kind FROM org_units WHERE id = $1
+       UNION ALL
+       SELECT c.id, c.kind FROM org_units c JOIN below b ON c.parent_id = b.id
+     ) SELECT id FROM below WHERE kind = 'facility'`,
+    [unit.id],
+  );
+  const scope = await currentScope();
+  const ids = rows.map((r) => r.id).filter((id) => inScope(scope, id));
+  if (ids.length === 0) return [];
+  return OrgUnit.findAll({ where: { id: { [Op.in]: ids }, ...(options.includeInactive ? {} : { active: true }) }, order: [['name', 'ASC']] });
+}
+
+/** Facilities in scope, for the facility selector. */
+export async function facilitiesInScope(): Promise<OrgUnit[]> {
+  const scope = await currentScope();
+  const facilities = await OrgUnit.findAll({ where: { kind: 'facility', active: true }, order: [['name', 'ASC']] });
+  return facilities.filter((f) => inScope(scope, f.id));
+}
+
+export type LevelLabels = Record<UnitKind, string>;
+export const DEFAULT_LEVEL_LABELS: LevelLabels = { region: 'Region', division: 'Division', facility: 'Facility' };
+
+/** The client's names for its hierarchy levels (settings.levelLabels), defaults otherwise. */
+export function levelLabels(client: Client): LevelLabels {
+  const stored = (client.settings?.levelLabels ?? {}) as Partial<LevelLabels>;
+  return { ...DEFAULT_LEVEL_LABELS, ...stored };
+}
