@@ -1,4 +1,4 @@
-// Reassigning events (issue 5): thin actions over services/events/reassignment.ts. One event from its
+// Reassigning events: thin actions over services/events/reassignment.ts. One event from its
 // page, or the selected rows of a facility's (or roll-up's) open-events table. Without a chosen
 // assignee, the table form comes back with the selection kept and the users who may take every
 // selected event offered (plain HTML, no script needed).
@@ -7,14 +7,12 @@ import { z } from 'zod';
 import { ValidationError } from '../lib/errors.ts';
 import { parseForm } from '../lib/forms.ts';
 import type { Actor } from '../types/actor.ts';
-import { type Outcome, redirect, view } from '../lib/outcomes.ts';
-import type { OrgUnit } from '../models/index.ts';
+import { type Outcome, redirect } from '../lib/outcomes.ts';
 import { authorize } from '../policies/index.ts';
 import { findEventInScope } from '../services/events/lookups.ts';
-import { ancestorsOf, facilitiesUnder, findUnitInScope, levelLabels } from '../services/organisation/hierarchy.ts';
-import type { AssigneeChoice } from '../services/plans/plan-items.ts';
-import { openEventRows } from '../services/plans/plan-items.ts';
+import { findUnitInScope } from '../services/organisation/hierarchy.ts';
 import { BULK_REASSIGN_MAX, bulkChoices, bulkReassign, reassignEvent } from '../services/events/reassignment.ts';
+import { openEventsTable } from './event-lists.ts';
 
 const single = z.string({ error: 'Enter a single value.' }).max(100, 'This value is too long.').optional();
 const refuseUnknown = (issue: { code: string; keys?: string[] }) =>
@@ -35,23 +33,6 @@ const list = (v: string | string[] | undefined): string[] => (v === undefined ? 
 function refused(errors: Record<string, string>): ValidationError {
   const message = Object.values(errors)[0] ?? 'Please correct the form.';
   return new ValidationError(errors, message);
-}
-
-/** A unit's open-events table (GET /units/:id/events, and again after a bulk reassignment form),
- *  with the selection, the assignee choices and any errors. */
-export async function openEventsTable(actor: Actor, unit: OrgUnit, state: { selected: string[]; choices?: AssigneeChoice[]; assigneeId?: string; errors?: Record<string, string> }, status = 200): Promise<Outcome> {
-  const facilities = unit.kind === 'facility' ? [unit] : await facilitiesUnder(unit);
-  return view('plans/events', {
-    title: `Open events: ${unit.name}`,
-    unit,
-    ancestors: await ancestorsOf(unit),
-    rows: await openEventRows(actor.client, facilities),
-    labels: levelLabels(actor.client),
-    selected: state.selected,
-    reassignChoices: state.choices,
-    reassignTo: state.assigneeId ?? '',
-    errors: state.errors ?? {},
-  }, status);
 }
 
 export function reassignmentsController() {

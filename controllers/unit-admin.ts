@@ -1,16 +1,16 @@
-// Administering the hierarchy (issue 3, point 1): thin actions over services/organisation/unit-admin.ts.
+// Administering the hierarchy: thin actions over services/organisation/unit-admin.ts.
 // Forms are strict allowlists: an unexpected field (client_id, kind on edit, …) is refused with
 // a 422 rather than silently ignored, so tampering is visible and nothing changes.
 import type { Request } from 'express';
 import { z } from 'zod';
 import { type FieldErrors, ValidationError } from '../lib/errors.ts';
-import { parseForm, text } from '../lib/forms.ts';
+import { attempt, parseForm, strictForm, text } from '../lib/forms.ts';
 import type { Actor } from '../types/actor.ts';
 import { type Outcome, redirect, view } from '../lib/outcomes.ts';
 import type { OrgUnit } from '../models/index.ts';
 import { UNIT_KINDS, type UnitKind } from '../models/org-unit.ts';
 import { authorize } from '../policies/index.ts';
-import { ancestorsOf, findUnitInScope, type LevelLabels, levelLabels } from '../services/organisation/hierarchy.ts';
+import { ancestorsOf, findUnitInScope, levelLabels } from '../services/organisation/hierarchy.ts';
 import {
   ADDRESS_MAX,
   activeDescendants,
@@ -21,24 +21,15 @@ import {
   deleteOrgUnit,
   isBlocked,
   isTimeZone,
-  LABEL_MAX,
   moveOrgUnit,
   NAME_MAX,
   parentChoices,
   reactivateOrgUnit,
   TIME_ZONES,
   type UnitDetails,
-  updateLevelLabels,
   updateOrgUnit,
 } from '../services/organisation/unit-admin.ts';
 import { UUID_PATTERN as uuidPattern } from '../lib/uuid.ts';
-
-
-/** Every form here refuses fields it does not name; csurf reads _csrf before us. */
-const strictForm = <T extends z.ZodRawShape>(shape: T) =>
-  z.strictObject({ _csrf: z.string().optional(), ...shape }, {
-    error: (issue) => (issue.code === 'unrecognized_keys' ? `This form does not accept the field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}. Nothing was changed.` : undefined),
-  });
 
 const optionalText = (label: string, max: number) =>
   z.string({ error: `${label} must be text.` }).trim().max(max, `${label} must be at most ${max} characters.`).default('').transform((v) => v || null);
@@ -65,9 +56,6 @@ const moveForm = strictForm({ parentId: parentField });
 const deactivateForm = strictForm({ confirm: z.literal('subtree').optional(), expected: z.string().regex(/^\d{1,6}$/, 'Please confirm again.').optional() });
 const reactivateForm = strictForm({ subtree: z.literal('1').optional() });
 const deleteForm = strictForm({ confirm: z.literal('yes').optional() });
-// Control characters are refused: a NUL cannot be stored in jsonb (clients.settings) at all.
-const labelField = (kind: string) => text(`The ${kind} label`, LABEL_MAX).refine((v) => !/[\u0000-\u001f\u007f]/.test(v), `The ${kind} label cannot contain control characters.`);
-const labelsForm = strictForm({ region: labelField('region'), division: labelField('division'), facility: labelField('facility') });
 
 const DETAIL_ECHO = ['name', 'code', 'address', 'timeZone', 'parentId'];
 
@@ -79,17 +67,6 @@ function unitKind(value: unknown): UnitKind {
 
 /** A form's first problem about something other than its fields (unexpected fields), if any. */
 const formProblem = (errors: FieldErrors) => errors.form;
-
-/** Runs a service call; a ValidationError becomes the form's errors instead of an error page. */
-async function attempt(work: () => Promise<unknown>): Promise<FieldErrors | undefined> {
-  try {
-    await work();
-    return undefined;
-  } catch (error) {
-    if (error instanceof ValidationError) return { form: error.fields.form ?? error.message, ...error.fields };
-    throw error;
-  }
-}
 
 const echoOf = (body: unknown): Record<string, string> => {
   const source = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
@@ -132,10 +109,6 @@ export function unitAdminController() {
       moveErrors,
       clientTimeZone: actor.client.timeZone,
     }, status);
-  }
-
-  async function labelsPage(labels: LevelLabels | Record<string, string>, errors: FieldErrors, status = 200): Promise<Outcome> {
-    return view('units/labels', { title: 'Level names', values: labels, errors }, status);
   }
 
   return {
@@ -234,24 +207,6 @@ export function unitAdminController() {
       const blockers = await deleteOrgUnit(unit);
       if (blockers) return view('units/delete', { title: `Delete ${unit.name}`, unit, blockers, labels }, 409);
       return redirect('/units', { kind: 'success', message: `${unit.name} was deleted.` });
-    },
-
-    // GET /settings/levels
-    async editLabels(_req: Request, actor: Actor): Promise<Outcome> {
-      authorize(actor.user, 'settings.manage');
-      return labelsPage(levelLabels(actor.client), {});
-    },
-
-    // POST /settings/levels
-    async updateLabels(req: Request, actor: Actor): Promise<Outcome> {
-      authorize(actor.user, 'settings.manage');
-      const form = parseForm(labelsForm, req.body, ['region', 'division', 'facility']);
-      if (!form.ok) return labelsPage(form.values, form.errors, 422);
-      const labels: LevelLabels = { region: form.data.region, division: form.data.division, facility: form.data.facility };
-      const names = Object.values(labels).map((l) => l.toLowerCase());
-      if (new Set(names).size < names.length) return labelsPage(labels, { form: 'Each level needs its own name.' }, 422);
-      const changed = await updateLevelLabels(actor.client, labels);
-      return redirect('/units', changed ? { kind: 'success', message: 'The level names were saved.' } : { kind: 'info', message: 'Nothing was changed.' });
     },
   };
 }

@@ -1,7 +1,7 @@
 // Allowlist parsing of form bodies with zod: only the declared fields are read, every other
 // field is ignored, and each problem is reported against its field.
 import { z } from 'zod';
-import type { FieldErrors } from './errors.ts';
+import { type FieldErrors, ValidationError } from './errors.ts';
 
 export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors; values: Record<string, string> };
 
@@ -32,3 +32,22 @@ export const email = () =>
 /** Passwords are not trimmed; the rule itself (services/auth/passwords.ts) judges them. */
 export const password = (label = 'Password') =>
   z.string({ error: `${label} is required.` }).min(1, `${label} is required.`).max(1024, `${label} is too long.`);
+
+/** Runs a service call; a ValidationError becomes the form's errors instead of an error page. */
+export async function attempt(work: () => Promise<unknown>): Promise<FieldErrors | undefined> {
+  try {
+    await work();
+    return undefined;
+  } catch (error) {
+    if (error instanceof ValidationError) return { ...error.fields, form: error.fields.form ?? error.message };
+    throw error;
+  }
+}
+
+/** The message for fields a form does not name: tampering is refused visibly, not ignored. */
+export const unknownFieldsError = (outcome = 'Nothing was changed.') => (issue: { code: string; keys?: string[] }) =>
+  issue.code === 'unrecognized_keys' && issue.keys ? `This form does not accept the field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}. ${outcome}` : undefined;
+
+/** A form that refuses every field it does not name; csurf reads _csrf before the parser. */
+export const strictForm = <T extends z.ZodRawShape>(shape: T, outcome?: string) =>
+  z.strictObject({ _csrf: z.string().optional(), ...shape }, { error: unknownFieldsError(outcome) });

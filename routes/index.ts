@@ -5,10 +5,13 @@ import { adminClientsController } from '../controllers/admin-clients.ts';
 import { adminOperationsController } from '../controllers/admin-operations.ts';
 import { adminStaffController } from '../controllers/admin-staff.ts';
 import { auditLogController } from '../controllers/audit-log.ts';
+import { eventListsController } from '../controllers/event-lists.ts';
 import { eventsController } from '../controllers/events.ts';
 import { documentsController } from '../controllers/documents.ts';
 import { healthController } from '../controllers/health.ts';
 import { homeController } from '../controllers/home.ts';
+import { levelLabelsController } from '../controllers/level-labels.ts';
+import { planCopiesController } from '../controllers/plan-copies.ts';
 import { planItemsController } from '../controllers/plan-items.ts';
 import { reassignmentsController } from '../controllers/reassignments.ts';
 import { passwordsController } from '../controllers/passwords.ts';
@@ -61,7 +64,10 @@ export function appRouteTable(deps: AppDeps): Route[] {
   const ownAccount = { ownAccount: true };
   const users = usersController(deps);
   const unitAdmin = unitAdminController();
+  const levelLabels = levelLabelsController();
   const plans = planItemsController();
+  const planCopies = planCopiesController();
+  const eventLists = eventListsController();
   const reassignments = reassignmentsController();
   const transition = transitionController(deps);
   const documents = documentsController(deps.config);
@@ -95,16 +101,16 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['post', '/units/:id/deactivate', [signedIn], userAction(unitAdmin.deactivate)],
     ['post', '/units/:id/reactivate', [signedIn], userAction(unitAdmin.reactivate)],
     ['post', '/units/:id/delete', [signedIn], userAction(unitAdmin.destroy)],
-    ['get', '/settings/levels', [signedIn], userAction(unitAdmin.editLabels)],
-    ['post', '/settings/levels', [signedIn], userAction(unitAdmin.updateLabels)],
+    ['get', '/settings/levels', [signedIn], userAction(levelLabels.edit)],
+    ['post', '/settings/levels', [signedIn], userAction(levelLabels.update)],
 
     // Management plans (issue 4)
     ['get', '/units/:id/plan', [signedIn], userAction(plans.index)],
     ['get', '/units/:id/plan/new', [signedIn], userAction(plans.new)],
     ['post', '/units/:id/plan', [signedIn], userAction(plans.create)],
-    ['get', '/units/:id/plan/copy', [signedIn], userAction(plans.copyForm)],
-    ['post', '/units/:id/plan/copy', [signedIn], userAction(plans.copy)],
-    ['get', '/units/:id/events', [signedIn], userAction(plans.events)],
+    ['get', '/units/:id/plan/copy', [signedIn], userAction(planCopies.copyForm)],
+    ['post', '/units/:id/plan/copy', [signedIn], userAction(planCopies.copy)],
+    ['get', '/units/:id/events', [signedIn], userAction(eventLists.events)],
     ['get', '/plan-items/:id/edit', [signedIn], userAction(plans.edit)],
     ['post', '/plan-items/:id', [signedIn], userAction(plans.update)],
     ['post', '/plan-items/:id/deactivate', [signedIn], userAction(plans.deactivate)],

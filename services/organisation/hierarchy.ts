@@ -58,6 +58,13 @@ export async function findUnitInScope(id: string): Promise<OrgUnit> {
   return unit;
 }
 
+/** The facility a page names; regions and divisions have no Plan Items of their own (404). */
+export async function findFacilityInScope(id: string): Promise<OrgUnit> {
+  const unit = await findUnitInScope(id);
+  if (unit.kind !== 'facility') throw new NotFoundError();
+  return unit;
+}
+
 /** The unit's ancestors, client-most first (for breadcrumbs). */
 export async function ancestorsOf(unit: OrgUnit): Promise<OrgUnit[]> {
   const chain: OrgUnit[] = [];
