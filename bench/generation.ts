@@ -1,4 +1,4 @@
-// Issue 4 benchmark (not a test): event generation for 10,000 Plan Items over ~200 facilities with
+// Benchmark (not a test): event generation for 10,000 Plan Items over ~200 facilities with
 // a one-year horizon (lead time 365 days), DESIGN.md §12: first run ≤ 10 s, repeat run ≤ 2 s.
 // Also times the next day's run (the job's steady state: one more day enters every horizon).
 // It boots its own embedded PostgreSQL under var/, and stops and removes everything it started.

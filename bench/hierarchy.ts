@@ -1,4 +1,4 @@
-// Issue 3 benchmark (not a test): a client with 500 facilities and 200 users among other
+// Benchmark (not a test): a client with 500 facilities and 200 users among other
 // clients of the same size, then
 //   (a) EXPLAIN (ANALYZE, BUFFERS) as the runtime role, inside a transaction carrying the same
 //       context the app sets, of the statements the main listing pages really run (captured from

@@ -30,7 +30,7 @@ const envSchema = z.object({
   DATA_ENCRYPTION_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'exactly 64 hex characters (32 bytes), e.g. from: openssl rand -hex 32').optional(),
   SESSION_IDLE_MINUTES: int(30, 1, 24 * 60),
   SESSION_ABSOLUTE_HOURS: int(12, 1, 24 * 7),
-  // Vendor staff sign out sooner than client users (issue 6).
+  // Vendor staff sign out sooner than client users.
   STAFF_SESSION_IDLE_MINUTES: int(15, 1, 24 * 60),
   STAFF_SESSION_ABSOLUTE_HOURS: int(8, 1, 24 * 7),
   SUPPORT_SESSION_MAX_MINUTES: int(120, 5, 720),

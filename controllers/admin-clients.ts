@@ -1,4 +1,4 @@
-// Client onboarding and settings in the admin area (issue 6): creating a client with its first
+// Client onboarding and settings in the admin area: creating a client with its first
 // Administrator, and changing name, time zone, status and Client Representative.
 import type { Request } from 'express';
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-// Operations pages of the admin area (issue 6): the mail outbox and recent server errors.
+// Operations pages of the admin area: the mail outbox and recent server errors.
 import { type Outcome, view } from '../lib/outcomes.ts';
 import type { StaffActor } from '../types/actor.ts';
 import { authorizeStaff } from '../policies/staff.ts';

@@ -1,4 +1,4 @@
-// The staff list and, for the Technical Director, staff management (issue 6): create (invited,
+// The staff list and, for the Technical Director, staff management: create (invited,
 // set-up link e-mailed), change role, deactivate, reactivate, reset (new set-up link; clears the
 // password and authenticator — how a lost authenticator is recovered).
 import type { Request } from 'express';

@@ -1,4 +1,4 @@
-// The staff dashboard (issue 6): the client directory, with the way into each client.
+// The staff dashboard: the client directory, with the way into each client.
 import type { Request } from 'express';
 import { type Outcome, view } from '../lib/outcomes.ts';
 import type { StaffActor } from '../types/actor.ts';

@@ -1,4 +1,4 @@
-// Event documents (issue 5 point 3): thin actions over services/events/documents.ts, and the upload
+// Event documents: thin actions over services/events/documents.ts, and the upload
 // route's multer guard. The upload is multipart: the route runs signedIn, then `receive` (multer,
 // memory storage, tight limits, runs only for signed-in users), then the CSRF check
 // (middleware/csrf.ts csrfAfterUpload), then the action.

@@ -1,4 +1,4 @@
-// Working events (issue 5): My events, the event page, and the actions on it. Thin: each form is
+// Working events: My events, the event page, and the actions on it. Thin: each form is
 // parsed through its allowlist (the close form's answer fields come from the item's checklist
 // definition, nothing else), the services lock, check, change and audit.
 import type { Request } from 'express';

@@ -1,4 +1,4 @@
-// Staff sign-in and sign-out (issue 6): /admin/login → code (or, the first time, enrolment of an
+// Staff sign-in and sign-out: /admin/login → code (or, the first time, enrolment of an
 // authenticator, which is mandatory for staff) → the admin area. Session id rotated at each step.
 import type { Request } from 'express';
 import { z } from 'zod';

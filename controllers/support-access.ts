@@ -1,4 +1,4 @@
-// Support access as the client sees it (issue 6, DESIGN.md §8.4): the client's Administrators
+// Support access as the client sees it (DESIGN.md §8.4): the client's Administrators
 // decide whether SolutionsTRAK staff need their approval to enter, approve or deny requests, end
 // visits in progress, and read the whole history. Staff inside a visit may look, never decide.
 import type { Request } from 'express';

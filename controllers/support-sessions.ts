@@ -1,4 +1,4 @@
-// Support sessions as staff run them (issue 6, DESIGN.md §8.4): choose a client, give a reason,
+// Support sessions as staff run them (DESIGN.md §8.4): choose a client, give a reason,
 // re-enter a TOTP code; wait for the client's approval when it requires it; enter, exit. The
 // browser session id rotates on entry and on exit.
 import type { Request } from 'express';

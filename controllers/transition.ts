@@ -1,4 +1,4 @@
-// The staff-transition tool (issue 5, DESIGN.md §5), Director and above: thin actions over
+// The staff-transition tool (DESIGN.md §5), Director and above: thin actions over
 // services/events/transition.ts. Choose the departing user, see what they hold in your scope, choose one
 // replacement for all or one per facility, preview (nothing changes), apply (one transaction),
 // optionally deactivate them afterwards. The form is a strict allowlist: its fixed fields plus one

@@ -1,4 +1,4 @@
-// Adapters for the admin area (issue 6): a signed-in staff member's action runs in a staff unit
+// Adapters for the admin area: a signed-in staff member's action runs in a staff unit
 // of work (no client: the database shows no client rows there), like userAction for client users.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ForbiddenError } from '../lib/errors.ts';

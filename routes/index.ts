@@ -89,7 +89,7 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['get', '/', [signedIn], userAction(home.show)],
     ['get', '/account', [signedIn], userAction(home.account, duringEnrolment)],
 
-    // Organisation hierarchy (issue 3)
+    // Organisation hierarchy
     ['get', '/units', [signedIn], userAction(units.index)],
     ['get', '/units/select', [signedIn], userAction(units.select)],
     ['get', '/units/new', [signedIn], userAction(unitAdmin.new)],
@@ -104,7 +104,7 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['get', '/settings/levels', [signedIn], userAction(levelLabels.edit)],
     ['post', '/settings/levels', [signedIn], userAction(levelLabels.update)],
 
-    // Management plans (issue 4)
+    // Management plans
     ['get', '/units/:id/plan', [signedIn], userAction(plans.index)],
     ['get', '/units/:id/plan/new', [signedIn], userAction(plans.new)],
     ['post', '/units/:id/plan', [signedIn], userAction(plans.create)],
@@ -119,7 +119,7 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['post', '/plan-items/:id/unhide', [signedIn], userAction(plans.unhide)],
     ['post', '/plan-items/:id/delete', [signedIn], userAction(plans.destroy)],
 
-    // Events (issue 5)
+    // Events
     ['get', '/events', [signedIn], userAction(events.mine)],
     ['get', '/events/:id', [signedIn], userAction(events.show)],
     ['post', '/events/:id/checklist', [signedIn], userAction(events.saveChecklist)],
@@ -128,12 +128,12 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['post', '/events/:id/cancel', [signedIn], userAction(events.cancel)],
     ['post', '/events/:id/comments', [signedIn], userAction(events.comment)],
 
-    // Documents (issue 5)
+    // Documents
     ['post', '/events/:id/documents', [signedIn, documents.receive, csrfAfterUpload], userAction(documents.upload)],
     ['get', '/documents/:id', [signedIn], userAction(documents.download)],
     ['post', '/documents/:id/delete', [signedIn], userAction(documents.destroy)],
 
-    // Reassignment and the transition tool (issue 5)
+    // Reassignment and the transition tool
     ['post', '/events/:id/reassign', [signedIn], userAction(reassignments.reassign)],
     ['post', '/units/:id/events/reassign', [signedIn], userAction(reassignments.bulk)],
     ['get', '/transition', [signedIn], userAction(transition.index)],
@@ -141,7 +141,7 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['post', '/transition/:id/preview', [signedIn], userAction(transition.preview)],
     ['post', '/transition/:id/apply', [signedIn], userFlow(transition.apply)],
 
-    // Users (issue 3)
+    // Users
     ['get', '/users', [signedIn], userAction(users.index)],
     ['get', '/users/invite', [signedIn], userAction(users.newInvite)],
     ['post', '/users/invite', [signedIn], userAction(users.invite)],
@@ -155,7 +155,7 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['get', '/invite/accept', [], publicFlow(users.acceptForm)],
     ['post', '/invite/accept', [], publicFlow(users.accept)],
 
-    // Two-factor (issue 3)
+    // Two-factor
     ['get', '/login/two-factor', [signedOut], publicFlow(twoFactor.challenge)],
     ['post', '/login/two-factor', [], publicFlow(twoFactor.verify)],
     ['get', '/account/two-factor', [signedIn], userAction(twoFactor.show, duringEnrolment)],
@@ -166,22 +166,19 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['get', '/settings/security', [signedIn], userAction(securitySettings.edit)],
     ['post', '/settings/security', [signedIn], userAction(securitySettings.update)],
 
-    // Audit-log viewer (issue 6)
-    // [audit routes]
+    // Audit-log viewer
     ['get', '/audit', [signedIn], userAction(auditLog.index)],
     ['get', '/audit/export.csv', [signedIn], userAction(auditLog.exportCsv)],
     ['get', '/audit/export.xlsx', [signedIn], userAction(auditLog.exportXlsx)],
 
-    // Support access, as the client sees it (issue 6)
-    // [client support routes]
+    // Support access, as the client sees it
     ['get', '/settings/support', [signedIn], userAction(supportAccess.show)],
     ['post', '/settings/support', [signedIn], userAction(supportAccess.update)],
     ['post', '/settings/support/:id/approve', [signedIn], userAction(supportAccess.approve)],
     ['post', '/settings/support/:id/deny', [signedIn], userAction(supportAccess.deny)],
     ['post', '/settings/support/:id/end', [signedIn], userAction(supportAccess.end)],
 
-    // Staff sign-in (issue 6)
-    // [staff session routes]
+    // Staff sign-in
     ['get', '/admin/setup', [], publicFlow(staffSetupController(deps).form)],
     ['post', '/admin/setup', [], publicFlow(staffSetupController(deps).complete)],
     ['get', '/admin/login', [staffSignedOut], publicFlow(staffSessions.new)],
@@ -192,8 +189,7 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['post', '/admin/login/enrol', [], publicFlow(staffSessions.confirmEnrolment)],
     ['post', '/admin/logout', [], publicFlow(staffSessions.destroy)],
 
-    // Admin area (issue 6)
-    // [admin routes]
+    // Admin area
     ['get', '/admin/staff', [staffSignedIn], staffAction(adminStaffController(deps).index)],
     ['get', '/admin/staff/new', [staffSignedIn], staffAction(adminStaffController(deps).new)],
     ['post', '/admin/staff', [staffSignedIn], staffAction(adminStaffController(deps).create)],
@@ -210,8 +206,7 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['get', '/admin/outbox', [staffSignedIn], staffAction(adminOperationsController().outbox)],
     ['get', '/admin/errors', [staffSignedIn], staffAction(adminOperationsController().errors)],
 
-    // Support sessions, as staff run them (issue 6)
-    // [support session routes]
+    // Support sessions, as staff run them
     ['get', '/admin/support/new', [staffSignedIn], staffAction(supportSessions.new)],
     ['post', '/admin/support', [staffSignedIn], staffFlow(supportSessions.create)],
     ['post', '/admin/support/exit', [staffSignedIn], staffFlow(supportSessions.exit)],

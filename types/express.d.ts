@@ -21,7 +21,7 @@ export interface PendingSecondFactor {
   startedAt: number;
 }
 
-/** A signed-in vendor staff member (issue 6); never together with `auth` in one session. */
+/** A signed-in vendor staff member; never together with `auth` in one session. */
 export interface StaffAuth {
   staffId: string;
   /** Must equal staff_users.session_epoch. */

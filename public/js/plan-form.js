@@ -1,4 +1,4 @@
-// Plan Item form (issue 4): shows only the chosen preset's fields and refreshes the 12-date
+// Plan Item form: shows only the chosen preset's fields and refreshes the 12-date
 // preview as the schedule changes. Without script every field stays visible (each group says
 // which preset it belongs to) and the Preview button does the same with a full page.
 (function () {

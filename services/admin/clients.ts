@@ -1,4 +1,4 @@
-// The admin area's client directory (issue 6): list, onboard and configure clients. Staff never
+// The admin area's client directory: list, onboard and configure clients. Staff never
 // read client tables directly here: admin_clients() / admin_save_client() /
 // admin_invite_first_administrator() are the narrow doors the database opens to them.
 import { randomBytes } from 'node:crypto';

@@ -1,4 +1,4 @@
-// The admin area's operations pages (issue 6): the mail outbox across clients (addresses and
+// The admin area's operations pages: the mail outbox across clients (addresses and
 // status, never bodies) and recent server errors.
 import { sql } from '../../lib/unit-of-work.ts';
 

@@ -1,4 +1,4 @@
-// Optional two-factor sign-in with TOTP for client users (issue 3, point 6; DESIGN.md §8.3, §13).
+// Optional two-factor sign-in with TOTP for client users (DESIGN.md §8.3, §13).
 // The secret is stored sealed (AES-256-GCM, lib/secret-box.ts); recovery codes only as SHA-256
 // hashes, each usable once. An accepted code's time-step is recorded so it cannot be replayed,
 // and wrong codes count toward the same throttle and lockout as wrong passwords.

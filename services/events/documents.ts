@@ -1,4 +1,4 @@
-// Event documents (issue 5 point 3, DESIGN.md §5): evidence attached to an open event, stored in
+// Event documents (DESIGN.md §5): evidence attached to an open event, stored in
 // PostgreSQL under row-level security (metadata in documents, bytes in document_blobs), typed by
 // content against an allowlist, named safely, hashed (SHA-256) and audited. Every change takes the
 // event's row lock first, so uploads and deletes happen strictly before or after a close.

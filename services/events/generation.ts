@@ -1,4 +1,4 @@
-// Event generation (DESIGN.md §4, issue 4): materialises the dated Events of every active Plan
+// Event generation (DESIGN.md §4): materialises the dated Events of every active Plan
 // Item ahead of time, idempotently, in each facility's time zone.
 //
 // - "Today" is the calendar date in the facility's zone (else the client's), at the run's instant.
@@ -11,7 +11,7 @@
 //   future, not-yet-generated occurrences. A new item whose (confirmed) start is in the past is
 //   materialised from its start: the overdue occurrences are real obligations.
 // - Relative items: only the first event, at the schedule start, when the item has no event at all;
-//   each later one is created when the previous is closed (issue 5).
+//   each later one is created when the previous is closed.
 // - Inserts are INSERT … ON CONFLICT ON CONSTRAINT events_occurrence_key DO NOTHING, so two runs
 //   (or two servers) never create an occurrence twice. Nothing is deleted or moved.
 // - Each client runs in short system units of work (batches of items, two inserting at once),

@@ -1,4 +1,4 @@
-// Reading events (issue 5, DESIGN.md §5): one event as its page shows it, a user's open events,
+// Reading events (DESIGN.md §5): one event as its page shows it, a user's open events,
 // and the row lock every change of an event starts with. Visibility is row-level security: an
 // event of another client or of a facility outside the actor's scope is simply not found (404).
 import { compareDates, todayIn } from '../../lib/calendar-dates.ts';

@@ -1,4 +1,4 @@
-// Reassigning open events (issue 5, DESIGN.md §5): one event from its page, or many selected
+// Reassigning open events (DESIGN.md §5): one event from its page, or many selected
 // events of a facility's (or a roll-up's) open-events table. A new assignee must be an active user
 // whose scope covers the event's facility. Every refusal leaves everything as it was: all checks
 // run before the one UPDATE. Also the narrow "does this user still hold anything anywhere in the

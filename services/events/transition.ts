@@ -1,4 +1,4 @@
-// The staff-transition tool (issue 5, DESIGN.md §5): everything a departing user holds in the
+// The staff-transition tool (DESIGN.md §5): everything a departing user holds in the
 // actor's scope (Plan Item assignments and open events, per facility) moves to one replacement or
 // to one per facility, previewed first, applied in one transaction, audited, and optionally the
 // departing user is deactivated afterwards. Row-level security keeps facilities outside the

@@ -1,4 +1,4 @@
-// User management (issue 3): list, invite, edit rank and scope, deactivate, reactivate, unlock,
+// User management: list, invite, edit rank and scope, deactivate, reactivate, unlock,
 // resend invites. Rules live in policies/users.ts; this module loads rows inside the unit of
 // work, applies the rules and audits every change with its before and after.
 import { Op } from 'sequelize';
@@ -240,7 +240,7 @@ export class HoldsAssignmentsError extends HttpError {
 export async function deactivateUser(deps: { db: Database }, actor: Actor, id: string, meta: RequestMeta): Promise<User> {
   const context = actorContext(actor, meta);
   // Someone who still holds assignments anywhere in the client goes through the transition tool
-  // first (issue 5), so no Plan Item or open event is left with a deactivated assignee.
+  // first, so no Plan Item or open event is left with a deactivated assignee.
   const user = await inUnitOfWork(deps.db.sequelize, context, async () => {
     const { user } = await findManageableUser(actor, id, { lock: true });
     if (user.status === 'deactivated') throw new HttpError(409, 'This user is already deactivated.');

@@ -1,4 +1,4 @@
-// Management Plans (issue 4): creating, editing, deactivating, hiding and deleting Plan Items, and
+// Management Plans: creating, editing, deactivating, hiding and deleting Plan Items, and
 // reading a facility's (or a roll-up's) plan table and open events. Every change is audited with
 // before/after values in the same unit of work. Row-level security already hides items outside
 // the actor's scope; the checks here turn every refusal into a message against its field.

@@ -1,4 +1,4 @@
-// Vendor staff accounts (issue 6, DESIGN.md §2): created by `npm run staff:create`, the demo seed
+// Vendor staff accounts (DESIGN.md §2): created by `npm run staff:create`, the demo seed
 // or the Technical Director; a new account (or a reset one) gets a single-use set-up link that
 // sets the password; the authenticator is then enrolled at the next sign-in. Every change here
 // is a vendor-level audit entry (client_id NULL).

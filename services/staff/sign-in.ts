@@ -1,4 +1,4 @@
-// Staff sign-in (issue 6, DESIGN.md §2, §8.3): e-mail and password, then a TOTP code, always.
+// Staff sign-in (DESIGN.md §2, §8.3): e-mail and password, then a TOTP code, always.
 // A staff member without an authenticator enrols one right after the password, before anything
 // else. The same generic refusal, dummy bcrypt comparison, throttle and lockout as client users;
 // accepted TOTP time-steps are recorded so a code is never accepted twice.

@@ -1,4 +1,4 @@
-// Asking for, deciding on and starting support sessions (issue 6, DESIGN.md §8.4). Staff choose
+// Asking for, deciding on and starting support sessions (DESIGN.md §8.4). Staff choose
 // a client they may enter; the database re-checks everything (app_staff_may_enter, the status
 // trigger, the tenant guards). A client that requires approval gets a pending request that its
 // Administrators approve or deny on /settings/support; the window starts when the visit does.

@@ -1,4 +1,4 @@
-// A support session from the inside (issue 6, DESIGN.md §8.4): reading the visit a staff
+// A support session from the inside (DESIGN.md §8.4): reading the visit a staff
 // browser session claims to be in, and ending it. The database decides whether it is open
 // (app_current_client() resolves a staff context only through an active, unexpired visit);
 // this module reads the same row to tell the staff member why not, and records the end.

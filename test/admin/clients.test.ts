@@ -1,4 +1,4 @@
-// The admin area's client directory (issue 6): who may open it, onboarding a client with its
+// The admin area's client directory: who may open it, onboarding a client with its
 // first Administrator (who then accepts through the real invitation page), settings and the
 // Client Representative assignment, all audited in the vendor-level log.
 import { expect } from 'chai';

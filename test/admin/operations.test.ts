@@ -1,4 +1,4 @@
-// The admin area's operations pages (issue 6): the mail outbox across clients (never bodies) and
+// The admin area's operations pages: the mail outbox across clients (never bodies) and
 // recent server errors, recorded by the error handler in a unit of work of their own.
 import { expect } from 'chai';
 import supertest from 'supertest';

@@ -1,10 +1,10 @@
-// Review 4 (issue 6): the admin outbox shows every client's mail to every staff member, without a visit.
+// Regression: the admin outbox shows every client's mail to every staff member, without a visit.
 import { expect } from 'chai';
 import { createClient, createUser, ownerQuery } from '../support/factories.ts';
 import { testApp } from '../support/http.ts';
 import { createStaff, signedInStaffAgent } from '../support/staff.ts';
 
-describe('review 4: the mail outbox and Client Representatives', () => {
+describe('the mail outbox and Client Representatives', () => {
   let app: ReturnType<typeof testApp>;
   before(() => {
     app = testApp();

@@ -1,4 +1,4 @@
-// Downloads of the audit log (issue 6): CSV and XLSX read back hold the same entries as the
+// Downloads of the audit log: CSV and XLSX read back hold the same entries as the
 // filtered page, defuse spreadsheet formulas, and each download is itself audited.
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';

@@ -1,4 +1,4 @@
-// The audit-log viewer (issue 6): an Administrator reads their own client's log only, filtered
+// The audit-log viewer: an Administrator reads their own client's log only, filtered
 // (dates in the client's zone, actor, action, entity), page by page; staff entries name the staff
 // member, their role, the client they acted for and the support session; secrets stay redacted.
 import { randomUUID } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Review: "Closing freezes the evidence (document hashes listed in the close record)". A close
+// Regression: "Closing freezes the evidence (document hashes listed in the close record)". A close
 // record is append-only, but the documents it lists are not: once a Manager reopens the event,
 // the assignee can delete a document that an earlier close record cites, and its bytes are gone
 // for good. The earlier compliance record then points at a hash nobody can check any more.
@@ -14,7 +14,7 @@ async function post(agent: Agent, site: EventSite, path: string, fields: Record<
   return agent.post(path).type('form').send({ _csrf: csrfFrom(page.text), ...fields });
 }
 
-describe('review3: evidence cited by a close record stays', () => {
+describe('evidence cited by a close record stays', () => {
   let app: ReturnType<typeof testApp>;
   before(() => {
     app = testApp();

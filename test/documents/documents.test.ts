@@ -1,4 +1,4 @@
-// Event documents (issue 5 point 3): upload through the real multipart form (CSRF included),
+// Event documents: upload through the real multipart form (CSRF included),
 // content-typed against the allowlist, named safely, hashed, audited; downloaded byte-identical
 // with the protective headers; removed only while the event is open; isolated by row-level
 // security (404) and the event policy (403). Every refusal leaves the database as it was.

@@ -1,4 +1,4 @@
-// Review: the upload type is checked by content, but the stored (and later offered) file name keeps
+// Regression: the upload type is checked by content, but the stored (and later offered) file name keeps
 // whatever extension the uploader gave. A PNG whose bytes also carry HTML, named "invoice.html",
 // is accepted and downloaded as "invoice.html": saved to disk, the OS opens it in a browser from
 // file://, where the HTML and its script run. (CFB files are already held to .doc/.xls names;
@@ -17,7 +17,7 @@ const POLYGLOT = Buffer.concat([
 
 const HTML_EXT = /\.(html?|xhtml|svg|js|hta|exe|bat|cmd|com|scr|ps1|vbs|lnk)$/i;
 
-describe('review3: the stored file name matches the detected content type', () => {
+describe('the stored file name matches the detected content type', () => {
   let app: ReturnType<typeof testApp>;
   before(() => {
     app = testApp();

@@ -1,4 +1,4 @@
-// Review: a yes/no/n.a. checklist answer is checked with `value in YES_NO_NA`, which is true for
+// Regression: a yes/no/n.a. checklist answer is checked with `value in YES_NO_NA`, which is true for
 // inherited Object.prototype names ("constructor", "toString", "__proto__"...). Such an answer is
 // a wrong-type answer and must be refused (422, nothing stored), and must never satisfy a required
 // item at close.
@@ -14,7 +14,7 @@ async function post(agent: Agent, site: EventSite, action: string, fields: Recor
   return agent.post(`/events/${site.eventId}/${action}`).type('form').send({ _csrf: csrfFrom(page.text), ...fields });
 }
 
-describe('review3: yes/no/n.a. answers are checked against own keys only', () => {
+describe('yes/no/n.a. answers are checked against own keys only', () => {
   let app: ReturnType<typeof testApp>;
   before(() => {
     app = testApp();

@@ -1,4 +1,4 @@
-// Closing an event (issue 5, DESIGN.md §5): the server enforces the evidence whatever the form
+// Closing an event (DESIGN.md §5): the server enforces the evidence whatever the form
 // sends, records who and when, marks late closings and freezes the evidence in a close record.
 import { expect } from 'chai';
 import { addDays, todayIn } from '../../lib/calendar-dates.ts';

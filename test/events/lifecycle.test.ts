@@ -1,4 +1,4 @@
-// The rest of an event's life (issue 5): relative timing's next event exactly once, reopen and
+// The rest of an event's life: relative timing's next event exactly once, reopen and
 // cancel with reasons, the append-only comment thread, My events, and isolation of every route.
 import { expect } from 'chai';
 import { addDays, addMonths, todayIn } from '../../lib/calendar-dates.ts';

@@ -1,4 +1,4 @@
-// Review: "for relative-timing items, closing creates the next event from the completion date,
+// Regression: "for relative-timing items, closing creates the next event from the completion date,
 // exactly once". continueRelativeItem (services/events/closing.ts) decides whether a successor
 // exists with `scheduled_date > this event's scheduled_date`. A completion date earlier than the
 // due date (allowed) gives a successor scheduled *before* the closed event, which that test does
@@ -20,7 +20,7 @@ const successors = (site: EventSite) =>
     [site.itemId, site.eventId],
   );
 
-describe('review3: a relative item gets one next event, even when closed early and re-closed', () => {
+describe('a relative item gets one next event, even when closed early and re-closed', () => {
   let app: ReturnType<typeof testApp>;
   before(() => {
     app = testApp();

@@ -1,9 +1,9 @@
-// Review findings: bad input on the hierarchy and user pages answers 4xx, never a 500.
+// Regression: bad input on the hierarchy and user pages answers 4xx, never a 500.
 import { expect } from 'chai';
 import { signedInAgent, testApp } from '../support/http.ts';
 import { buildWorld, changeCounts, post, scopeOf, type World } from '../users/helpers.ts';
 
-describe('review: bad input on hierarchy and user pages', () => {
+describe('bad input on hierarchy and user pages', () => {
   let world: World;
   let app: ReturnType<typeof testApp>;
   beforeEach(async () => {

@@ -1,10 +1,10 @@
-// Review 2: hierarchy administration answers bad input with a 4xx and changes nothing.
+// Regression: hierarchy administration answers bad input with a 4xx and changes nothing.
 import { expect } from 'chai';
 import { createClient, createUser, ownerQuery } from '../support/factories.ts';
 import { createUnit } from '../support/hierarchy-factories.ts';
 import { signedInAgent, submitForm, testApp } from '../support/http.ts';
 
-describe('review 2: unit administration bad input', () => {
+describe('unit administration bad input', () => {
   it('refuses a level label with a NUL character with a 422, not a 500, and changes nothing', async () => {
     const client = await createClient({ name: 'Acme' });
     const admin = await createUser(client, { rank: 'administrator' });

@@ -1,4 +1,4 @@
-// Hierarchy administration (issue 3, point 1): each action works through the real forms, keeps
+// Hierarchy administration: each action works through the real forms, keeps
 // ids, and is audited with before/after values; level labels show on the hierarchy pages.
 import { expect } from 'chai';
 import { auditRows } from '../support/auth-helpers.ts';

@@ -1,4 +1,4 @@
-// The isolation matrix (issue 3): every route of the app that names a row in its path is tried by
+// The isolation matrix: every route of the app that names a row in its path is tried by
 // a user of another client and by a user of the same client whose scope does not cover the row.
 // Reads answer 404 (or 403 where the rank lacks the permission) without naming the row; writes
 // change nothing, checked in the database. Walking the route table itself means a new :id route
@@ -73,14 +73,14 @@ describe('isolation matrix over every route that names a row', () => {
        VALUES ($1, $2, $3, 'Alder stormwater inspection', DATE '2032-01-31', DATE '2032-01-31', $4) RETURNING id`,
       [clientA.id, planItem.id, target.id, targetUser.id],
     );
-    // A document of that event (issue 5), with its bytes.
+    // A document of that event, with its bytes.
     const [documentRow] = await ownerQuery<{ id: string; file_name: string }>(
       `INSERT INTO documents (client_id, event_id, facility_id, file_name, content_type, size_bytes, sha256)
        VALUES ($1, $2, $3, 'alder-evidence-report.pdf', 'application/pdf', 4, repeat('a', 64)) RETURNING id, file_name`,
       [clientA.id, eventRow.id, target.id],
     );
     await ownerQuery(`INSERT INTO document_blobs (client_id, document_id, facility_id, content) VALUES ($1, $2, $3, '\\x25504446'::bytea)`, [clientA.id, documentRow.id, target.id]);
-    // A support visit waiting for client A's approval (issue 6).
+    // A support visit waiting for client A's approval.
     const staff = await createStaff({ name: 'Vera Vendor' });
     const [visitRow] = await ownerQuery<{ id: string }>(
       `INSERT INTO support_sessions (client_id, staff_id, reason, duration_minutes, status) VALUES ($1, $2, 'Alder visit reason', 60, 'pending') RETURNING id`,

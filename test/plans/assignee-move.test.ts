@@ -1,4 +1,4 @@
-// Reassigning a Plan Item (issue 5 point 6): the edit form offers to move the item's open events to
+// Reassigning a Plan Item: the edit form offers to move the item's open events to
 // the new assignee too, ticked by default. Ticked, the open events move in the same unit of work,
 // audited once; unticked, they stay. Closed and cancelled events never move.
 import { expect } from 'chai';

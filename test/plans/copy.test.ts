@@ -1,4 +1,4 @@
-// Copying Plan Items to other facilities (issue 4, point 5): a two-step plain HTML form. Step 1
+// Copying Plan Items to other facilities: a two-step plain HTML form. Step 1
 // (GET) chooses the items and the target facilities; step 2 shows one row per (item, facility)
 // pair, and each copy gets its own assignee and first due date, is audited as a copy and generates
 // its own events. Any bad row refuses the whole copy (nothing is created); facilities outside the

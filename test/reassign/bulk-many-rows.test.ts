@@ -1,4 +1,4 @@
-// Review: bulk reassignment promises up to BULK_REASSIGN_MAX (500) selected events, and the table
+// Regression: bulk reassignment promises up to BULK_REASSIGN_MAX (500) selected events, and the table
 // offers a checkbox per open event, but app.ts parses forms with parameterLimit: 200. Selecting
 // ~200 or more rows answers 413 "The form was too large." instead of reassigning them (or the
 // service's own "at most 500" message).
@@ -8,7 +8,7 @@ import { csrfFrom } from '../support/http.ts';
 import { BULK_REASSIGN_MAX } from '../../services/events/reassignment.ts';
 import { planItem, world } from './world.ts';
 
-describe('review3: bulk reassignment of many selected events', () => {
+describe('bulk reassignment of many selected events', () => {
   it(`reassigns 250 selected events (the documented limit is ${BULK_REASSIGN_MAX})`, async () => {
     const w = await world();
     const itemId = await planItem(w, w.plantOne, w.alice, 'Daily check');

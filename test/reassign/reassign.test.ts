@@ -1,4 +1,4 @@
-// Reassigning events (issue 5, point 6): one event, and many selected rows of a facility's or a
+// Reassigning events: one event, and many selected rows of a facility's or a
 // roll-up's open-events table; refusals (out-of-scope user, rank, another client, not open, one
 // bad row) answer 4xx and change nothing; every move is audited.
 import { expect } from 'chai';

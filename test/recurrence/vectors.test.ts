@@ -1,4 +1,4 @@
-// Recurrence vectors (DESIGN.md §4, issue 4). Every expected date is written out by hand from a
+// Recurrence vectors (DESIGN.md §4). Every expected date is written out by hand from a
 // calendar, never computed by the code under test.
 import { expect } from 'chai';
 import {

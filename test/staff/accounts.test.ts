@@ -1,4 +1,4 @@
-// Staff accounts (issue 6): the Technical Director creates a staff member, who sets a password
+// Staff accounts: the Technical Director creates a staff member, who sets a password
 // through the set-up link and must enrol an authenticator at the first sign-in; only the TD
 // manages staff; deactivation ends sessions; a reset clears the authenticator.
 import { expect } from 'chai';

@@ -1,10 +1,10 @@
-// Review 4 (issue 6): the "keep one Technical Director" rule does not hold under concurrency.
+// Regression: the "keep one Technical Director" rule does not hold under concurrency.
 import { expect } from 'chai';
 import { ownerQuery } from '../support/factories.ts';
 import { csrfFrom, testApp } from '../support/http.ts';
 import { createStaff, signedInStaffAgent } from '../support/staff.ts';
 
-describe('review 4: the last Technical Director', function () {
+describe('the last Technical Director', function () {
   this.timeout(120_000);
   let app: ReturnType<typeof testApp>;
   before(() => {

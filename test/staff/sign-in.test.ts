@@ -1,4 +1,4 @@
-// Staff sign-in's second factor and session limits (issue 6): a wrong or replayed code is refused
+// Staff sign-in's second factor and session limits: a wrong or replayed code is refused
 // and audited; an account without an authenticator cannot use the code step; staff sessions idle
 // out after STAFF_SESSION_IDLE_MINUTES and end at STAFF_SESSION_ABSOLUTE_HOURS.
 import { expect } from 'chai';

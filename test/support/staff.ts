@@ -1,4 +1,4 @@
-// Vendor staff for tests (issue 6): accounts inserted as the owner, already enrolled in TOTP
+// Vendor staff for tests: accounts inserted as the owner, already enrolled in TOTP
 // (their secret sealed as the app seals it), codes that are always fresh (never a spent step),
 // and agents signed in through the real staff sign-in pages.
 import { randomUUID } from 'node:crypto';

@@ -1,4 +1,4 @@
-// The staff-transition tool (issue 5, point 7): a Director hands over everything a departing user
+// The staff-transition tool: a Director hands over everything a departing user
 // holds in their scope — Plan Items and open events, per facility or all at once — after a
 // preview that changes nothing, in one transaction, audited; closed and cancelled events and
 // anything outside the Director's scope stay. Deactivation at the end only when nothing is left

@@ -1,4 +1,4 @@
-// Review 2: while a client requires two-factor sign-in, a signed-in user without it reaches only
+// Regression: while a client requires two-factor sign-in, a signed-in user without it reaches only
 // the enrolment pages. Walking the route table covers every signed-in route, present and future:
 // each answers 303 to the enrolment page and changes nothing in the database.
 import { expect } from 'chai';
@@ -21,7 +21,7 @@ async function fingerprint(clientId: string): Promise<string> {
   return parts.join(' ');
 }
 
-describe('review 2: the enrolment gate covers every signed-in route', () => {
+describe('the enrolment gate covers every signed-in route', () => {
   it('sends every other signed-in route to enrolment and changes nothing', async () => {
     const client = await createClient();
     await ownerQuery(`UPDATE clients SET settings = settings || '{"requireTotp": true}' WHERE id = $1`, [client.id]);

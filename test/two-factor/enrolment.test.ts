@@ -1,4 +1,4 @@
-// Enrolment at /account/two-factor (issue 3, point 6): a secret shown as text and as a QR code,
+// Enrolment at /account/two-factor: a secret shown as text and as a QR code,
 // confirmed with a current code before it is on; ten single-use recovery codes shown once and
 // stored only as SHA-256 hashes; the secret sealed with AES-256-GCM at rest.
 import { expect } from 'chai';

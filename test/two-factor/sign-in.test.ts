@@ -1,4 +1,4 @@
-// Sign-in with two-factor on (issue 3, point 6): a correct password alone signs nobody in; the
+// Sign-in with two-factor on: a correct password alone signs nobody in; the
 // code page accepts a TOTP code (±1 step) or a recovery code once; a code's step cannot be used
 // twice; wrong codes count toward the same throttle and lockout as wrong passwords; the pending
 // state expires after 5 minutes; only a completed sign-in gets a new session id and `auth`.

@@ -1,4 +1,4 @@
-// Review 2: a recorded TOTP step ahead of this server's clock (another app server's clock ran
+// Regression: a recorded TOTP step ahead of this server's clock (another app server's clock ran
 // ahead, or the clock was set back) must refuse the code, not crash the sign-in with a 500.
 import { expect } from 'chai';
 import { createClient, createUser, ownerQuery } from '../support/factories.ts';
@@ -6,7 +6,7 @@ import { testApp } from '../support/http.ts';
 import { sessionRowsOf } from '../support/auth-helpers.ts';
 import { awayFromStepEdge, codeAt, currentStep, enrolledUser, pastPassword, submitCode, totpColumns } from './support.ts';
 
-describe('review 2: TOTP last step ahead of the clock', () => {
+describe('TOTP last step ahead of the clock', () => {
   it('refuses the code with 401 (counted), and signs nobody in', async () => {
     const client = await createClient();
     const user = await createUser(client, { email: 'sky@acme.example' });

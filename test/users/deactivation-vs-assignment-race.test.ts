@@ -1,4 +1,4 @@
-// Review: deactivateUser (services/organisation/users.ts) checks "holds nothing anywhere" (heldAnywhere) in its
+// Regression: deactivateUser (services/organisation/users.ts) checks "holds nothing anywhere" (heldAnywhere) in its
 // own unit of work *before* the unit of work that locks and deactivates the user, and does not
 // check again under the lock. An assignment committed in between (the user is still active, so
 // every assignee list offers them) leaves a deactivated user holding a Plan Item — exactly what
@@ -11,7 +11,7 @@ import { planItem, world } from '../reassign/world.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('review3: deactivation vs a concurrent assignment', () => {
+describe('deactivation vs a concurrent assignment', () => {
   it('never leaves a deactivated user holding a Plan Item', async () => {
     const w = await world();
     const director = await w.as(w.director);

@@ -1,4 +1,4 @@
-// Review finding: accepting an invitation (and resetting a password) locked the token before
+// Regression: accepting an invitation (and resetting a password) locked the token before
 // the user, while deactivation and resending an invitation lock the user and then the user's
 // tokens. Run at the same moment, the two orders deadlocked and one side ended in a 500.
 import { randomBytes } from 'node:crypto';
@@ -49,7 +49,7 @@ async function deactivateWhile(userId: string, racer: () => Promise<unknown>): P
   }
 }
 
-describe('review: invitation and reset links racing a deactivation', () => {
+describe('invitation and reset links racing a deactivation', () => {
   const deps = () => ({ db: testEnv().db, config: testConfig() });
 
   it('accepting an invitation while the user is being deactivated neither deadlocks nor activates them', async () => {

@@ -1,11 +1,11 @@
-// Review 4 (issue 6): entering through an approved request skips every entry check made at request time.
+// Regression: entering through an approved request skips every entry check made at request time.
 import { expect } from 'chai';
 import { type ClientRow, type UserRow, createClient, createUser, ownerQuery } from '../support/factories.ts';
 import { type Agent, signedInAgent, testApp } from '../support/http.ts';
 import { type StaffRow, assignRepresentative, createStaff, signedInStaffAgent } from '../support/staff.ts';
 import { postFrom, requestEntry, visitRows } from './helpers.ts';
 
-describe('review 4: entering an approved support request', () => {
+describe('entering an approved support request', () => {
   let app: ReturnType<typeof testApp>;
   let client: ClientRow;
   let admin: UserRow;

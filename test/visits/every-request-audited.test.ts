@@ -1,11 +1,11 @@
-// Review 4 (issue 6): requests inside a visit that never reach the action adapter leave no audit entry.
+// Regression: requests inside a visit that never reach the action adapter leave no audit entry.
 import { expect } from 'chai';
 import { createClient, createUser, ownerQuery } from '../support/factories.ts';
 import { testApp } from '../support/http.ts';
 import { createStaff, signedInStaffAgent } from '../support/staff.ts';
 import { requestEntry } from './helpers.ts';
 
-describe('review 4: every request of a visit is audited', () => {
+describe('every request of a visit is audited', () => {
   let app: ReturnType<typeof testApp>;
   before(() => {
     app = testApp();

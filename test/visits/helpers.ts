@@ -1,4 +1,4 @@
-// Shared steps of the support-session tests (issue 6): entering a client through the real form,
+// Shared steps of the support-session tests: entering a client through the real form,
 // reading the session cookie's id, and the visit rows and audit entries as the owner.
 import { expect } from 'chai';
 import { type ClientRow, ownerQuery } from '../support/factories.ts';

@@ -1,11 +1,11 @@
-// Review 4 (issue 6): signing in again from inside a visit drops it from the browser session without ending it.
+// Regression: signing in again from inside a visit drops it from the browser session without ending it.
 import { expect } from 'chai';
 import { createClient, createUser } from '../support/factories.ts';
 import { submitForm, testApp } from '../support/http.ts';
 import { createStaff, signedInStaffAgent } from '../support/staff.ts';
 import { requestEntry, visitRows } from './helpers.ts';
 
-describe('review 4: a visit abandoned by a new sign-in', () => {
+describe('a visit abandoned by a new sign-in', () => {
   let app: ReturnType<typeof testApp>;
   before(() => {
     app = testApp();

@@ -1,4 +1,4 @@
-// Review 4 (issue 6): a visit outlives the conditions it was allowed under; an approval never lapses.
+// Regression: a visit outlives the conditions it was allowed under; an approval never lapses.
 import { expect } from 'chai';
 import { csrfFrom } from '../support/http.ts';
 import { type ClientRow, type UserRow, createClient, createUser, ownerQuery } from '../support/factories.ts';
@@ -8,7 +8,7 @@ import { postFrom, requestEntry, visitRows } from './helpers.ts';
 
 const LABELS = { region: 'Territory', division: 'Branch', facility: 'Site' };
 
-describe('review 4: visits and approvals that outlive their grounds', () => {
+describe('visits and approvals that outlive their grounds', () => {
   let app: ReturnType<typeof testApp>;
   let client: ClientRow;
   let admin: UserRow;
