@@ -12,7 +12,8 @@ import { canCancel, canComment, canReassign, canReopen, canWorkEvent } from '../
 import { answerField, answersOf, answerText, YES_NO_NA } from '../services/events/checklist.ts';
 import { documentsOf } from '../services/events/documents.ts';
 import { addComment, cancelEvent, closeEvent, COMMENT_MAX, NOTES_MAX, REASON_MAX, reopenEvent, saveChecklist } from '../services/events/closing.ts';
-import { closuresOf, commentsOf, displayStatus, DUE_SOON_DAYS, type EventRecord, eventToday, findEventInScope, historyOf, historyText, myOpenEvents } from '../services/events/lookups.ts';
+import { RECORDED_LATE_AFTER_DAYS } from '../services/events/definitions.ts';
+import { closuresOf, commentsOf, displayStatus, earliestCompletion, type EventRecord, eventToday, findEventInScope, historyOf, historyText, MY_EVENTS_DAYS, myOpenEvents } from '../services/events/lookups.ts';
 import { assigneeChoices } from '../services/plans/plan-items.ts';
 import { OrgUnit } from '../models/index.ts';
 import { CONFIRM_FIELD } from '../services/sensitive-data.ts';
@@ -62,6 +63,7 @@ export async function eventPage(actor: Actor, event: EventRecord, state: PageSta
   const comments = await commentsOf(event.id);
   const closures = await closuresOf(event.id);
   const history = await historyOf(event.id);
+  const earliest = event.status === 'open' ? await earliestCompletion(event) : null;
   const reassignable = canReassign(actor.user, event);
   const facility = reassignable ? await OrgUnit.findByPk(event.facilityId) : null;
   return view('events/show', {
@@ -69,6 +71,8 @@ export async function eventPage(actor: Actor, event: EventRecord, state: PageSta
     event,
     status: displayStatus(event),
     today: eventToday(event),
+    earliest,
+    recordedLateAfterDays: RECORDED_LATE_AFTER_DAYS,
     answers,
     answerText,
     answerField,
@@ -99,7 +103,7 @@ export function eventsController() {
       const query = myEventsQuery.safeParse(req.query);
       const all = query.success && query.data.show === 'all';
       const { rows, later } = await myOpenEvents(actor.user.id, actor.client, { all });
-      return view('events/index', { title: 'My events', rows, later, all, dueSoonDays: DUE_SOON_DAYS, canWork: can(actor.user, 'events.work_own') });
+      return view('events/index', { title: 'My events', rows, later, all, dueSoonDays: MY_EVENTS_DAYS, canWork: can(actor.user, 'events.work_own') });
     },
 
     // GET /events/:id
@@ -132,7 +136,7 @@ export function eventsController() {
           confirmSensitive: form.data[CONFIRM_FIELD] === '1',
         });
         const next = result.nextDueDate ? ` The next one is due ${result.nextDueDate}.` : '';
-        return redirect(`/events/${event.id}`, { kind: 'success', message: `${event.activity} was closed${result.late ? ' late' : ''}.${next}` });
+        return redirect(`/events/${event.id}`, { kind: 'success', message: `${event.activity} was closed${result.late ? ' late' : ''}${result.recordedLate ? ' and marked “recorded late”: it was entered more than 7 days after its completion date' : ''}.${next}` });
       });
     },
 

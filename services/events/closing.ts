@@ -10,7 +10,8 @@ import { canCancel, canComment, canReopen, canWorkEvent } from '../../policies/e
 import { audit } from '../audit/entries.ts';
 import { answersOf, missingRequiredAnswers, parseAnswers, saveAnswers } from './checklist.ts';
 import { generateForItems } from './generation.ts';
-import { type EventRecord, eventToday, findEventInScope, lockEventInScope } from './lookups.ts';
+import { isLate, isRecordedLate } from './definitions.ts';
+import { earliestCompletion, type EventRecord, eventToday, findEventInScope, lockEventInScope } from './lookups.ts';
 import { relativeNext } from '../plans/recurrence.ts';
 import { checkSensitiveData } from '../sensitive-data.ts';
 
@@ -52,6 +53,8 @@ export interface CloseInput {
 export interface CloseResult {
   event: EventRecord;
   late: boolean;
+  /** Entered more than RECORDED_LATE_AFTER_DAYS after the completion date. */
+  recordedLate: boolean;
   /** The next event of a relative-timing item, when this close created it. */
   nextDueDate: string | null;
 }
@@ -68,6 +71,10 @@ export async function closeEvent(actor: Actor, eventId: string, input: CloseInpu
   const errors: FieldErrors = {};
   if (!isValidDate(input.completedOn)) errors.completedOn = 'Enter the completion date as a real date (YYYY-MM-DD).';
   else if (compareDates(input.completedOn, today) > 0) errors.completedOn = `The completion date cannot be in the future (today is ${today} at ${event.facilityName}).`;
+  else {
+    const earliest = await earliestCompletion(event);
+    if (compareDates(input.completedOn, earliest) < 0) errors.completedOn = `The completion date cannot be before ${earliest}, the earliest date this occurrence's work can count for.`;
+  }
   if ((input.notes?.length ?? 0) > NOTES_MAX) errors.closingNotes = `Closing notes must be at most ${NOTES_MAX} characters.`;
 
   const parsed = parseAnswers(event.checklist, input.form);
@@ -90,18 +97,21 @@ export async function closeEvent(actor: Actor, eventId: string, input: CloseInpu
   await checkSensitiveData('event.close', input.confirmSensitive, input.notes, ...textAnswers(event, parsed.answers));
 
   await saveAnswers(event, parsed.answers, actor.user.id);
-  const late = compareDates(input.completedOn, event.dueDate) > 0;
+  const late = isLate(input.completedOn, event.dueDate);
+  // Backdating within the allowed window stays possible; entering it long after is marked.
+  const recordedLate = isRecordedLate(input.completedOn, today);
   await sql(
-    `UPDATE events SET status = 'closed', completed_on = $2, closed_by = $3, closed_by_staff_id = app_current_staff(), closed_at = now(), closing_notes = $4, late = $5, updated_at = now()
+    `UPDATE events SET status = 'closed', completed_on = $2, closed_by = $3, closed_by_staff_id = app_current_staff(), closed_at = now(), closing_notes = $4, late = $5,
+                       recorded_late = $6, updated_at = now()
       WHERE client_id = app_current_client() AND id = $1`,
-    [event.id, input.completedOn, actor.user.id, input.notes, late],
+    [event.id, input.completedOn, actor.user.id, input.notes, late, recordedLate],
   );
   const checklist = event.checklist.map((c) => ({ key: c.key, label: c.label, type: c.type, required: c.required, value: answers[c.key] ?? null }));
   const evidence = documents.map((d) => ({ id: d.id, fileName: d.file_name, sizeBytes: d.size_bytes, sha256: d.sha256 }));
   await sql(
-    `INSERT INTO event_closures (client_id, event_id, facility_id, closed_by, completed_on, due_date, late, notes, checklist, documents)
-     VALUES (app_current_client(), $1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)`,
-    [event.id, event.facilityId, actor.user.id, input.completedOn, event.dueDate, late, input.notes, JSON.stringify(checklist), JSON.stringify(evidence)],
+    `INSERT INTO event_closures (client_id, event_id, facility_id, closed_by, completed_on, due_date, late, recorded_late, notes, checklist, documents)
+     VALUES (app_current_client(), $1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb)`,
+    [event.id, event.facilityId, actor.user.id, input.completedOn, event.dueDate, late, recordedLate, input.notes, JSON.stringify(checklist), JSON.stringify(evidence)],
   );
   const nextDueDate = await continueRelativeItem(event, input.completedOn);
   await generateForItems(actor.client.id, [event.planItemId], now);
@@ -109,9 +119,9 @@ export async function closeEvent(actor: Actor, eventId: string, input: CloseInpu
     action: 'event.closed',
     entityType: 'event',
     entityId: event.id,
-    changes: { completedOn: input.completedOn, dueDate: event.dueDate, late, documents: evidence.map((d) => ({ id: d.id, sha256: d.sha256 })), answered: Object.keys(answers).length, nextDueDate },
+    changes: { completedOn: input.completedOn, dueDate: event.dueDate, late, recordedLate, documents: evidence.map((d) => ({ id: d.id, sha256: d.sha256 })), answered: Object.keys(answers).length, nextDueDate },
   });
-  return { event, late, nextDueDate };
+  return { event, late, recordedLate, nextDueDate };
 }
 
 /**
@@ -161,7 +171,7 @@ export async function reopenEvent(actor: Actor, eventId: string, reason: string,
   const why = requiredReason(reason, 'reopening');
   await checkSensitiveData('event.reopen', confirmed, why);
   await sql(
-    `UPDATE events SET status = 'open', completed_on = NULL, closed_by = NULL, closed_by_staff_id = NULL, closed_at = NULL, closing_notes = NULL, late = false,
+    `UPDATE events SET status = 'open', completed_on = NULL, closed_by = NULL, closed_by_staff_id = NULL, closed_at = NULL, closing_notes = NULL, late = false, recorded_late = false,
                        cancel_reason = NULL, updated_at = now()
       WHERE client_id = app_current_client() AND id = $1`,
     [event.id],

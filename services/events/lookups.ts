@@ -1,17 +1,16 @@
 // Reading events (DESIGN.md §5): one event as its page shows it, a user's open events,
 // and the row lock every change of an event starts with. Visibility is row-level security: an
 // event of another client or of a facility outside the actor's scope is simply not found (404).
-import { compareDates, todayIn } from '../../lib/calendar-dates.ts';
+import { todayIn } from '../../lib/calendar-dates.ts';
 import { NotFoundError } from '../../lib/errors.ts';
 import { sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
 import type { EventStatus } from '../../models/event.ts';
 import type { ChecklistItem, Requirement } from '../../models/plan-item.ts';
 import { UUID_PATTERN as UUID } from '../../lib/uuid.ts';
+import { type DisplayStatus, displayStatus as statusOn, UPCOMING_DAYS } from './definitions.ts';
 
-
-/** What the page says: open and overdue are one stored status, told apart by the facility's today. */
-export type DisplayStatus = 'open' | 'overdue' | 'closed' | 'closed late' | 'cancelled';
+export type { DisplayStatus };
 
 /** An event with what working it needs: its item's requirement and checklist, its facility's zone. */
 export interface EventRecord {
@@ -34,6 +33,7 @@ export interface EventRecord {
   closingNotes: string | null;
   cancelReason: string | null;
   late: boolean;
+  recordedLate: boolean;
   requirement: Requirement;
   checklist: ChecklistItem[];
   scheduleKind: 'calendar' | 'relative';
@@ -46,7 +46,7 @@ const EVENT_COLUMNS = `
   e.additional_information AS "additionalInformation", e.scheduled_date::text AS "scheduledDate",
   e.due_date::text AS "dueDate", e.assignee_id AS "assigneeId", u.name AS "assigneeName", e.status,
   e.completed_on::text AS "completedOn", e.closed_by AS "closedBy", e.closed_at AS "closedAt",
-  e.closing_notes AS "closingNotes", e.cancel_reason AS "cancelReason", e.late, p.requirement,
+  e.closing_notes AS "closingNotes", e.cancel_reason AS "cancelReason", e.late, e.recorded_late AS "recordedLate", p.requirement,
   p.checklist, p.schedule_kind AS "scheduleKind", p.regulatory_reference AS "regulatoryReference"`;
 
 const EVENT_FROM = `
@@ -79,10 +79,29 @@ export async function lockEventInScope(id: string): Promise<EventRecord> {
 /** The facility's calendar date now. */
 export const eventToday = (event: Pick<EventRecord, 'timeZone'>, now: Date = new Date()): string => todayIn(event.timeZone, now);
 
-export function displayStatus(event: Pick<EventRecord, 'status' | 'late' | 'dueDate' | 'timeZone'>, now: Date = new Date()): DisplayStatus {
-  if (event.status === 'cancelled') return 'cancelled';
-  if (event.status === 'closed') return event.late ? 'closed late' : 'closed';
-  return compareDates(eventToday(event, now), event.dueDate) > 0 ? 'overdue' : 'open';
+/** What the page says: open and overdue are one stored status, told apart by the facility's today. */
+export const displayStatus = (event: Pick<EventRecord, 'status' | 'late' | 'dueDate' | 'timeZone'>, now: Date = new Date()): DisplayStatus =>
+  statusOn(event, eventToday(event, now));
+
+/**
+ * The earliest completion date an event accepts: its previous occurrence's due date, or for an
+ * item's first event its schedule start (or the event's own date, if earlier) less the lead time.
+ * A relative item's successor made when this event was closed early is later, not previous,
+ * even when it falls due first (it was created after this one).
+ * Earlier dates are typing mistakes that would record overdue work as done on time.
+ */
+export async function earliestCompletion(event: Pick<EventRecord, 'id' | 'planItemId' | 'scheduledDate'>): Promise<string> {
+  const [row] = await sql<{ earliest: string }>(
+    `SELECT coalesce(
+              (SELECT prev.due_date FROM events prev, events this
+                WHERE prev.client_id = app_current_client() AND prev.plan_item_id = $1 AND prev.id <> $2 AND prev.scheduled_date < $3::date
+                  AND this.client_id = prev.client_id AND this.id = $2 AND prev.created_at <= this.created_at
+                ORDER BY prev.scheduled_date DESC LIMIT 1),
+              (SELECT least(p.schedule_start, $3::date) - p.lead_time_days FROM plan_items p
+                WHERE p.client_id = app_current_client() AND p.id = $1))::text AS earliest`,
+    [event.planItemId, event.id, event.scheduledDate],
+  );
+  return row!.earliest;
 }
 
 export interface MyEventRow {
@@ -93,14 +112,14 @@ export interface MyEventRow {
   status: DisplayStatus;
 }
 
-/** How far ahead "due soon" reaches on My events unless the user asks for everything. */
-export const DUE_SOON_DAYS = 30;
+/** How far ahead My events reaches unless the user asks for everything: the upcoming window. */
+export const MY_EVENTS_DAYS = UPCOMING_DAYS;
 /** A page of My events never lists more than this. */
 export const MY_EVENTS_LIMIT = 500;
 
 /**
  * The user's open events in scope: overdue first (oldest first), then by due date. Unless `all`,
- * only those due within DUE_SOON_DAYS of the facility's today. Also counts what the window hides.
+ * only those due within MY_EVENTS_DAYS of the facility's today. Also counts what the window hides.
  */
 export async function myOpenEvents(userId: string, client: Client, options: { all?: boolean; now?: Date } = {}): Promise<{ rows: MyEventRow[]; later: number }> {
   const now = options.now ?? new Date();
@@ -110,7 +129,7 @@ export async function myOpenEvents(userId: string, client: Client, options: { al
        FROM events e JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
       WHERE e.client_id = app_current_client() AND e.assignee_id = $1 AND e.status = 'open'
       ORDER BY e.due_date, e.activity, e.id`,
-    [userId, client.timeZone, now.toISOString(), DUE_SOON_DAYS],
+    [userId, client.timeZone, now.toISOString(), MY_EVENTS_DAYS],
   );
   const shown = options.all ? rows : rows.filter((r) => r.soon);
   const listed = shown.slice(0, MY_EVENTS_LIMIT).map((r) => ({
@@ -151,6 +170,7 @@ export interface ClosureRow {
   completedOn: string;
   dueDate: string;
   late: boolean;
+  recordedLate: boolean;
   notes: string | null;
   checklist: Array<{ key: string; label: string; type: string; required: boolean; value: string | null }>;
   documents: Array<{ id: string; fileName: string; sizeBytes: number; sha256: string }>;
@@ -160,7 +180,7 @@ export interface ClosureRow {
 export async function closuresOf(eventId: string): Promise<ClosureRow[]> {
   return sql<ClosureRow>(
     `SELECT k.id, coalesce(u.name, ${staffNameOf('k.closed_by_staff_id')}) AS "closedByName", k.closed_at AS "closedAt", k.completed_on::text AS "completedOn", k.due_date::text AS "dueDate",
-            k.late, k.notes, k.checklist, k.documents
+            k.late, k.recorded_late AS "recordedLate", k.notes, k.checklist, k.documents
        FROM event_closures k LEFT JOIN users u ON u.client_id = k.client_id AND u.id = k.closed_by
       WHERE k.client_id = app_current_client() AND k.event_id = $1 ORDER BY k.closed_at DESC, k.id`,
     [eventId],
@@ -197,7 +217,7 @@ export function historyText(row: HistoryRow): string {
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
   switch (row.action) {
     case 'event.closed':
-      return `Closed${c.late ? ' late' : ''}: completed ${str(c.completedOn)} (due ${str(c.dueDate)})${Array.isArray(c.documents) && c.documents.length ? `, ${c.documents.length} document${c.documents.length === 1 ? '' : 's'} as evidence` : ''}${c.nextDueDate ? `; next event due ${str(c.nextDueDate)}` : ''}`;
+      return `Closed${c.late ? ' late' : ''}${c.recordedLate ? ' (recorded late)' : ''}: completed ${str(c.completedOn)} (due ${str(c.dueDate)})${Array.isArray(c.documents) && c.documents.length ? `, ${c.documents.length} document${c.documents.length === 1 ? '' : 's'} as evidence` : ''}${c.nextDueDate ? `; next event due ${str(c.nextDueDate)}` : ''}`;
     case 'event.reopened':
       return `Reopened: ${str(c.reason)}`;
     case 'event.cancelled':

@@ -1,0 +1,62 @@
+// What PlanTRAK means by on time, late, overdue, recorded late, due soon, upcoming and the on-time
+// rate (DESIGN.md §5). Pages, mail and reports all take these from here, so a number on a report
+// and a badge on a page can never disagree. Dates are 'YYYY-MM-DD' in the facility's time zone.
+import { compareDates, daysBetween } from '../../lib/calendar-dates.ts';
+
+/** Due within this many days of today (inclusive): "due soon". */
+export const DUE_SOON_DAYS = 7;
+/** Due within this many days of today (inclusive): "upcoming". */
+export const UPCOMING_DAYS = 30;
+/** A close entered more than this many days after its completion date is "recorded late". */
+export const RECORDED_LATE_AFTER_DAYS = 7;
+
+/** Open and today (facility zone) is after the due date. Closing on the due date is on time. */
+export const isOverdue = (today: string, dueDate: string): boolean => compareDates(today, dueDate) > 0;
+
+/** Completed after the due date. */
+export const isLate = (completedOn: string, dueDate: string): boolean => compareDates(completedOn, dueDate) > 0;
+
+/** The close was entered (`enteredOn`, the facility's date when it was recorded) more than
+ *  RECORDED_LATE_AFTER_DAYS after the completion date it claims. */
+export const isRecordedLate = (completedOn: string, enteredOn: string): boolean => daysBetween(completedOn, enteredOn) > RECORDED_LATE_AFTER_DAYS;
+
+/** Open and due between today and today + `days` (inclusive), not overdue. */
+export const isDueWithin = (today: string, dueDate: string, days: number): boolean =>
+  !isOverdue(today, dueDate) && daysBetween(today, dueDate) <= days;
+
+export type DisplayStatus = 'open' | 'overdue' | 'closed' | 'closed late' | 'cancelled';
+
+export function displayStatus(event: { status: 'open' | 'closed' | 'cancelled'; late: boolean; dueDate: string }, today: string): DisplayStatus {
+  if (event.status === 'cancelled') return 'cancelled';
+  if (event.status === 'closed') return event.late ? 'closed late' : 'closed';
+  return isOverdue(today, event.dueDate) ? 'overdue' : 'open';
+}
+
+export interface RateInput {
+  status: 'open' | 'closed' | 'cancelled';
+  dueDate: string;
+  /** Set when closed. */
+  completedOn?: string | null;
+  /** Today in the event's facility zone. */
+  today: string;
+}
+
+/**
+ * The on-time rate over events due in a period: completed on time ÷ counted, where an open event
+ * already past its due date counts as missed, and cancelled and not-yet-due open events are left
+ * out. `rate` is null when nothing counts (no division by zero on an empty period).
+ */
+export function onTimeRate(events: Iterable<RateInput>): { onTime: number; counted: number; rate: number | null } {
+  let onTime = 0;
+  let counted = 0;
+  for (const e of events) {
+    if (e.status === 'cancelled') continue;
+    if (e.status === 'open') {
+      if (isOverdue(e.today, e.dueDate)) counted += 1;
+      continue;
+    }
+    counted += 1;
+    if (e.completedOn && !isLate(e.completedOn, e.dueDate)) onTime += 1;
+  }
+  return { onTime, counted, rate: counted ? onTime / counted : null };
+}
