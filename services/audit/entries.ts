@@ -28,27 +28,36 @@ export function redactSecrets(value: unknown): unknown {
 }
 
 export async function audit(entry: AuditEntry): Promise<void> {
+  await auditMany([entry]);
+}
+
+/** Several entries in one statement (a bulk change writes one entry per row it changed). */
+export async function auditMany(entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
   const { context } = currentUnit();
+  const column = <T>(pick: (e: AuditEntry) => T) => entries.map(pick);
   // A plain INSERT without RETURNING: rows with no client may be written but not read back.
   await sql(
     `INSERT INTO audit_log (client_id, actor_kind, actor_user_id, actor_staff_id, support_session_id,
                           action, entity_type, entity_id, changes, ip, user_agent, request_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+     SELECT e.client_id, $1::text, e.actor_user_id, $2::uuid, $3::uuid, e.action, e.entity_type, e.entity_id, e.changes, $4::inet, $5::text, $6::text
+       FROM unnest($7::uuid[], $8::uuid[], $9::text[], $10::text[], $11::uuid[], $12::jsonb[])
+            AS e(client_id, actor_user_id, action, entity_type, entity_id, changes)`,
     [
-      entry.clientId === undefined ? context.clientId ?? null : entry.clientId,
       context.actorKind,
-      entry.actorUserId === undefined ? context.userId ?? null : entry.actorUserId,
       context.staffId ?? null,
       context.supportSessionId ?? null,
-      entry.action,
-      entry.entityType ?? null,
-      entry.entityId ?? null,
-      entry.changes ? JSON.stringify(redactSecrets(entry.changes)) : null,
       // The ip column is inet; behind a proxy req.ip comes from X-Forwarded-For and need not be
       // a bare address (a port appended, or anything at all with TRUST_PROXY=true).
       context.ip && isIP(context.ip) ? context.ip : null,
       context.userAgent?.slice(0, 400) ?? null,
       context.requestId ?? null,
+      column((e) => (e.clientId === undefined ? context.clientId ?? null : e.clientId)),
+      column((e) => (e.actorUserId === undefined ? context.userId ?? null : e.actorUserId)),
+      column((e) => e.action),
+      column((e) => e.entityType ?? null),
+      column((e) => e.entityId ?? null),
+      column((e) => (e.changes ? JSON.stringify(redactSecrets(e.changes)) : null)),
     ],
   );
 }

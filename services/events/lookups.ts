@@ -225,7 +225,7 @@ export function historyText(row: HistoryRow): string {
     case 'event.commented':
       return 'Commented';
     case 'event.reassigned':
-      return `Reassigned${c.fromName && c.toName ? ` from ${str(c.fromName)} to ${str(c.toName)}` : ''}`;
+      return `Reassigned${c.fromName && c.toName ? ` from ${str(c.fromName)} to ${str(c.toName)}` : ''}${c.via === 'transition' ? ' by the transition tool' : ''}`;
     case 'document.uploaded':
       return `Uploaded ${str(c.fileName)}`;
     case 'document.deleted':

@@ -9,7 +9,7 @@ import type { Actor } from '../../types/actor.ts';
 import type { OrgUnit } from '../../models/index.ts';
 import { canReassign } from '../../policies/events.ts';
 import { authorize } from '../../policies/index.ts';
-import { audit } from '../audit/entries.ts';
+import { audit, auditMany } from '../audit/entries.ts';
 import { lockEventInScope, type EventRecord } from './lookups.ts';
 import { facilitiesUnder } from '../organisation/hierarchy.ts';
 import type { AssigneeChoice } from '../plans/plan-items.ts';
@@ -148,9 +148,7 @@ export async function bulkReassign(actor: Actor, unit: OrgUnit, eventIds: string
         WHERE client_id = app_current_client() AND id = ANY ($1::uuid[]) AND status = 'open' RETURNING id`,
       [moving.map((r) => r.id), to.id],
     );
-    for (const row of moving) {
-      await audit({ action: 'event.reassigned', entityType: 'event', entityId: row.id, changes: { from: row.assignee_id, to: to.id } });
-    }
+    await auditMany(moving.map((row) => ({ action: 'event.reassigned', entityType: 'event', entityId: row.id, changes: { from: row.assignee_id, to: to.id } })));
   }
   return { selected: rows.length, changed: moving.map((r) => r.id), to };
 }

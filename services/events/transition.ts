@@ -11,7 +11,7 @@ import { actorContext } from '../actor-context.ts';
 import type { Database } from '../../models/index.ts';
 import type { Rank, UserStatus } from '../../models/user.ts';
 import { canManageUser, canSeeUser } from '../../policies/users.ts';
-import { audit } from '../audit/entries.ts';
+import { audit, auditMany } from '../audit/entries.ts';
 import type { RequestMeta } from '../auth/types.ts';
 import { currentScope } from '../organisation/hierarchy.ts';
 import type { AssigneeChoice } from '../plans/plan-items.ts';
@@ -151,8 +151,9 @@ export interface AppliedRow extends MoveRow {
 
 /**
  * Moves the departing user's Plan Items (hidden ones too) and open events at each chosen facility
- * to that facility's replacement: one UPDATE per table in the caller's unit of work, then one
- * 'transition.applied' audit entry with per-facility counts and ids. Closed and cancelled events
+ * to that facility's replacement: one UPDATE per table in the caller's unit of work, an
+ * 'event.reassigned' entry per moved event, and one 'transition.applied' entry with per-facility
+ * counts and ids. Closed and cancelled events
  * keep their assignee (the record of who did the work).
  */
 export async function applyMoves(actor: Actor, departingId: string, moves: MoveRow[]): Promise<AppliedRow[]> {
@@ -177,6 +178,9 @@ export async function applyMoves(actor: Actor, departingId: string, moves: MoveR
     const eventIds = events.filter((e) => e.facility_id === m.facilityId).map((e) => e.id).sort();
     return { ...m, planItems: planItemIds.length, openEvents: eventIds.length, planItemIds, eventIds };
   });
+  // Each moved event's own history shows the move, as a reassignment does.
+  const toOf = new Map(moves.map((m) => [m.facilityId, m.to.id]));
+  await auditMany(events.map((e) => ({ action: 'event.reassigned', entityType: 'event', entityId: e.id, changes: { from: departingId, to: toOf.get(e.facility_id), via: 'transition' } })));
   await audit({
     action: 'transition.applied',
     entityType: 'user',
