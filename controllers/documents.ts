@@ -4,25 +4,21 @@
 // (middleware/csrf.ts csrfAfterUpload), then the action.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
-import { z } from 'zod';
+import { CHECKLIST_ROWS } from './plan-item-form.ts';
 import type { Config } from '../config/index.ts';
 import { type FieldErrors, HttpError, ValidationError } from '../lib/errors.ts';
 import { parseForm } from '../lib/forms.ts';
 import type { Actor } from '../types/actor.ts';
 import { download, type Outcome, redirect } from '../lib/outcomes.ts';
+import { saveChecklist } from '../services/events/closing.ts';
 import { deleteDocument, downloadDocument, uploadDocument } from '../services/events/documents.ts';
 import { findEventInScope } from '../services/events/lookups.ts';
-import { eventPage } from './events.ts';
+import { eventPage, formValues, workForm } from './events.ts';
 import { CONFIRM_FIELD } from '../services/sensitive-data.ts';
 
-/** The upload form's fields besides the file: the CSRF token and the sensitive-data confirmation. */
-const UPLOAD_LIMITS = { files: 1, fields: 5, parts: 6, fieldSize: 1024, fieldNameSize: 100, headerPairs: 20 };
-
-/** The upload form's fields besides the file (multer has already capped their number and size). */
-const uploadForm = z.strictObject({
-  _csrf: z.string().optional(),
-  [CONFIRM_FIELD]: z.enum(['1'], { error: 'Tick the box or leave it empty.' }).optional(),
-}, { error: (issue) => (issue.code === 'unrecognized_keys' ? `This form does not accept the field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}. Nothing was saved.` : undefined) });
+/** The upload carries the whole work form: the CSRF token, the confirmation, completion date,
+ *  notes and up to CHECKLIST_ROWS answers (text answers and notes may be long). */
+const UPLOAD_LIMITS = { files: 1, fields: 8 + CHECKLIST_ROWS, parts: 9 + CHECKLIST_ROWS, fieldSize: 64 * 1024, fieldNameSize: 100, headerPairs: 20 };
 
 /** Multer's refusals as clear 4xx answers (never a 500). */
 function uploadError(error: unknown, maxMb: number): HttpError {
@@ -56,20 +52,33 @@ export function documentsController(config: Config) {
       parse(req, res, (error?: unknown) => next(error ? uploadError(error, maxMb) : undefined));
     }) as RequestHandler,
 
-    // POST /events/:id/documents — a refused file comes back as the event page with the reason.
+    // POST /events/:id/documents — the work form's Upload button: the file, and the checklist
+    // answers saved with it (so nothing typed is lost); the date and notes come back on the page.
+    // A refused file comes back as the event page with the reason and everything as typed.
     async upload(req: Request, actor: Actor): Promise<Outcome> {
-      const eventId = String(req.params.id);
+      const event = await findEventInScope(String(req.params.id));
+      const values = formValues(req.body);
+      // Where a refusal came from: the form itself, the checklist answers, or the file.
+      let stage: 'form' | 'answers' | 'file' = 'form';
       try {
-        const form = parseForm(uploadForm, req.body);
+        const form = parseForm(workForm(event), req.body);
         if (!form.ok) throw new ValidationError({ file: form.errors.form ?? Object.values(form.errors)[0]! });
+        const confirmed = form.data[CONFIRM_FIELD] === '1';
+        const keepAnswers = form.data.checklistShown === '1' && event.checklist.length > 0;
+        stage = 'answers';
+        if (keepAnswers) await saveChecklist(actor, event.id, form.data, confirmed);
+        stage = 'file';
         const file = req.file ? { originalName: req.file.originalname ?? '', buffer: req.file.buffer } : undefined;
-        const doc = await uploadDocument(actor.user, eventId, file, form.data[CONFIRM_FIELD] === '1');
-        return redirect(`/events/${doc.eventId}#documents`, { kind: 'success', message: `Uploaded “${doc.fileName}”.` });
+        const doc = await uploadDocument(actor.user, event.id, file, confirmed);
+        req.session.eventDraft = { eventId: event.id, completedOn: form.data.completedOn, closingNotes: form.data.closingNotes };
+        return redirect(`/events/${doc.eventId}#documents`, { kind: 'success', message: `Uploaded “${doc.fileName}”.${keepAnswers ? ' Checklist answers saved.' : ''}` });
       } catch (error) {
         if (!(error instanceof HttpError) || ![415, 422].includes(error.status)) throw error;
         const fields = error instanceof ValidationError ? error.fields : {};
-        const errors: FieldErrors = fields[CONFIRM_FIELD] ? { uploadConfirmSensitive: fields[CONFIRM_FIELD] } : { file: fields.file ?? error.message };
-        return eventPage(actor, await findEventInScope(eventId), { errors: { ...errors, form: error.message }, form: 'upload', status: error.status });
+        const errors: FieldErrors = stage === 'answers'
+          ? { ...fields, form: 'Nothing was uploaded: correct the highlighted checklist answers, then choose the file again.' }
+          : fields[CONFIRM_FIELD] ? { uploadConfirmSensitive: fields[CONFIRM_FIELD] } : { file: fields.file ?? error.message };
+        return eventPage(actor, event, { values, errors, form: 'upload', status: error.status });
       }
     },
 

@@ -23,10 +23,20 @@ const refusedFields = (what: string) => ({
   error: (issue: z.core.$ZodRawIssue) => (issue.code === 'unrecognized_keys' ? `This form does not accept the field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}. ${what}` : undefined),
 });
 
-/** The close form (and its Save answers twin): dates, notes, confirmation, one field per checklist item. */
-function closeForm(event: EventRecord) {
+/** The work form, whichever of its buttons sent it (Close, Save answers only, Upload): date,
+ *  notes, confirmation, one field per checklist item, and the file input (sent as its name only
+ *  when a button other than Upload posts the form). */
+export function workForm(event: EventRecord) {
   const answers = Object.fromEntries(event.checklist.map((c) => [answerField(c), single.optional()]));
-  return z.strictObject({ _csrf: single.optional(), completedOn: single.optional(), closingNotes: single.optional(), [CONFIRM_FIELD]: single.optional(), ...answers }, refusedFields('The event was not changed.'));
+  return z.strictObject({
+    _csrf: single.optional(), checklistShown: z.literal('1').optional(), completedOn: single.optional(), closingNotes: single.optional(),
+    [CONFIRM_FIELD]: single.optional(), file: single.optional(), ...answers,
+  }, refusedFields('The event was not changed.'));
+}
+
+/** A file chosen on the work form but not uploaded would be lost without a word: refused instead. */
+function refuseUnsentFile(data: { file?: string }, what: string): void {
+  if (data.file) throw new ValidationError({ file: `“${data.file}” was chosen but not uploaded: press Upload to attach it. ${what}` });
 }
 
 const reasonForm = z.strictObject({ _csrf: single.optional(), reason: single.optional(), [CONFIRM_FIELD]: single.optional() }, refusedFields('The event was not changed.'));
@@ -41,7 +51,7 @@ interface PageState {
   status?: number;
 }
 
-const formValues = (body: unknown): Record<string, string> =>
+export const formValues = (body: unknown): Record<string, string> =>
   Object.fromEntries(Object.entries((body ?? {}) as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string' && e[0] !== '_csrf'));
 
 /** Runs a change; a ValidationError becomes the event page with the form's errors. */
@@ -106,17 +116,23 @@ export function eventsController() {
       return view('events/index', { title: 'My events', rows, later, all, dueSoonDays: MY_EVENTS_DAYS, canWork: can(actor.user, 'events.work_own') });
     },
 
-    // GET /events/:id
+    // GET /events/:id — with the date and notes an upload carried, once.
     async show(req: Request, actor: Actor): Promise<Outcome> {
-      return eventPage(actor, await findEventInScope(String(req.params.id)));
+      const event = await findEventInScope(String(req.params.id));
+      const draft = req.session.eventDraft;
+      if (draft?.eventId !== event.id) return eventPage(actor, event);
+      delete req.session.eventDraft;
+      const values = Object.fromEntries(Object.entries({ completedOn: draft.completedOn, closingNotes: draft.closingNotes }).filter((e): e is [string, string] => typeof e[1] === 'string'));
+      return eventPage(actor, event, { values, form: 'close' });
     },
 
     // POST /events/:id/checklist — save answers without closing.
     async saveChecklist(req: Request, actor: Actor): Promise<Outcome> {
       const event = await findEventInScope(String(req.params.id));
       return orPage(req, actor, 'close', async () => {
-        const form = parseForm(closeForm(event), req.body);
+        const form = parseForm(workForm(event), req.body);
         if (!form.ok) throw new ValidationError(form.errors);
+        refuseUnsentFile(form.data, 'Nothing was saved.');
         await saveChecklist(actor, event.id, form.data, form.data[CONFIRM_FIELD] === '1');
         return redirect(`/events/${event.id}`, { kind: 'success', message: 'Checklist answers saved.' });
       });
@@ -126,8 +142,9 @@ export function eventsController() {
     async close(req: Request, actor: Actor): Promise<Outcome> {
       const event = await findEventInScope(String(req.params.id));
       return orPage(req, actor, 'close', async () => {
-        const form = parseForm(closeForm(event), req.body);
+        const form = parseForm(workForm(event), req.body);
         if (!form.ok) throw new ValidationError(form.errors);
+        refuseUnsentFile(form.data, 'The event was not closed.');
         const notes = form.data.closingNotes?.trim() || null;
         const result = await closeEvent(actor, event.id, {
           completedOn: (form.data.completedOn ?? '').trim(),

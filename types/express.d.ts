@@ -1,6 +1,13 @@
 import 'express-session';
 import type { Flash } from '../lib/flash.ts';
 
+/** The completion date and notes typed on an event's work form when its Upload button was used. */
+export interface EventDraft {
+  eventId: string;
+  completedOn?: string;
+  closingNotes?: string;
+}
+
 export interface SessionAuth {
   userId: string;
   clientId: string;
@@ -56,6 +63,8 @@ declare module 'express-session' {
     pendingStaff?: PendingStaffSignIn;
     pendingSecondFactor?: PendingSecondFactor;
     flash?: Flash[];
+    /** What the work form held when an upload sent it, shown again on the event page once. */
+    eventDraft?: EventDraft;
   }
 }
 
