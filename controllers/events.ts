@@ -13,7 +13,8 @@ import { answerField, answersOf, answerText, YES_NO_NA } from '../services/event
 import { documentsOf } from '../services/events/documents.ts';
 import { addComment, cancelEvent, closeEvent, COMMENT_MAX, NOTES_MAX, REASON_MAX, reopenEvent, saveChecklist } from '../services/events/closing.ts';
 import { RECORDED_LATE_AFTER_DAYS } from '../services/events/definitions.ts';
-import { closuresOf, commentsOf, displayStatus, earliestCompletion, type EventRecord, eventToday, findEventInScope, historyOf, historyText, MY_EVENTS_DAYS, myOpenEvents } from '../services/events/lookups.ts';
+import { closuresOf, commentsOf, displayStatus, earliestCompletion, type EventRecord, eventToday, findEventInScope, historyOf, historyText } from '../services/events/lookups.ts';
+import { isListStatus, MY_EVENTS_DAYS, myEvents } from '../services/events/lists.ts';
 import { assigneeChoices } from '../services/plans/plan-items.ts';
 import { OrgUnit } from '../models/index.ts';
 import { CONFIRM_FIELD } from '../services/sensitive-data.ts';
@@ -41,7 +42,7 @@ function refuseUnsentFile(data: { file?: string }, what: string): void {
 
 const reasonForm = z.strictObject({ _csrf: single.optional(), reason: single.optional(), [CONFIRM_FIELD]: single.optional() }, refusedFields('The event was not changed.'));
 const commentForm = z.strictObject({ _csrf: single.optional(), body: single.optional(), [CONFIRM_FIELD]: single.optional() }, refusedFields('No comment was added.'));
-const myEventsQuery = z.object({ show: z.enum(['all']).optional() });
+
 
 interface PageState {
   values?: Record<string, string>;
@@ -108,12 +109,13 @@ export async function eventPage(actor: Actor, event: EventRecord, state: PageSta
 
 export function eventsController() {
   return {
-    // GET /events — the signed-in user's open events: overdue first, then due soon (or all).
+    // GET /events?status=open|closed|cancelled — the signed-in user's events: open ones overdue
+    // first, then due within the upcoming window (or all, with show=all); closed ones newest first.
     async mine(req: Request, actor: Actor): Promise<Outcome> {
-      const query = myEventsQuery.safeParse(req.query);
-      const all = query.success && query.data.show === 'all';
-      const { rows, later } = await myOpenEvents(actor.user.id, actor.client, { all });
-      return view('events/index', { title: 'My events', rows, later, all, dueSoonDays: MY_EVENTS_DAYS, canWork: can(actor.user, 'events.work_own') });
+      const status = isListStatus(req.query.status) && req.query.status !== 'all' ? req.query.status : 'open';
+      const all = req.query.show === 'all';
+      const { rows, total, later } = await myEvents(actor.user.id, actor.client, { status, all });
+      return view('events/index', { title: 'My events', rows, total, later, all, status, dueSoonDays: MY_EVENTS_DAYS, canWork: can(actor.user, 'events.work_own') });
     },
 
     // GET /events/:id — with the date and notes an upload carried, once.

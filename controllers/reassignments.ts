@@ -12,7 +12,7 @@ import { authorize } from '../policies/index.ts';
 import { findEventInScope } from '../services/events/lookups.ts';
 import { findUnitInScope } from '../services/organisation/hierarchy.ts';
 import { BULK_REASSIGN_MAX, bulkChoices, bulkReassign, reassignEvent } from '../services/events/reassignment.ts';
-import { openEventsTable } from './event-lists.ts';
+import { unitEventsTable } from './event-lists.ts';
 
 const single = z.string({ error: 'Enter a single value.' }).max(100, 'This value is too long.').optional();
 const refuseUnknown = (issue: { code: string; keys?: string[] }) =>
@@ -55,12 +55,12 @@ export function reassignmentsController() {
       const unit = await findUnitInScope(String(req.params.id));
       authorize(actor.user, 'events.reassign');
       const form = parseForm(bulkForm, req.body);
-      if (!form.ok) return openEventsTable(actor, unit, { selected: [], errors: form.errors }, 422);
+      if (!form.ok) return unitEventsTable(actor, unit, { selected: [], errors: form.errors }, 422);
       const selected = list(form.data.events);
       const assigneeId = (form.data.assigneeId ?? '').trim();
       try {
         if (form.data.intent === 'choose' || !assigneeId) {
-          return openEventsTable(actor, unit, { selected, choices: await bulkChoices(unit, selected), assigneeId });
+          return unitEventsTable(actor, unit, { selected, choices: await bulkChoices(unit, selected), assigneeId });
         }
         const result = await bulkReassign(actor, unit, selected, assigneeId);
         const moved = result.changed.length;
@@ -72,7 +72,7 @@ export function reassignmentsController() {
         if (!(error instanceof ValidationError)) throw error;
         // Offer the choices again when only the assignee was wrong; a bad selection offers none.
         const choices = error.fields.events ? undefined : await bulkChoices(unit, selected);
-        return openEventsTable(actor, unit, { selected, choices, assigneeId, errors: error.fields }, 422);
+        return unitEventsTable(actor, unit, { selected, choices, assigneeId, errors: error.fields }, 422);
       }
     },
   };

@@ -4,11 +4,10 @@
 import { todayIn } from '../../lib/calendar-dates.ts';
 import { NotFoundError } from '../../lib/errors.ts';
 import { sql } from '../../lib/unit-of-work.ts';
-import type { Client } from '../../models/index.ts';
 import type { EventStatus } from '../../models/event.ts';
 import type { ChecklistItem, Requirement } from '../../models/plan-item.ts';
 import { UUID_PATTERN as UUID } from '../../lib/uuid.ts';
-import { type DisplayStatus, displayStatus as statusOn, UPCOMING_DAYS } from './definitions.ts';
+import { type DisplayStatus, displayStatus as statusOn } from './definitions.ts';
 
 export type { DisplayStatus };
 
@@ -102,46 +101,6 @@ export async function earliestCompletion(event: Pick<EventRecord, 'id' | 'planIt
     [event.planItemId, event.id, event.scheduledDate],
   );
   return row!.earliest;
-}
-
-export interface MyEventRow {
-  id: string;
-  activity: string;
-  facilityName: string;
-  dueDate: string;
-  status: DisplayStatus;
-}
-
-/** How far ahead My events reaches unless the user asks for everything: the upcoming window. */
-export const MY_EVENTS_DAYS = UPCOMING_DAYS;
-/** A page of My events never lists more than this. */
-export const MY_EVENTS_LIMIT = 500;
-
-/**
- * The user's open events in scope: overdue first (oldest first), then by due date. Unless `all`,
- * only those due within MY_EVENTS_DAYS of the facility's today. Also counts what the window hides.
- */
-export async function myOpenEvents(userId: string, client: Client, options: { all?: boolean; now?: Date } = {}): Promise<{ rows: MyEventRow[]; later: number }> {
-  const now = options.now ?? new Date();
-  const rows = await sql<{ id: string; activity: string; facilityName: string; dueDate: string; timeZone: string; soon: boolean }>(
-    `SELECT e.id, e.activity, f.name AS "facilityName", e.due_date::text AS "dueDate", coalesce(f.time_zone, $2) AS "timeZone",
-            e.due_date <= (($3::timestamptz AT TIME ZONE coalesce(f.time_zone, $2))::date + $4::int) AS soon
-       FROM events e JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
-      WHERE e.client_id = app_current_client() AND e.assignee_id = $1 AND e.status = 'open'
-      ORDER BY e.due_date, e.activity, e.id`,
-    [userId, client.timeZone, now.toISOString(), MY_EVENTS_DAYS],
-  );
-  const shown = options.all ? rows : rows.filter((r) => r.soon);
-  const listed = shown.slice(0, MY_EVENTS_LIMIT).map((r) => ({
-    id: r.id,
-    activity: r.activity,
-    facilityName: r.facilityName,
-    dueDate: r.dueDate,
-    status: displayStatus({ status: 'open', late: false, dueDate: r.dueDate, timeZone: r.timeZone }, now),
-  }));
-  // Overdue first: due dates ascend already, but facilities' todays differ by zone.
-  listed.sort((a, b) => Number(b.status === 'overdue') - Number(a.status === 'overdue'));
-  return { rows: listed, later: rows.length - listed.length };
 }
 
 export interface CommentRow {

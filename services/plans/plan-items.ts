@@ -394,34 +394,3 @@ async function userNames(ids: string[]): Promise<Map<string, string>> {
   const rows = await sql<{ id: string; name: string }>('SELECT id, name FROM users WHERE client_id = app_current_client() AND id = ANY ($1::uuid[])', [unique]);
   return new Map(rows.map((r) => [r.id, r.name]));
 }
-
-export interface OpenEventRow {
-  id: string;
-  facilityName: string;
-  activity: string;
-  dueDate: string;
-  assigneeName: string;
-  overdue: boolean;
-}
-
-/** Open events of these facilities by due date; overdue when today in the facility's zone is after the due date. */
-export async function openEventRows(client: Client, facilities: OrgUnit[], now: Date = new Date()): Promise<OpenEventRow[]> {
-  if (facilities.length === 0) return [];
-  const rows = await sql<{ id: string; facility_id: string; activity: string; due_date: string; assignee_id: string }>(
-    `SELECT id, facility_id, activity, due_date::text AS due_date, assignee_id FROM events
-      WHERE client_id = app_current_client() AND status = 'open' AND facility_id = ANY ($1::uuid[])
-      ORDER BY due_date, activity, id`,
-    [facilities.map((f) => f.id)],
-  );
-  const names = await userNames(rows.map((r) => r.assignee_id));
-  const byId = new Map(facilities.map((f) => [f.id, f]));
-  const today = new Map(facilities.map((f) => [f.id, todayIn(zoneOf(f, client), now)]));
-  return rows.map((r) => ({
-    id: r.id,
-    facilityName: byId.get(r.facility_id)?.name ?? '',
-    activity: r.activity,
-    dueDate: r.due_date,
-    assigneeName: names.get(r.assignee_id) ?? '—',
-    overdue: compareDates(today.get(r.facility_id)!, r.due_date) > 0,
-  }));
-}

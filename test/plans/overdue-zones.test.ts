@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { inUnitOfWork } from '../../lib/unit-of-work.ts';
 import { Client, OrgUnit } from '../../models/index.ts';
-import { openEventRows } from '../../services/plans/plan-items.ts';
+import { eventList } from '../../services/events/lists.ts';
 import { testEnv } from '../support/env.ts';
 import { createClient, createUser, ownerQuery } from '../support/factories.ts';
 import { createUnit } from '../support/hierarchy-factories.ts';
@@ -30,7 +30,7 @@ describe('Management plans: overdue in the facility\'s zone', () => {
     const now = new Date('2026-03-10T12:00:00Z');
     const rows = await inUnitOfWork(testEnv().db.sequelize, { actorKind: 'user', clientId: client.id, userId: admin.id }, async () => {
       const facilities = await OrgUnit.findAll({ order: [['name', 'ASC']] });
-      return openEventRows((await Client.findByPk(client.id))!, facilities, now);
+      return (await eventList((await Client.findByPk(client.id))!, { status: 'open', facilityIds: facilities.map((f) => f.id), now })).rows;
     });
     expect(rows.map((r) => [r.facilityName, r.dueDate, r.overdue]).sort()).to.deep.equal([
       ['Auckland Works', '2026-03-10', true],
