@@ -40,7 +40,7 @@ import {
   updatePlanItem,
   zoneOf,
 } from '../services/plan-items.ts';
-import { checkRule, compilePreset, describeSchedule, formatLongDate, type Preset, presetFromRule, type Schedule, WEEKDAYS, type Weekday } from '../services/recurrence.ts';
+import { checkRule, compilePreset, describeSchedule, formatLongDate, type Preset, presetFromRule, type Schedule, ScheduleError, WEEKDAYS, type Weekday } from '../services/recurrence.ts';
 import { UUID_PATTERN as UUID } from '../lib/uuid.ts';
 
 /** Rows of the checklist editor (blank rows are ignored). */
@@ -160,7 +160,8 @@ function scheduleFrom(data: PlanItemForm, errors: FieldErrors): Schedule | undef
     }
   }
   if (!rrule || errors.scheduleStart || errors.monthEndPolicy) return undefined;
-  const check = checkRule(rrule, start);
+  // Checked under the item's own month-end policy: "skip" may leave a rule without any date.
+  const check = checkRule(rrule, start, monthEnd);
   if (!check.ok) {
     // A preset's rule is not on the form: its problem goes against the preset (e.g. 31 February).
     if (mode === 'advanced') errors.rrule = check.errors.join(' ');
@@ -413,7 +414,16 @@ export function planItemsController() {
       // A new item's dates run from its first due date (past ones become overdue events); an
       // edited item's remaining dates run from today.
       const from = item && compareDates(today, schedule.start) > 0 ? today : schedule.start;
-      return formPage(actor, { facility, item, values, errors: {}, preview: { dates: previewDates(schedule, from), description: describeSchedule(schedule), relative: schedule.kind === 'relative' } });
+      let preview: NonNullable<FormPage['preview']>;
+      try {
+        preview = { dates: previewDates(schedule, from), description: describeSchedule(schedule), relative: schedule.kind === 'relative' };
+      } catch (error) {
+        // A rule whose next dates cannot be worked out within the expansion budget.
+        if (!(error instanceof ScheduleError)) throw error;
+        const field = form.data.scheduleMode === 'advanced' ? 'rrule' : 'scheduleMode';
+        return formPage(actor, { facility, item, values, errors: { form: 'The schedule cannot be previewed; please correct it.', [field]: error.message } }, 422);
+      }
+      return formPage(actor, { facility, item, values, errors: {}, preview });
     }
     const { input, errors } = inputFrom(form.data);
     if (!input) return formPage(actor, { facility, item, values, errors: { form: 'Please correct the highlighted fields. Nothing was saved.', ...errors } }, 422);
