@@ -128,7 +128,8 @@ export function scheduleFrom(data: PlanItemForm, errors: FieldErrors): Schedule 
     }
   }
   if (!rrule || errors.scheduleStart || errors.monthEndPolicy) return undefined;
-  const check = checkRule(rrule, start);
+  // Checked under the item's own month-end policy: "skip" may leave a rule without any date.
+  const check = checkRule(rrule, start, monthEnd);
   if (!check.ok) {
     // A preset's rule is not on the form: its problem goes against the preset (e.g. 31 February).
     if (mode === 'advanced') errors.rrule = check.errors.join(' ');

@@ -28,7 +28,7 @@ import {
   updatePlanItem,
   zoneOf,
 } from '../services/plans/plan-items.ts';
-import { describeSchedule, formatLongDate } from '../services/plans/recurrence.ts';
+import { describeSchedule, formatLongDate, ScheduleError } from '../services/plans/recurrence.ts';
 import type { Actor } from '../types/actor.ts';
 import { actionForm, CHECKLIST_ROWS, echoOf, inputFrom, planItemForm, scheduleFrom, type Values, valuesOf } from './plan-item-form.ts';
 
@@ -76,7 +76,16 @@ export function planItemsController() {
       // A new item's dates run from its first due date (past ones become overdue events); an
       // edited item's remaining dates run from today.
       const from = item && compareDates(today, schedule.start) > 0 ? today : schedule.start;
-      return formPage(actor, { facility, item, values, errors: {}, preview: { dates: previewDates(schedule, from), description: describeSchedule(schedule), relative: schedule.kind === 'relative' } });
+      let preview: NonNullable<FormPage['preview']>;
+      try {
+        preview = { dates: previewDates(schedule, from), description: describeSchedule(schedule), relative: schedule.kind === 'relative' };
+      } catch (error) {
+        // A rule whose next dates cannot be worked out within the expansion budget.
+        if (!(error instanceof ScheduleError)) throw error;
+        const field = form.data.scheduleMode === 'advanced' ? 'rrule' : 'scheduleMode';
+        return formPage(actor, { facility, item, values, errors: { form: 'The schedule cannot be previewed; please correct it.', [field]: error.message } }, 422);
+      }
+      return formPage(actor, { facility, item, values, errors: {}, preview });
     }
     const { input, errors } = inputFrom(form.data);
     if (!input) return formPage(actor, { facility, item, values, errors: { form: 'Please correct the highlighted fields. Nothing was saved.', ...errors } }, 422);

@@ -12,6 +12,8 @@
 //   materialised from its start: the overdue occurrences are real obligations.
 // - Relative items: only the first event, at the schedule start, when the item has no event at all;
 //   each later one is created when the previous is closed.
+// - An item whose stored rule the engine refuses (services/plans/recurrence.ts ScheduleError) gets no
+//   events and is logged; it never stops the run for other items, and the self-check reports it.
 // - Inserts are INSERT … ON CONFLICT ON CONSTRAINT events_occurrence_key DO NOTHING, so two runs
 //   (or two servers) never create an occurrence twice. Nothing is deleted or moved.
 // - Each client runs in short system units of work (batches of items, two inserting at once),
@@ -23,7 +25,7 @@ import type { Sequelize } from 'sequelize';
 import { addDays, todayIn } from '../../lib/calendar-dates.ts';
 import { logger } from '../../lib/logger.ts';
 import { inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
-import { type CalendarSchedule, type MonthEndPolicy, calendarDates, nextCalendarDates } from '../plans/recurrence.ts';
+import { type CalendarSchedule, type MonthEndPolicy, calendarDates, nextCalendarDates, ScheduleError } from '../plans/recurrence.ts';
 
 export interface GenerationOptions {
   /** The instant of the run (tests fix it); default: now. */
@@ -160,7 +162,17 @@ async function generateBatch(
   for (const item of items) {
     const today = todayIn(item.time_zone, now);
     todays.push(today);
-    for (const date of datesToGenerate({ ...item, last_scheduled: lastScheduled.get(item.id) ?? null }, today, cache)) {
+    let dates: string[];
+    try {
+      dates = datesToGenerate({ ...item, last_scheduled: lastScheduled.get(item.id) ?? null }, today, cache);
+    } catch (error) {
+      // A stored rule the engine now refuses (e.g. too costly to expand) stops only this item; the
+      // daily self-check lists it as an active item without a future occurrence.
+      if (!(error instanceof ScheduleError)) throw error;
+      logger.warn({ clientId, planItemId: item.id, reason: error.message }, 'plan item schedule cannot be expanded; no events generated');
+      continue;
+    }
+    for (const date of dates) {
       insertIds.push(item.id);
       insertDates.push(date);
     }
@@ -393,7 +405,12 @@ export async function findItemsWithoutFutureOccurrence(
         future = item.open_events > 0 || item.last_scheduled === null;
       } else {
         const schedule: CalendarSchedule = { kind: 'calendar', rrule: item.rrule!, start: item.schedule_start, monthEnd: item.month_end_policy };
-        future = cache.next(schedule, today) !== null;
+        try {
+          future = cache.next(schedule, today) !== null;
+        } catch (error) {
+          if (!(error instanceof ScheduleError)) throw error;
+          future = false; // a rule that cannot be expanded schedules nothing: report it
+        }
       }
       if (!future) found.push({ clientId, planItemId: item.id, facilityId: item.facility_id });
     }

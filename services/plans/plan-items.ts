@@ -11,7 +11,7 @@ import type { ChecklistItem, Requirement } from '../../models/plan-item.ts';
 import { audit } from '../audit/entries.ts';
 import { generateForItems } from '../events/generation.ts';
 import { checkSensitiveData } from '../sensitive-data.ts';
-import { checkRule, describeSchedule, nextCalendarDates, relativeNext, type Schedule } from './recurrence.ts';
+import { checkRule, describeSchedule, nextCalendarDates, relativeNext, type Schedule, ScheduleError } from './recurrence.ts';
 import { guardedWrite } from '../organisation/unit-admin.ts';
 import { UUID_PATTERN as UUID } from '../../lib/uuid.ts';
 
@@ -78,7 +78,8 @@ export async function assigneeChoices(facility: OrgUnit): Promise<AssigneeChoice
   );
 }
 
-/** The next 12 due dates a schedule gives (relative: assuming each event is completed on its due date). */
+/** The next 12 due dates a schedule gives (relative: assuming each event is completed on its due date).
+ *  Throws ScheduleError (its message is for the user) for a rule too costly to expand. */
 export function previewDates(schedule: Schedule, from: string): string[] {
   if (schedule.kind === 'calendar') return nextCalendarDates(schedule, PREVIEW_COUNT, from);
   const dates = [schedule.start];
@@ -93,7 +94,7 @@ async function checkInput(facility: OrgUnit, client: Client, input: PlanItemInpu
   const errors: FieldErrors = {};
   let schedule = input.schedule;
   if (schedule.kind === 'calendar') {
-    const check = checkRule(schedule.rrule, schedule.start);
+    const check = checkRule(schedule.rrule, schedule.start, schedule.monthEnd);
     if (check.ok) schedule = { ...schedule, rrule: check.rrule };
     else errors.rrule = check.errors.join(' ');
   }
@@ -209,7 +210,13 @@ export const pairKey = (itemId: string, facilityId: string): string => `${itemId
 export function defaultCopyStart(source: PlanItem, facility: OrgUnit, client: Client): string {
   const schedule = scheduleOf(source);
   if (schedule.kind === 'relative') return schedule.start;
-  return nextCalendarDates(schedule, 1, todayIn(zoneOf(facility, client)))[0] ?? '';
+  try {
+    return nextCalendarDates(schedule, 1, todayIn(zoneOf(facility, client)))[0] ?? '';
+  } catch (error) {
+    // A stored rule that can no longer be expanded offers no date; the copy's check says why.
+    if (error instanceof ScheduleError) return '';
+    throw error;
+  }
 }
 
 /** The input that recreates `source` at another facility, with its own assignee and first due date. */

@@ -1,21 +1,21 @@
 // The recurrence engine (DESIGN.md §4): schedules, rule validation, expansion, presets and
 // plain-words descriptions. Pure: no database, no HTTP, no clock (callers pass dates).
 //
-// Dates are 'YYYY-MM-DD' calendar dates. Expansion runs in "floating" UTC — every occurrence is
-// midnight UTC of its calendar date — so no time zone or DST change can move a due date. The
+// Dates are 'YYYY-MM-DD' calendar dates. Expansion counts whole days (day numbers), never
+// instants, so no time zone or DST change can move a due date. The
 // facility's zone matters only for deciding what "today" is (lib/calendar-dates.ts todayIn).
 //
-// Expansion itself is done by rrule-temporal (RFC 5545); this module only validates the subset we
-// accept, rewrites rules for the month-end policy, and merges/filters the library's output.
+// Expansion is this module's own (RFC 5545 for the accepted subset, on plain day numbers, with the
+// month-end policy applied per month), under a deterministic work budget (EXPANSION_BUDGET), so a
+// rule is either expanded exactly and quickly or refused with a message for the user.
 // Occurrences are always computed from the schedule's start, never from a previous occurrence.
-import { RRuleTemporal } from 'rrule-temporal';
 import {
   addDays,
   addMonths,
   addYears,
   daysInMonth,
   fromBasic,
-  fromUtcMs,
+  isLeapYear,
   isValidDate,
   isoWeekday,
   toBasic,
@@ -54,8 +54,6 @@ type Freq = 'DAILY' | 'WEEKLY' | 'MONTHLY' | 'YEARLY';
 const FREQS: readonly Freq[] = ['DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'];
 /** A rule with no end is searched this far ahead for "the next dates" before giving up. */
 const SEARCH_HORIZON_YEARS = 400;
-/** Library safety cap on recurrence periods per expansion (a daily rule for ~550 years). */
-const MAX_PERIODS = 200_000;
 
 type ByDay = { n: number | null; day: Weekday };
 type Rule = {
@@ -239,7 +237,7 @@ function bydayOrMonthPartsMissing(raw: Map<string, string>): boolean {
 }
 
 /** Canonical text: fixed part order, INTERVAL only when > 1, lists sorted and de-duplicated. */
-function formatRule(rule: Rule, extra: { count?: number; untilUtc?: string } = {}): string {
+function formatRule(rule: Rule): string {
   const out = [`FREQ=${rule.freq}`];
   if (rule.interval !== 1) out.push(`INTERVAL=${rule.interval}`);
   if (rule.byMonth.length) out.push(`BYMONTH=${rule.byMonth.join(',')}`);
@@ -251,35 +249,61 @@ function formatRule(rule: Rule, extra: { count?: number; untilUtc?: string } = {
     out.push(`BYDAY=${sorted.map((d) => `${d.n ?? ''}${d.day}`).join(',')}`);
   }
   if (rule.bySetPos.length) out.push(`BYSETPOS=${rule.bySetPos.join(',')}`);
-  const count = extra.count ?? rule.count;
-  if (count !== undefined) out.push(`COUNT=${count}`);
-  if (extra.untilUtc !== undefined) out.push(`UNTIL=${extra.untilUtc}`);
-  else if (rule.until !== undefined) out.push(`UNTIL=${toBasic(rule.until)}`);
+  if (rule.count !== undefined) out.push(`COUNT=${rule.count}`);
+  if (rule.until !== undefined) out.push(`UNTIL=${toBasic(rule.until)}`);
   return out.join(';');
 }
 
 /**
- * Validate a rule against the accepted subset for a schedule starting on `start`.
- * Returns the normalised text, or one message per problem (for a 422 form).
+ * A rule this module refuses to use: not in the accepted subset, or needing more work than the
+ * expansion budget allows. Its message is meant for the user and names no library internals.
  */
-export function checkRule(rrule: string, start: string): RuleCheck {
+export class ScheduleError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScheduleError';
+  }
+}
+
+/**
+ * The work one operation (a check, a preview, one item's generation) may spend expanding a rule,
+ * in steps: one per recurrence period visited and one per candidate date examined in it. It is a
+ * count, not a clock, so a rule is refused the same way on every machine. 400 years of a daily
+ * rule (the longest search for "the next date") is about 300,000 steps.
+ */
+export const EXPANSION_BUDGET = 600_000;
+export interface ExpansionWork {
+  /** Steps allowed. */
+  readonly limit: number;
+  /** Steps spent so far (one per period visited and per candidate date examined). */
+  used: number;
+}
+export const expansionWork = (limit: number = EXPANSION_BUDGET): ExpansionWork => ({ limit, used: 0 });
+
+/**
+ * Validate a rule against the accepted subset for a schedule starting on `start`, under the
+ * item's own month-end policy (a rule that gives dates only by moving to the last day of the
+ * month is no rule under "skip"). Returns the normalised text, or one message per problem (for a
+ * 422 form). Never throws for any text.
+ */
+export function checkRule(rrule: string, start: string, monthEnd: MonthEndPolicy = 'last-day', work: ExpansionWork = expansionWork()): RuleCheck {
   const { rule, errors } = parseRule(rrule, start);
   if (!rule) return { ok: false, errors };
+  if (monthEnd !== 'last-day' && monthEnd !== 'skip') return { ok: false, errors: ['Choose what happens in a month without the chosen day.'] };
   const text = formatRule(rule);
-  // Backstop: the library's own strict RFC 5545 checks, then "does it ever produce a date?".
   try {
-    if (nextDates(rule, start, 'last-day', 1, start).length === 0) {
-      return {
-        ok: false,
-        errors: [
-          rule.until
-            ? `The rule produces no due date between the start (${start}) and UNTIL (${rule.until}).`
-            : `The rule never produces a due date on or after the start (${start}).`,
-        ],
-      };
+    if (nextDates(rule, start, monthEnd, 1, start, work).length === 0) {
+      let message = rule.until
+        ? `The rule produces no due date between the start (${start}) and UNTIL (${rule.until}).`
+        : `The rule never produces a due date on or after the start (${start}).`;
+      if (monthEnd === 'skip' && nextDates(rule, start, 'last-day', 1, start, expansionWork()).length > 0) {
+        message += ' Its months never have the chosen day, and the month-end policy is to skip such months; choose "Use the last day of the month" or another day.';
+      }
+      return { ok: false, errors: [message] };
     }
   } catch (e) {
-    return { ok: false, errors: [`The rule cannot be used: ${(e as Error).message}.`] };
+    if (e instanceof ScheduleError) return { ok: false, errors: [e.message] };
+    throw e;
   }
   return { ok: true, rrule: text };
 }
@@ -289,22 +313,58 @@ export function checkRule(rrule: string, start: string): RuleCheck {
  * error here (a start moved past UNTIL by an edit simply means the series has ended: no dates).
  */
 function mustParse(schedule: CalendarSchedule): Rule {
-  if (!isValidDate(schedule.start)) throw new RangeError(`Invalid schedule start "${schedule.start}"`);
+  if (!isValidDate(schedule.start)) throw new ScheduleError(`Invalid schedule start "${schedule.start}"`);
   const { rule, errors } = parseRule(schedule.rrule, null);
-  if (!rule) throw new RangeError(`Invalid schedule rule "${schedule.rrule}": ${errors.join(' ')}`);
+  if (!rule) throw new ScheduleError(`Invalid schedule rule "${schedule.rrule}": ${errors.join(' ')}`);
   if (schedule.monthEnd !== 'last-day' && schedule.monthEnd !== 'skip') {
-    throw new RangeError(`Invalid month-end policy: ${String(schedule.monthEnd)}`);
+    throw new ScheduleError(`Invalid month-end policy: ${String(schedule.monthEnd)}`);
   }
   return rule;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Expansion
+//
+// RFC 5545 for the accepted subset, on day numbers (days since 1970-01-01; Monday = weekday 0).
+// The k-th period of the rule (a day, a Monday-to-Sunday week, a month or a year, INTERVAL apart,
+// the first one holding the start) is expanded on its own: its candidate dates are every day of
+// the period (of the chosen months, or only the chosen month days) that passes every BY* part,
+// BYSETPOS then picks from them, and dates before the start are dropped (and not counted by
+// COUNT). An ordinal BYDAY counts within the month for MONTHLY, and for YEARLY within each
+// BYMONTH month, else within the whole year (so 53SA is the 53rd Saturday of the year, which most
+// years lack, and -5FR with BYMONTHDAY=28 is a 28th that is the year's fifth-to-last Friday).
 
 const MONTH_NAMES = [
   'January', 'February', 'March', 'April', 'May', 'June',
   'July', 'August', 'September', 'October', 'November', 'December',
 ];
+
+/** 400 Gregorian years are exactly 146,097 days. */
+const DAYS_PER_400_YEARS = 146_097;
+/** No date after 9999-12-31 can be written YYYY-MM-DD. */
+const LAST_DAY = dayNumber(9999, 12, 31);
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil). */
+function dayNumber(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * DAYS_PER_400_YEARS + doe - 719_468;
+}
+
+function dayNumberOf(date: string): number {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return dayNumber(y, m, d);
+}
+
+/** Monday = 0 … Sunday = 6. */
+const weekdayOf = (dn: number): number => (((dn + 3) % 7) + 7) % 7;
+
+function dateOf(y: number, m: number, d: number): string {
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
 
 /**
  * RFC 5545 takes the parts a rule leaves out from DTSTART. Make them explicit so the month-end
@@ -324,101 +384,227 @@ function withImplicitParts(rule: Rule, start: string): Rule {
   return r;
 }
 
-/**
- * The rules whose union is the schedule. Under 'last-day', each chosen day D >= 29 becomes
- * "BYMONTHDAY=D,-1;BYSETPOS=1" (the earlier of day D and the month's last day, i.e. D or the last
- * day when the month is shorter). BYSETPOS selects within a whole FREQ period, so a YEARLY rule is
- * split per month and a rule with several days per day. A rule that already has BYSETPOS or
- * combines BYDAY with BYMONTHDAY (a filter such as "Friday the 13th") is expanded as written.
- */
-function variants(rule: Rule, policy: MonthEndPolicy): Rule[] {
-  if (policy === 'skip' || rule.bySetPos.length || rule.byDay.length || !rule.byMonthDay.some((d) => d >= 29)) {
-    return [rule];
+/** A rule ready to expand from its start. */
+interface Expansion {
+  rule: Rule;
+  startDn: number;
+  startY: number;
+  startM: number;
+  /** Under "last-day", a chosen day D the month lacks is its last day. Only for plain day-of-month
+   *  rules (no BYDAY filter, no BYSETPOS), which are then "D, or the last day when shorter". */
+  clamp: boolean;
+  months: boolean[]; // index 1..12: allowed by BYMONTH (all when none)
+  plain: boolean[]; // index 0..6: a weekday without ordinal in BYDAY
+  ordinals: { n: number; wd: number }[];
+  /** Ordinal BYDAY counts within the year (YEARLY without BYMONTH) rather than the month. */
+  yearScope: boolean;
+  work: ExpansionWork;
+}
+
+function prepare(rule: Rule, start: string, policy: MonthEndPolicy, work: ExpansionWork): Expansion {
+  const r = withImplicitParts(rule, start);
+  const [startY, startM] = start.split('-').map(Number) as [number, number];
+  const months = Array.from({ length: 13 }, (_, m) => m >= 1 && (r.byMonth.length === 0 || r.byMonth.includes(m)));
+  const plain = Array.from({ length: 7 }, () => false);
+  const ordinals: { n: number; wd: number }[] = [];
+  for (const b of r.byDay) {
+    const wd = WEEKDAYS.indexOf(b.day);
+    if (b.n === null) plain[wd] = true;
+    else ordinals.push({ n: b.n, wd });
   }
-  const months: (number | null)[] =
-    rule.freq === 'YEARLY' ? (rule.byMonth.length ? rule.byMonth : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]) : [null];
-  const out: Rule[] = [];
-  for (const m of months) {
-    for (const d of rule.byMonthDay) {
-      out.push({
-        ...rule,
-        byMonth: m === null ? rule.byMonth : [m],
-        byMonthDay: d >= 29 ? [-1, d] : [d],
-        bySetPos: d >= 29 ? [1] : [],
-      });
+  return {
+    rule: r,
+    startDn: dayNumberOf(start),
+    startY,
+    startM,
+    clamp: policy === 'last-day' && r.byDay.length === 0 && r.bySetPos.length === 0,
+    months,
+    plain,
+    ordinals,
+    yearScope: r.freq === 'YEARLY' && r.byMonth.length === 0,
+    work,
+  };
+}
+
+function spend(x: Expansion, steps: number): void {
+  if (x.work.used + steps > x.work.limit) {
+    throw new ScheduleError(
+      `Working out this rule's dates needs more than ${x.work.limit.toLocaleString('en-US')} steps, so it cannot be used; choose a simpler rule.`,
+    );
+  }
+  x.work.used += steps;
+}
+
+/** Does day `d` of month `m` of year `y` (day number `dn`) pass BYDAY? */
+function passesByDay(x: Expansion, y: number, m: number, d: number, dn: number): boolean {
+  if (x.rule.byDay.length === 0) return true;
+  const wd = weekdayOf(dn);
+  if (x.plain[wd]) return true;
+  for (const o of x.ordinals) {
+    if (o.wd !== wd) continue;
+    let index: number; // 0-based day within the ordinal's scope
+    let length: number;
+    if (x.yearScope) {
+      index = dn - dayNumber(y, 1, 1);
+      length = isLeapYear(y) ? 366 : 365;
+    } else {
+      index = d - 1;
+      length = daysInMonth(y, m);
+    }
+    const nth = o.n > 0 ? Math.floor(index / 7) + 1 : -(Math.floor((length - 1 - index) / 7) + 1);
+    if (nth === o.n) return true;
+  }
+  return false;
+}
+
+/** Candidate day numbers of one month (ascending), for MONTHLY and YEARLY periods. */
+function monthCandidates(x: Expansion, y: number, m: number, out: number[]): void {
+  const length = daysInMonth(y, m);
+  const first = dayNumber(y, m, 1);
+  if (x.rule.byMonthDay.length) {
+    const days: number[] = [];
+    for (const want of x.rule.byMonthDay) {
+      const d = want > 0 ? (want <= length ? want : x.clamp ? length : 0) : length + 1 + want;
+      if (d >= 1 && !days.includes(d)) days.push(d);
+    }
+    days.sort((a, b) => a - b);
+    spend(x, days.length);
+    for (const d of days) if (passesByDay(x, y, m, d, first + d - 1)) out.push(first + d - 1);
+  } else {
+    spend(x, length);
+    for (let d = 1; d <= length; d++) if (passesByDay(x, y, m, d, first + d - 1)) out.push(first + d - 1);
+  }
+}
+
+/** The candidates (before BYSETPOS, ascending) of the k-th period, or null when it starts after `lastDn`. */
+function period(x: Expansion, k: number, lastDn: number): number[] | null {
+  const { rule } = x;
+  const days: number[] = [];
+  switch (rule.freq) {
+    case 'DAILY': {
+      const dn = x.startDn + k * rule.interval;
+      if (dn > lastDn) return null;
+      spend(x, 2);
+      const [y, m, d] = civil(dn);
+      if (x.months[m] && passesByDay(x, y, m, d, dn)) days.push(dn);
+      return days;
+    }
+    case 'WEEKLY': {
+      const first = x.startDn - weekdayOf(x.startDn) + 7 * k * rule.interval;
+      if (first > lastDn) return null;
+      spend(x, 1 + 7);
+      for (let dn = first; dn < first + 7; dn++) {
+        const [y, m, d] = civil(dn);
+        if (x.months[m] && passesByDay(x, y, m, d, dn)) days.push(dn);
+      }
+      return days;
+    }
+    case 'MONTHLY': {
+      const index = x.startY * 12 + (x.startM - 1) + k * rule.interval;
+      const y = Math.floor(index / 12);
+      const m = index - y * 12 + 1;
+      if (dayNumber(y, m, 1) > lastDn) return null;
+      spend(x, 1);
+      if (x.months[m]) monthCandidates(x, y, m, days);
+      return days;
+    }
+    case 'YEARLY': {
+      const y = x.startY + k * rule.interval;
+      if (dayNumber(y, 1, 1) > lastDn) return null;
+      spend(x, 1);
+      for (let m = 1; m <= 12; m++) if (x.months[m]) monthCandidates(x, y, m, days);
+      return days;
     }
   }
-  return out;
 }
 
-/** One library expansion: dates from `start` through min(UNTIL, through), or the first COUNT. */
-function expandOne(rule: Rule, start: string, through: string | null): string[] {
-  let untilUtc: string | undefined;
-  if (rule.count === undefined) {
-    const end = rule.until !== undefined && (through === null || rule.until < through) ? rule.until : through;
-    if (end === null) throw new Error('internal: unbounded expansion');
-    if (end < start) return [];
-    untilUtc = `${toBasic(end)}T000000Z`;
-  }
-  const text = `DTSTART;TZID=UTC:${toBasic(start)}T000000\nRRULE:${formatRule(rule, untilUtc ? { untilUtc } : {})}`;
-  const lib = new RRuleTemporal({ rruleString: text, strict: true, maxIterations: MAX_PERIODS, cache: false });
-  // epochMilliseconds is several times faster than toPlainDate() in the bundled polyfill. Every
-  // occurrence must be exactly midnight UTC; anything else would mean a shifted date, so refuse it.
-  return lib.all().map((z) => {
-    const ms = z.epochMilliseconds;
-    if (ms % 86_400_000 !== 0) throw new Error(`internal: occurrence ${z.toString()} is not a floating date`);
-    return fromUtcMs(ms);
-  });
+/** Proleptic Gregorian [y, m, d] of a day number (Hinnant's civil_from_days). */
+function civil(dn: number): [number, number, number] {
+  const z = dn + 719_468;
+  const era = Math.floor(z / DAYS_PER_400_YEARS);
+  const doe = z - era * DAYS_PER_400_YEARS;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
 }
 
-/** All dates of the schedule from its start through `through` (COUNT/UNTIL applied), ascending. */
-function expand(rule: Rule, start: string, policy: MonthEndPolicy, through: string): string[] {
-  const parts = variants(withImplicitParts(rule, start), policy);
-  let dates: string[];
-  if (parts.length === 1) dates = expandOne(parts[0]!, start, through);
-  else {
-    // The first COUNT dates of a union are among the first COUNT of each member, so giving every
-    // member the same COUNT and cutting the merged list is exact.
-    const merged = new Set<string>();
-    for (const p of parts) for (const d of expandOne(p, start, through)) merged.add(d);
-    dates = [...merged].sort();
-    if (rule.count !== undefined) dates = dates.slice(0, rule.count);
+/** The first period that can hold a date on or after `fromDn` (0 for COUNT rules, which count from the start). */
+function firstPeriod(x: Expansion, fromDn: number): number {
+  const { rule } = x;
+  if (rule.count !== undefined || fromDn <= x.startDn) return 0;
+  const [fy, fm] = civil(fromDn);
+  let span: number; // whole periods between the start's period and from's
+  switch (rule.freq) {
+    case 'DAILY': span = fromDn - x.startDn; break;
+    case 'WEEKLY': span = (fromDn - weekdayOf(fromDn) - (x.startDn - weekdayOf(x.startDn))) / 7; break;
+    case 'MONTHLY': span = fy * 12 + fm - (x.startY * 12 + x.startM); break;
+    case 'YEARLY': span = fy - x.startY; break;
   }
-  return dates.filter((d) => d >= start && d <= through);
+  return Math.floor(span / rule.interval);
+}
+
+/**
+ * The schedule's dates on or after `from` and on or before `throughDn` (and UNTIL), at most `max`
+ * of them, ascending; COUNT counts from the start.
+ */
+function expand(rule: Rule, start: string, policy: MonthEndPolicy, from: string, throughDn: number, max: number, work: ExpansionWork): string[] {
+  const x = prepare(rule, start, policy, work);
+  const fromDn = Math.max(dayNumberOf(from), x.startDn);
+  let lastDn = Math.min(throughDn, LAST_DAY);
+  if (rule.until !== undefined) lastDn = Math.min(lastDn, dayNumberOf(rule.until));
+  const out: string[] = [];
+  let counted = 0;
+  for (let k = firstPeriod(x, fromDn); ; k++) {
+    let days = period(x, k, lastDn);
+    if (days === null) return out;
+    if (x.rule.bySetPos.length && days.length) {
+      const picked = new Set<number>();
+      for (const pos of x.rule.bySetPos) {
+        const i = pos > 0 ? pos - 1 : days.length + pos;
+        if (i >= 0 && i < days.length) picked.add(days[i]!);
+      }
+      days = [...picked].sort((a, b) => a - b);
+    }
+    for (const dn of days) {
+      if (dn < x.startDn) continue;
+      if (dn > lastDn) return out;
+      counted += 1;
+      if (dn >= fromDn) {
+        const [y, m, d] = civil(dn);
+        out.push(dateOf(y, m, d));
+        if (out.length >= max) return out;
+      }
+      if (rule.count !== undefined && counted >= rule.count) return out;
+    }
+  }
 }
 
 /** Due dates of a calendar schedule inside the inclusive window, ascending, computed from the start. */
-export function calendarDates(schedule: CalendarSchedule, window: { from: string; through: string }): string[] {
+export function calendarDates(schedule: CalendarSchedule, window: { from: string; through: string }, work: ExpansionWork = expansionWork()): string[] {
   const rule = mustParse(schedule);
   if (!isValidDate(window.from) || !isValidDate(window.through)) {
-    throw new RangeError(`Invalid window ${window.from}..${window.through}`);
+    throw new ScheduleError(`Invalid window ${window.from}..${window.through}`);
   }
   if (window.through < window.from || window.through < schedule.start) return [];
-  return expand(rule, schedule.start, schedule.monthEnd, window.through).filter((d) => d >= window.from);
+  return expand(rule, schedule.start, schedule.monthEnd, window.from, dayNumberOf(window.through), Infinity, work);
 }
 
 /** The next `count` due dates on or after `onOrAfter` (fewer when COUNT/UNTIL ends the series). */
-export function nextCalendarDates(schedule: CalendarSchedule, count: number, onOrAfter: string): string[] {
+export function nextCalendarDates(schedule: CalendarSchedule, count: number, onOrAfter: string, work: ExpansionWork = expansionWork()): string[] {
   const rule = mustParse(schedule);
-  if (!isValidDate(onOrAfter)) throw new RangeError(`Invalid date ${onOrAfter}`);
+  if (!isValidDate(onOrAfter)) throw new ScheduleError(`Invalid date ${onOrAfter}`);
   if (!Number.isInteger(count) || count <= 0) return [];
-  return nextDates(rule, schedule.start, schedule.monthEnd, count, onOrAfter);
+  return nextDates(rule, schedule.start, schedule.monthEnd, count, onOrAfter, work);
 }
 
-/** Search windows of growing length (first a guess from FREQ/INTERVAL, then ×4) until `count` dates are found or the series ends. */
-function nextDates(rule: Rule, start: string, policy: MonthEndPolicy, count: number, onOrAfter: string): string[] {
+/** Up to `count` dates on or after `onOrAfter`, searching at most SEARCH_HORIZON_YEARS past it. */
+function nextDates(rule: Rule, start: string, policy: MonthEndPolicy, count: number, onOrAfter: string, work: ExpansionWork): string[] {
   const from = onOrAfter > start ? onOrAfter : start;
-  const limit = addYears(from, SEARCH_HORIZON_YEARS);
-  const monthsPerStep = { DAILY: 1 / 28, WEEKLY: 7 / 28, MONTHLY: 1, YEARLY: 12 }[rule.freq];
-  let spanMonths = Math.max(1, Math.ceil(count * rule.interval * monthsPerStep) + 1);
-  for (;;) {
-    const guess = addMonths(from, Math.min(spanMonths, SEARCH_HORIZON_YEARS * 12));
-    const through = rule.count !== undefined ? limit : guess;
-    const dates = expand(rule, start, policy, through).filter((d) => d >= from);
-    const ended = rule.count !== undefined || (rule.until !== undefined && rule.until <= through);
-    if (dates.length >= count || ended || through >= limit) return dates.slice(0, count);
-    spanMonths *= 4;
-  }
+  const horizon = dayNumberOf(from) + (SEARCH_HORIZON_YEARS / 400) * DAYS_PER_400_YEARS;
+  return expand(rule, start, policy, from, horizon, count, work);
 }
 
 /** The due date `every` units after a completion; month/year steps clamp to the month's last day. */
@@ -555,7 +741,12 @@ export function describeSchedule(schedule: Schedule): string {
   }
   const rule = mustParse(schedule);
   if (rule.count === 1) {
-    const first = nextCalendarDates(schedule, 1, schedule.start)[0];
+    let first: string | undefined;
+    try {
+      first = nextCalendarDates(schedule, 1, schedule.start)[0];
+    } catch (e) {
+      if (!(e instanceof ScheduleError)) throw e;
+    }
     return first ? `One time on ${formatLongDate(first)}` : 'One time (no date)';
   }
   const r = withImplicitParts(rule, schedule.start);

@@ -1,4 +1,4 @@
-// presetFromRule is the inverse of compilePreset (issue 4: the edit form opens on the stored
+// presetFromRule is the inverse of compilePreset (the edit form opens on the stored
 // rule's preset), and refuses every rule no preset writes.
 import { expect } from 'chai';
 import { checkRule, compilePreset, type Preset, presetFromRule, WEEKDAYS } from '../../services/plans/recurrence.ts';

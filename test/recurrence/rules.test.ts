@@ -1,5 +1,5 @@
 // Rule validation (one message per problem, for a 422 form), presets, plain-words descriptions
-// and preview windows (DESIGN.md §4, issue 4 "Bad input").
+// and preview windows (DESIGN.md §4).
 import { expect } from 'chai';
 import {
   calendarDates,
