@@ -26,9 +26,11 @@ import {
   setHidden,
   setSchedulesEvents,
   updatePlanItem,
+  userNames,
   zoneOf,
 } from '../services/plans/plan-items.ts';
 import { describeSchedule, formatLongDate, ScheduleError } from '../services/plans/recurrence.ts';
+import { eventList, isListStatus } from '../services/events/lists.ts';
 import type { Actor } from '../types/actor.ts';
 import { actionForm, CHECKLIST_ROWS, echoOf, inputFrom, planItemForm, scheduleFrom, type Values, valuesOf } from './plan-item-form.ts';
 
@@ -126,6 +128,27 @@ export function planItemsController() {
         categories: await categoriesOf(facilities),
         filter: { showHidden, category, status: status ?? '' },
         labels: levelLabels(actor.client),
+      });
+    },
+
+    // GET /plan-items/:id?status=all|open|closed|cancelled — one item: its details, its schedule
+    // in words and its events (all of them by default), each linked to its page.
+    async show(req: Request, actor: Actor): Promise<Outcome> {
+      authorize(actor.user, 'plans.view');
+      const { item, facility } = await loadItem(req);
+      const status = isListStatus(req.query.status) ? req.query.status : 'all';
+      const events = await eventList(actor.client, { status, planItemId: item.id });
+      return view('plans/show', {
+        title: item.activity,
+        item,
+        facility,
+        ancestors: await ancestorsOf(facility),
+        labels: levelLabels(actor.client),
+        schedule: describeSchedule(scheduleOf(item)),
+        assignee: (await userNames([item.assigneeId])).get(item.assigneeId) ?? '—',
+        status,
+        events: events.rows,
+        total: events.total,
       });
     },
 

@@ -111,6 +111,7 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['get', '/units/:id/plan/copy', [signedIn], userAction(planCopies.copyForm)],
     ['post', '/units/:id/plan/copy', [signedIn], userAction(planCopies.copy)],
     ['get', '/units/:id/events', [signedIn], userAction(eventLists.events)],
+    ['get', '/plan-items/:id', [signedIn], userAction(plans.show)],
     ['get', '/plan-items/:id/edit', [signedIn], userAction(plans.edit)],
     ['post', '/plan-items/:id', [signedIn], userAction(plans.update)],
     ['post', '/plan-items/:id/deactivate', [signedIn], userAction(plans.deactivate)],

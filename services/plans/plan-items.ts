@@ -395,7 +395,8 @@ export async function categoriesOf(facilities: OrgUnit[]): Promise<string[]> {
   return rows.map((r) => r.category);
 }
 
-async function userNames(ids: string[]): Promise<Map<string, string>> {
+/** Users' names by id (deactivated users included: they still name who held an item). */
+export async function userNames(ids: string[]): Promise<Map<string, string>> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
   const rows = await sql<{ id: string; name: string }>('SELECT id, name FROM users WHERE client_id = app_current_client() AND id = ANY ($1::uuid[])', [unique]);
