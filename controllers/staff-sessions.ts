@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { email, parseForm, password } from '../lib/forms.ts';
 import { inUnitOfWork } from '../lib/unit-of-work.ts';
-import { type Outcome, redirect, view } from '../middleware/action.ts';
+import { type Outcome, SIGNED_OUT_HEADERS, redirect, view } from '../middleware/action.ts';
 import { destroySession, rotateSession } from '../middleware/session-ids.ts';
 import { audit } from '../services/audit.ts';
 import {
@@ -124,7 +124,7 @@ export function staffSessionsController(deps: AppDeps) {
         );
       }
       await destroySession(req);
-      return redirect('/admin/login?signed_out=1');
+      return redirect('/admin/login?signed_out=1', undefined, { ...SIGNED_OUT_HEADERS });
     },
   };
 }
