@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { email, parseForm, password } from '../lib/forms.ts';
 import { inUnitOfWork } from '../lib/unit-of-work.ts';
-import { type Outcome, redirect, view } from '../lib/outcomes.ts';
+import { type Outcome, redirect, SIGNED_OUT_HEADERS, view } from '../lib/outcomes.ts';
 import { regenerateSession as regenerate, saveSession as save, destroySession as destroy } from '../lib/session-ids.ts';
 import { audit } from '../services/audit/entries.ts';
 import { signIn } from '../services/auth/login.ts';
@@ -61,7 +61,7 @@ export function sessionsController(deps: AppDeps) {
         );
       }
       await destroy(req);
-      return redirect('/login?signed_out=1');
+      return redirect('/login?signed_out=1', undefined, { ...SIGNED_OUT_HEADERS });
     },
   };
 }

@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { email, parseForm, password } from '../lib/forms.ts';
 import { inUnitOfWork } from '../lib/unit-of-work.ts';
-import { type Outcome, redirect, view } from '../lib/outcomes.ts';
+import { type Outcome, redirect, SIGNED_OUT_HEADERS, view } from '../lib/outcomes.ts';
 import { destroySession, rotateSession } from '../lib/session-ids.ts';
 import { audit } from '../services/audit/entries.ts';
 import {
@@ -124,7 +124,7 @@ export function staffSessionsController(deps: AppDeps) {
         );
       }
       await destroySession(req);
-      return redirect('/admin/login?signed_out=1');
+      return redirect('/admin/login?signed_out=1', undefined, { ...SIGNED_OUT_HEADERS });
     },
   };
 }

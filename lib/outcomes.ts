@@ -4,7 +4,7 @@ import type { Flash } from './flash.ts';
 
 export type Outcome =
   | { kind: 'view'; view: string; locals: Record<string, unknown>; status: number; headers?: Record<string, string> }
-  | { kind: 'redirect'; url: string; flash?: Flash }
+  | { kind: 'redirect'; url: string; flash?: Flash; headers?: Record<string, string> }
   | { kind: 'download'; body: Buffer; fileName: string; contentType: string; headers?: Record<string, string> };
 
 export const view = (name: string, locals: Record<string, unknown> = {}, status = 200, headers?: Record<string, string>): Outcome => ({
@@ -14,7 +14,7 @@ export const view = (name: string, locals: Record<string, unknown> = {}, status 
   status,
   headers,
 });
-export const redirect = (url: string, flash?: Flash): Outcome => ({ kind: 'redirect', url, flash });
+export const redirect = (url: string, flash?: Flash, headers?: Record<string, string>): Outcome => ({ kind: 'redirect', url, flash, headers });
 /** A file to save, never to display: attachment, no sniffing, and a CSP that sandboxes it should a
  *  browser render it anyway. `fileName` must already be safe (services sanitise stored names). */
 export const download = (body: Buffer, fileName: string, contentType: string, headers?: Record<string, string>): Outcome => ({
@@ -24,3 +24,7 @@ export const download = (body: Buffer, fileName: string, contentType: string, he
   contentType,
   headers,
 });
+
+/** Sent with every sign-out: the browser drops this site's cookies and stored data, so
+ *  nothing of the session (or of a shared computer's last user) outlives it. */
+export const SIGNED_OUT_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'Clear-Site-Data': '"cookies", "storage"' });

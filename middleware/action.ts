@@ -23,6 +23,7 @@ export class SessionEndedError extends HttpError {
 export function send(req: Request, res: Response, outcome: Outcome): void {
   if (outcome.kind === 'redirect') {
     if (outcome.flash) pushFlash(req, outcome.flash);
+    if (outcome.headers) res.set(outcome.headers);
     res.redirect(303, outcome.url);
     return;
   }

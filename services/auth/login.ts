@@ -1,10 +1,11 @@
 // Sign-in: one generic refusal for unknown e-mail, wrong password, locked or inactive account,
 // with a bcrypt comparison on every path so timing does not tell them apart (DESIGN.md §8.3).
-import { type UnitOfWorkContext, inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
+import { type UnitOfWorkContext, inUnitOfWork } from '../../lib/unit-of-work.ts';
 import { Client, User } from '../../models/index.ts';
 import { audit } from '../audit/entries.ts';
 import { queueMail } from '../mail/outbox.ts';
 import { spendComparisonTime, verifyPassword } from './passwords.ts';
+import { type SignInCandidate, signInCandidate } from './credentials.ts';
 import { accountKey, clearAccount, countAttempt, ipKey, throttledFor } from './throttle.ts';
 import type { AuthDeps, RequestMeta } from './types.ts';
 
@@ -28,26 +29,26 @@ export async function signIn({ db, config }: AuthDeps, email: string, password: 
   const keys = { account: accountKey(email), ip: ipKey(meta.ip ?? 'unknown') };
   const anonymous: UnitOfWorkContext = { actorKind: 'anonymous', ...meta };
 
-  const found: { wait: number; match?: { user_id: string; client_id: string } } = await inUnitOfWork(sequelize, anonymous, async () => {
+  const found: { wait: number; match?: SignInCandidate } = await inUnitOfWork(sequelize, anonymous, async () => {
     const wait = await throttledFor(keys, config.login);
     if (wait) {
       await audit({ action: 'auth.login_throttled', clientId: null });
       return { wait };
     }
-    const [match] = await sql<{ user_id: string; client_id: string }>('SELECT * FROM auth_user_by_email($1)', [email]);
-    return { wait: 0, match };
+    return { wait: 0, match: await signInCandidate(email) };
   });
   if (found.wait) return { kind: 'throttled', retryAfterSeconds: found.wait };
 
-  const scoped: UnitOfWorkContext = { ...anonymous, clientId: found.match?.client_id ?? null };
+  const scoped: UnitOfWorkContext = { ...anonymous, clientId: found.match?.clientId ?? null };
   const candidate: Candidate | undefined = found.match && (await inUnitOfWork(sequelize, scoped, async () => {
-    const user = await User.findByPk(found.match!.user_id);
-    const client = await Client.findByPk(found.match!.client_id);
+    const user = await User.findByPk(found.match!.userId);
+    const client = await Client.findByPk(found.match!.clientId);
     if (!user || !client) return undefined;
-    return { userId: user.id, clientId: user.clientId, passwordHash: user.passwordHash, usable: user.status === 'active' && client.status === 'active', totpEnabled: Boolean(user.totpEnabledAt) };
+    return { userId: user.id, clientId: user.clientId, passwordHash: found.match!.passwordHash, usable: user.status === 'active' && client.status === 'active', totpEnabled: Boolean(user.totpEnabledAt) };
   }));
 
-  // Compare outside any transaction: bcrypt is slow and must not hold a connection.
+  // Compare outside any transaction: bcrypt is slow and must not hold a connection. A password
+  // over 72 bytes never matches (services/auth/passwords.ts) and counts as a wrong one below.
   let passwordMatches = false;
   if (candidate?.passwordHash) passwordMatches = await verifyPassword(password, candidate.passwordHash);
   else await spendComparisonTime(password, config.bcryptCost);

@@ -7,6 +7,7 @@ import { PasswordResetToken, User } from '../../models/index.ts';
 import { audit } from '../audit/entries.ts';
 import { queueMail } from '../mail/outbox.ts';
 import { hashPassword, passwordProblems, verifyPassword } from './passwords.ts';
+import { ownPasswordHash, setUserPassword } from './credentials.ts';
 import { hashToken, issueLinkToken } from './link-tokens.ts';
 import { endSessionsOf } from './sessions.ts';
 import { accountKey, clearAccount, countAttempt, ipKey, throttledFor } from './throttle.ts';
@@ -109,8 +110,9 @@ export async function resetPassword(deps: AuthDeps, token: string, password: str
     if (!record || record.userId !== user.id || record.purpose !== 'reset' || record.usedAt || record.expiresAt <= new Date()) return false;
     const before = { status: user.status };
     const now = new Date();
+    // Before the links are spent: the database sets the hash only with a live link of this user.
+    await setUserPassword(user.id, passwordHash, record.id);
     await user.update({
-      passwordHash,
       passwordChangedAt: now,
       status: 'active',
       failedLoginCount: 0,
@@ -143,9 +145,13 @@ export interface ChangeRequest {
 export async function changePassword(deps: AuthDeps, change: ChangeRequest, meta: RequestMeta): Promise<number> {
   const { db, config } = deps;
   const context: UnitOfWorkContext = { actorKind: 'user', clientId: change.clientId, userId: change.userId, ...meta };
-  const user = await inUnitOfWork(db.sequelize, context, () => User.findByPk(change.userId));
-  if (!user?.passwordHash) throw new ValidationError({ currentPassword: 'Your current password is not correct.' });
-  if (!(await verifyPassword(change.currentPassword, user.passwordHash))) {
+  const current = await inUnitOfWork(db.sequelize, context, async () => {
+    const user = await User.findByPk(change.userId);
+    return user && { user, hash: await ownPasswordHash() };
+  });
+  if (!current?.hash) throw new ValidationError({ currentPassword: 'Your current password is not correct.' });
+  const { user } = current;
+  if (!(await verifyPassword(change.currentPassword, current.hash))) {
     throw new ValidationError({ currentPassword: 'Your current password is not correct.' });
   }
   const problems = passwordProblems(change.newPassword, { minLength: config.passwordMinLength, personalWords: [user.email, user.name] });
@@ -156,8 +162,9 @@ export async function changePassword(deps: AuthDeps, change: ChangeRequest, meta
   const epoch = await inUnitOfWork(db.sequelize, context, async () => {
     const locked = await User.findByPk(change.userId, { lock: true });
     // Someone else changed it meanwhile (another tab, a reset): make the user start again.
-    if (!locked || locked.passwordHash !== user.passwordHash) throw new ValidationError({ currentPassword: 'Your password was changed elsewhere; sign in again.' });
-    await locked.update({ passwordHash, passwordChangedAt: new Date(), sessionEpoch: locked.sessionEpoch + 1 });
+    if (!locked || (await ownPasswordHash()) !== current.hash) throw new ValidationError({ currentPassword: 'Your password was changed elsewhere; sign in again.' });
+    await setUserPassword(locked.id, passwordHash, null);
+    await locked.update({ passwordChangedAt: new Date(), sessionEpoch: locked.sessionEpoch + 1 });
     await audit({ action: 'auth.password_changed', entityType: 'user', entityId: locked.id, changes: { password_changed: true } });
     return locked.sessionEpoch;
   });

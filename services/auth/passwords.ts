@@ -15,8 +15,32 @@ const strength = new ZxcvbnFactory({
 
 export interface PasswordRuleOptions {
   minLength: number;
-  /** Words the password must not lean on (the user's e-mail, name). */
+  /** The user's e-mail address and name: the password must not contain a part of either (an
+   *  e-mail address contributes its local part), and zxcvbn is told about them too. */
   personalWords?: string[];
+}
+
+/** Parts of a name or e-mail this long or longer may not appear in the password. */
+export const PERSONAL_TOKEN_MIN_LENGTH = 4;
+
+/** Lower case, compatibility-folded, letters and digits only: 'Port.Manager-1' → 'portmanager1'. */
+const folded = (text: string) => text.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+
+/** 'port.manager@acme.example' and 'Dana Reyes' → port, manager, dana, reyes: the local part of
+ *  an e-mail address and every word of a name, split at anything but a letter or digit. */
+function hardPersonalTokens(words: string[]): string[] {
+  const tokens = words.flatMap((word) => {
+    const at = word.lastIndexOf('@');
+    const part = at >= 0 ? word.slice(0, at) : word;
+    return part.normalize('NFKC').toLowerCase().split(/[^\p{L}\p{N}]+/u);
+  });
+  return [...new Set(tokens.filter((t) => [...t].length >= PERSONAL_TOKEN_MIN_LENGTH))];
+}
+
+/** The first part of the user's name or e-mail address the password contains, if any. */
+export function personalTokenIn(password: string, personalWords: string[]): string | undefined {
+  const haystack = folded(password);
+  return hardPersonalTokens(personalWords).find((token) => haystack.includes(token));
 }
 
 /** Every reason the password breaks the rule, each naming what is missing; empty when it passes. */
@@ -28,6 +52,8 @@ export function passwordProblems(password: string, options: PasswordRuleOptions)
   if (!/\p{Ll}/u.test(password)) problems.push('Add a lower-case letter.');
   if (!/\p{Nd}/u.test(password)) problems.push('Add a digit.');
   if (!/[^\p{L}\p{Nd}\s]/u.test(password)) problems.push('Add a special character (such as ! # % & * - ?).');
+  const personal = personalTokenIn(password, options.personalWords ?? []);
+  if (personal) problems.push(`Do not build the password from your name or e-mail address (it contains “${personal}”).`);
   if (problems.length === 0) {
     const verdict = strength.check(password, personalTokens(options.personalWords ?? []));
     if (verdict.score < 2) {
@@ -47,8 +73,12 @@ export function hashPassword(password: string, cost: number): Promise<string> {
   return bcrypt.hash(password, cost);
 }
 
-export function verifyPassword(password: string, hash: string): Promise<boolean> {
-  return bcrypt.compare(password, hash);
+/** Whether the password matches the hash. A password over 72 bytes never matches: bcrypt would
+ *  compare only its first 72 bytes, so anything could follow them. The comparison still runs,
+ *  so a refusal takes as long as any other. */
+export async function verifyPassword(password: string, hash: string): Promise<boolean> {
+  const matches = await bcrypt.compare(password, hash);
+  return matches && Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES;
 }
 
 const dummyHashes = new Map<number, Promise<string>>();

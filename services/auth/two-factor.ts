@@ -10,6 +10,7 @@ import { type UnitOfWorkContext, inUnitOfWork } from '../../lib/unit-of-work.ts'
 import { Client, type Database, RecoveryCode, User } from '../../models/index.ts';
 import { audit } from '../audit/entries.ts';
 import { verifyPassword } from './passwords.ts';
+import { ownPasswordHash, ownTotpSecret, setOwnTotpSecret } from './credentials.ts';
 import { countFailure } from './login.ts';
 import { accountKey, clearAccount, countAttempt, ipKey, throttledFor } from './throttle.ts';
 import { clientRequiresTotp } from './two-factor-requirement.ts';
@@ -82,7 +83,9 @@ type CodeCheck = { ok: true; method: 'totp' | 'recovery_code' } | { ok: false; r
 async function spendCode(box: SecretBox, user: User, input: string, allowRecoveryCode: boolean): Promise<CodeCheck> {
   const compact = input.replace(/\s/g, '');
   if (isTotpCodeShaped(compact)) {
-    const secret = box.open(user.totpSecret!, sealedFor(user.id));
+    const sealed = await ownTotpSecret();
+    if (!sealed) return { ok: false, reason: 'wrong_code' };
+    const secret = box.open(sealed, sealedFor(user.id));
     const lastStep = user.totpLastStep == null ? null : Number(user.totpLastStep);
     const step = await acceptedTotpStep(secret, compact, lastStep);
     if (step === undefined) {
@@ -135,7 +138,7 @@ export async function completeSignIn(deps: TwoFactorDeps, pending: PendingSignIn
   return inUnitOfWork(deps.db.sequelize, context, async (): Promise<SecondFactorOutcome> => {
     const user = await User.findByPk(pending.userId, { lock: true });
     const client = await Client.findByPk(pending.clientId);
-    if (!user || !client || user.status !== 'active' || client.status !== 'active' || user.sessionEpoch !== pending.epoch || !user.totpEnabledAt || !user.totpSecret) {
+    if (!user || !client || user.status !== 'active' || client.status !== 'active' || user.sessionEpoch !== pending.epoch || !user.totpEnabledAt || !user.hasTotpSecret) {
       return { kind: 'ended' };
     }
     const keys = { account: accountKey(user.email), ip: ipKey(meta.ip ?? 'unknown') };
@@ -163,13 +166,14 @@ export async function completeSignIn(deps: TwoFactorDeps, pending: PendingSignIn
 
 export type TwoFactorState = 'off' | 'enrolling' | 'on';
 
-export const twoFactorState = (user: User): TwoFactorState => (user.totpEnabledAt ? 'on' : user.totpSecret ? 'enrolling' : 'off');
+export const twoFactorState = (user: User): TwoFactorState => (user.totpEnabledAt ? 'on' : user.hasTotpSecret ? 'enrolling' : 'off');
 
 /** Makes a new secret for the user to scan (replacing an unconfirmed one). In a unit of work. */
 export async function beginEnrolment(deps: TwoFactorDeps, userId: string): Promise<void> {
   const user = await User.findByPk(userId, { lock: true });
   if (!user || user.totpEnabledAt) return;
-  await user.update({ totpSecret: secretBox(deps).seal(newTotpSecret(), sealedFor(user.id)), totpLastStep: null });
+  await setOwnTotpSecret(secretBox(deps).seal(newTotpSecret(), sealedFor(user.id)));
+  await user.update({ totpLastStep: null });
 }
 
 export interface EnrolmentDetails {
@@ -182,7 +186,9 @@ export interface EnrolmentDetails {
 /** The unconfirmed secret, to show as text and as a QR code. */
 export async function enrolmentDetails(deps: TwoFactorDeps, user: User): Promise<EnrolmentDetails | undefined> {
   if (twoFactorState(user) !== 'enrolling') return undefined;
-  const secret = secretBox(deps).open(user.totpSecret!, sealedFor(user.id));
+  const sealed = await ownTotpSecret();
+  if (!sealed) return undefined;
+  const secret = secretBox(deps).open(sealed, sealedFor(user.id));
   return { secret: groupedSecret(secret), qrCode: await qrCodeDataUrl(totpUri(secret, user.email)) };
 }
 
@@ -232,9 +238,12 @@ export async function disableTwoFactor(
   meta: RequestMeta,
 ): Promise<DisableOutcome> {
   const context: UnitOfWorkContext = { actorKind: 'user', clientId: who.clientId, userId: who.userId, ...meta };
-  const user = await inUnitOfWork(deps.db.sequelize, context, () => User.findByPk(who.userId));
-  if (!user || twoFactorState(user) !== 'on') return { ok: false, field: 'code', message: 'Two-factor sign-in is not on.' };
-  if (!user.passwordHash || !(await verifyPassword(currentPassword, user.passwordHash))) {
+  const found = await inUnitOfWork(deps.db.sequelize, context, async () => {
+    const user = await User.findByPk(who.userId);
+    return user && { user, hash: await ownPasswordHash() };
+  });
+  if (!found || twoFactorState(found.user) !== 'on') return { ok: false, field: 'code', message: 'Two-factor sign-in is not on.' };
+  if (!found.hash || !(await verifyPassword(currentPassword, found.hash))) {
     return { ok: false, field: 'currentPassword', message: 'Your current password is not correct.' };
   }
   return inUnitOfWork(deps.db.sequelize, context, async (): Promise<DisableOutcome> => {
@@ -246,7 +255,8 @@ export async function disableTwoFactor(
       await countFailure(locked.id, deps.config.login.lockoutThreshold, deps.config.baseUrl);
       return { ok: false, field: 'code', message: 'That code is not correct. Enter a current code from your app, or an unused recovery code.' };
     }
-    await locked.update({ totpSecret: null, totpEnabledAt: null, totpLastStep: null });
+    await locked.update({ totpEnabledAt: null, totpLastStep: null });
+    await setOwnTotpSecret(null);
     await RecoveryCode.destroy({ where: { clientId: locked.clientId, userId: locked.id } });
     await audit({ action: 'auth.totp_disabled', entityType: 'user', entityId: locked.id, changes: { totp_enabled: [true, false], confirmed_with: check.method } });
     return { ok: true };

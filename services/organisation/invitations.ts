@@ -6,6 +6,7 @@ import { ValidationError } from '../../lib/errors.ts';
 import { type UnitOfWorkContext, inUnitOfWork } from '../../lib/unit-of-work.ts';
 import { PasswordResetToken, User } from '../../models/index.ts';
 import { audit } from '../audit/entries.ts';
+import { setUserPassword } from '../auth/credentials.ts';
 import { findLiveToken } from '../auth/password-changes.ts';
 import type { AuthDeps, RequestMeta } from '../auth/types.ts';
 import { hashPassword, passwordProblems } from '../auth/passwords.ts';
@@ -45,7 +46,9 @@ export async function acceptInvite(deps: AuthDeps, token: string, password: stri
     const record = await PasswordResetToken.findByPk(invite.tokenId, { lock: true });
     if (!record || record.userId !== user.id || record.purpose !== 'invite' || record.usedAt || record.expiresAt <= new Date()) return false;
     const now = new Date();
-    await user.update({ passwordHash, passwordChangedAt: now, status: 'active', failedLoginCount: 0, lockedAt: null });
+    // Before the link is spent: the database sets the hash only with a live link of this user.
+    await setUserPassword(user.id, passwordHash, record.id);
+    await user.update({ passwordChangedAt: now, status: 'active', failedLoginCount: 0, lockedAt: null });
     await PasswordResetToken.update({ usedAt: now }, { where: { userId: user.id, usedAt: { [Op.is]: null } } });
     await audit({
       action: 'user.invite_accepted',

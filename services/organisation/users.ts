@@ -262,7 +262,7 @@ export async function deactivateUser(deps: { db: Database }, actor: Actor, id: s
 export async function reactivateUser(actor: Actor, id: string): Promise<User> {
   const { user } = await findManageableUser(actor, id, { lock: true });
   if (user.status !== 'deactivated') throw new HttpError(409, 'This user is not deactivated.');
-  const status: UserStatus = user.passwordHash ? 'active' : 'invited';
+  const status: UserStatus = user.hasPassword ? 'active' : 'invited';
   await user.update({ status, failedLoginCount: 0, lockedAt: null });
   await audit({ action: 'user.reactivate', entityType: 'user', entityId: user.id, changes: { status: ['deactivated', status] } });
   return user;

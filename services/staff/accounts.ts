@@ -10,6 +10,7 @@ import { inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
 import { type Database, StaffUser } from '../../models/index.ts';
 import { STAFF_ROLE_LABELS, type StaffRole } from '../../models/staff-user.ts';
 import { audit } from '../audit/entries.ts';
+import { clearStaffCredentials, setInitialStaffPassword, setStaffPasswordWithLink } from '../auth/credentials.ts';
 import { hashToken } from '../auth/link-tokens.ts';
 import type { RequestMeta } from '../auth/types.ts';
 import { queueMail } from '../mail/outbox.ts';
@@ -44,12 +45,14 @@ export async function createStaffMember(config: StaffAccountConfig, input: NewSt
   const passwordHash = input.password === undefined ? null : await hashPassword(input.password, config.bcryptCost);
   // ON CONFLICT on the unique e-mail: two submissions at once cannot both create it.
   const [inserted] = await sql<{ id: string }>(
-    `INSERT INTO staff_users (email, name, role, status, password_hash, password_changed_at)
-     VALUES ($1, $2, $3, $4, $5, CASE WHEN $5::text IS NULL THEN NULL ELSE now() END)
+    `INSERT INTO staff_users (email, name, role, status, password_changed_at)
+     VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN now() END)
      ON CONFLICT (email) DO NOTHING RETURNING id`,
-    [email, input.name, input.role, passwordHash ? 'active' : 'invited', passwordHash],
+    [email, input.name, input.role, passwordHash ? 'active' : 'invited', Boolean(passwordHash)],
   );
   if (!inserted) throw new ValidationError({ email: DUPLICATE_EMAIL });
+  // The hash goes in through the database's own function (system context only).
+  if (passwordHash) await setInitialStaffPassword(inserted.id, passwordHash);
   const staff = (await StaffUser.findByPk(inserted.id))!;
   const tokenId = passwordHash ? undefined : await issueSetupLink(staff, config.baseUrl);
   await audit({
@@ -128,10 +131,14 @@ export async function acceptSetup(deps: { db: Database; config: Pick<Config, 'bc
     );
     if (!record) return { ok: false };
     const before = staff.status;
+    // Before the link is spent: the database sets the hash (and clears the authenticator) only
+    // with a live link of this account.
+    await setStaffPasswordWithLink(record.id, passwordHash);
     await staff.update({
-      passwordHash, passwordChangedAt: new Date(), status: 'active', failedLoginCount: 0, lockedAt: null,
-      totpSecret: null, totpEnabledAt: null, totpLastStep: null, sessionEpoch: staff.sessionEpoch + 1,
+      passwordChangedAt: new Date(), status: 'active', failedLoginCount: 0, lockedAt: null,
+      totpEnabledAt: null, totpLastStep: null, sessionEpoch: staff.sessionEpoch + 1,
     });
+    await staff.reload();
     await sql(`UPDATE staff_tokens SET used_at = now() WHERE staff_id = $1 AND used_at IS NULL`, [staff.id]);
     await audit({
       action: 'staff.setup_completed',
@@ -224,7 +231,7 @@ export async function reactivateStaff(actor: StaffUser, id: string): Promise<Sta
   notSelf(actor, staff, 'reactivate');
   if (staff.status !== 'deactivated' && staff.status !== 'locked') return staff;
   const before = staff.status;
-  const after = staff.passwordHash ? 'active' : 'invited';
+  const after = staff.hasPassword ? 'active' : 'invited';
   await staff.update({ status: after, failedLoginCount: 0, lockedAt: null });
   await audit({ action: 'staff.reactivated', clientId: null, entityType: 'staff', entityId: staff.id, changes: { status: [before, after] } });
   return staff;
@@ -237,10 +244,12 @@ export async function resetStaff(actor: StaffUser, id: string, baseUrl: string):
   notSelf(actor, staff, 'reset');
   if (staff.status === 'deactivated') throw new HttpError(409, `${staff.name}'s account is deactivated: reactivate it first.`);
   const before = { status: staff.status, totp_enabled: Boolean(staff.totpEnabledAt) };
+  await clearStaffCredentials(staff.id);
   await staff.update({
-    status: 'invited', passwordHash: null, passwordChangedAt: null, failedLoginCount: 0, lockedAt: null,
-    totpSecret: null, totpEnabledAt: null, totpLastStep: null, sessionEpoch: staff.sessionEpoch + 1,
+    status: 'invited', passwordChangedAt: null, failedLoginCount: 0, lockedAt: null,
+    totpEnabledAt: null, totpLastStep: null, sessionEpoch: staff.sessionEpoch + 1,
   });
+  await staff.reload();
   const tokenId = await issueSetupLink(staff, baseUrl);
   await audit({
     action: 'staff.reset',

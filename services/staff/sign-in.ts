@@ -4,13 +4,14 @@
 // accepted TOTP time-steps are recorded so a code is never accepted twice.
 import type { Config } from '../../config/index.ts';
 import { SecretBox } from '../../lib/secret-box.ts';
-import { type UnitOfWorkContext, inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
+import { type UnitOfWorkContext, inUnitOfWork } from '../../lib/unit-of-work.ts';
 import { type Database, StaffUser } from '../../models/index.ts';
 import { audit } from '../audit/entries.ts';
 import { spendComparisonTime, verifyPassword } from '../auth/passwords.ts';
 import { accountKey, clearAccount, countAttempt, ipKey, throttledFor } from '../auth/throttle.ts';
 import { acceptedTotpStep, groupedSecret, isTotpCodeShaped, newTotpSecret, qrCodeDataUrl, totpUri } from '../auth/totp.ts';
 import type { RequestMeta } from '../auth/types.ts';
+import { beginStaffEnrolment, ownStaffTotpSecret, staffSignInCandidate } from '../auth/credentials.ts';
 
 /** How long a correct password waits for its code (or enrolment). */
 export const PENDING_STAFF_SIGN_IN_MS = 10 * 60_000;
@@ -43,30 +44,29 @@ export async function signInStaff(deps: StaffAuthDeps, email: string, password: 
   const { sequelize } = deps.db;
   const keys = { account: accountKey(email), ip: ipKey(meta.ip ?? 'unknown') };
   const anonymous: UnitOfWorkContext = { actorKind: 'anonymous', ...meta };
-  const found = await inUnitOfWork(sequelize, anonymous, async () => {
+  const found: { wait: number; staffId?: string; passwordHash?: string | null } = await inUnitOfWork(sequelize, anonymous, async () => {
     const wait = await throttledFor(keys, deps.config.login);
     if (wait) {
       await audit({ action: 'staff.login_throttled', clientId: null });
-      return { wait, staffId: undefined };
+      return { wait };
     }
-    const [row] = await sql<{ id: string | null }>('SELECT auth_staff_by_email($1) AS id', [email]);
-    return { wait: 0, staffId: row?.id ?? undefined };
+    const candidate = await staffSignInCandidate(email);
+    return { wait: 0, staffId: candidate?.staffId, passwordHash: candidate?.passwordHash ?? null };
   });
   if (found.wait) return { kind: 'throttled', retryAfterSeconds: found.wait };
 
   const staff = found.staffId ? await inUnitOfWork(sequelize, staffContext(found.staffId, meta), () => StaffUser.findByPk(found.staffId)) : null;
-  // Compare outside any transaction: bcrypt is slow and must not hold a connection.
+  // Compare outside any transaction: bcrypt is slow and must not hold a connection. A password
+  // over 72 bytes never matches (services/auth/passwords.ts) and counts as a wrong one below.
   let matches = false;
-  if (staff?.passwordHash) matches = await verifyPassword(password, staff.passwordHash);
+  if (staff && found.passwordHash) matches = await verifyPassword(password, found.passwordHash);
   else await spendComparisonTime(password, deps.config.bcryptCost);
   const succeeded = Boolean(staff && matches && staff.status === 'active');
 
   return inUnitOfWork(sequelize, staff ? staffContext(staff.id, meta) : anonymous, async (): Promise<StaffSignInOutcome> => {
     if (staff && succeeded) {
       // Someone without an authenticator gets its secret now (a POST), for the enrolment page to show.
-      if (!staff.totpEnabledAt && !staff.totpSecret) {
-        await StaffUser.update({ totpSecret: secretBox(deps).seal(newTotpSecret(), sealedFor(staff.id)), totpLastStep: null }, { where: { id: staff.id } });
-      }
+      if (!staff.totpEnabledAt && !staff.hasTotpSecret) await beginStaffEnrolment(secretBox(deps).seal(newTotpSecret(), sealedFor(staff.id)));
       await audit({ action: 'staff.password_accepted', clientId: null, entityType: 'staff', entityId: staff.id });
       return { kind: 'second-factor', staffId: staff.id, epoch: staff.sessionEpoch, enrol: !staff.totpEnabledAt };
     }
@@ -95,10 +95,11 @@ export type CodeCheck = { ok: true } | { ok: false; reason: 'wrong_code' | 'reus
 
 /** Checks and spends a TOTP code of a staff member whose row the caller has locked. */
 async function spendStaffCode(box: SecretBox, staff: StaffUser, input: string): Promise<CodeCheck> {
-  if (!staff.totpSecret) return { ok: false, reason: 'not_enrolled' };
+  const sealed = staff.hasTotpSecret ? await ownStaffTotpSecret() : null;
+  if (!sealed) return { ok: false, reason: 'not_enrolled' };
   const code = input.replace(/\s/g, '');
   if (!isTotpCodeShaped(code)) return { ok: false, reason: 'malformed_code' };
-  const secret = box.open(staff.totpSecret, sealedFor(staff.id));
+  const secret = box.open(sealed, sealedFor(staff.id));
   const lastStep = staff.totpLastStep == null ? null : Number(staff.totpLastStep);
   const step = await acceptedTotpStep(secret, code, lastStep);
   if (step === undefined) {
@@ -186,8 +187,9 @@ export interface StaffEnrolment {
 export async function staffEnrolment(deps: StaffAuthDeps, pending: PendingStaff, meta: RequestMeta): Promise<StaffEnrolment | undefined> {
   return inUnitOfWork(deps.db.sequelize, staffContext(pending.staffId, meta), async () => {
     const staff = await lockedPending(pending, false);
-    if (!staff?.totpSecret) return undefined;
-    const secret = secretBox(deps).open(staff.totpSecret!, sealedFor(staff.id));
+    const sealed = staff?.hasTotpSecret ? await ownStaffTotpSecret() : null;
+    if (!staff || !sealed) return undefined;
+    const secret = secretBox(deps).open(sealed, sealedFor(staff.id));
     return { secret: groupedSecret(secret), qrCode: await qrCodeDataUrl(totpUri(secret, `${staff.email} (staff)`)) };
   });
 }
@@ -196,7 +198,7 @@ export async function staffEnrolment(deps: StaffAuthDeps, pending: PendingStaff,
 export async function confirmStaffEnrolment(deps: StaffAuthDeps, pending: PendingStaff, code: string, meta: RequestMeta): Promise<StaffCodeOutcome> {
   return inUnitOfWork(deps.db.sequelize, staffContext(pending.staffId, meta), async (): Promise<StaffCodeOutcome> => {
     const staff = await lockedPending(pending, false);
-    if (!staff || !staff.totpSecret) return { kind: 'ended' };
+    if (!staff || !staff.hasTotpSecret) return { kind: 'ended' };
     const refusal = await refusedCode(deps, staff, code, 'enrol', meta);
     if (refusal) return refusal;
     await staff.update({ totpEnabledAt: new Date(), failedLoginCount: 0, lastLoginAt: new Date() });

@@ -123,8 +123,8 @@ describe('staff contexts under row-level security', () => {
     for (const { table, column } of tables) {
       if (table === VISITS || table === 'audit_log') continue;
       const [{ update, del }] = await ownerQuery<{ update: boolean; del: boolean }>(
-        `SELECT has_table_privilege($1, $2, 'UPDATE') OR $2 = 'public.clients' AS update, has_table_privilege($1, $2, 'DELETE') AS del`,
-        [testEnv().roles.app, `public.${table}`],
+        `SELECT has_column_privilege($1, $2, $3, 'UPDATE') OR $2 = 'public.clients' AS update, has_table_privilege($1, $2, 'DELETE') AS del`,
+        [testEnv().roles.app, `public.${table}`, column],
       );
       const before = await ownerCount(table, `${column} = $1`, [a.client.id]);
       if (update) {

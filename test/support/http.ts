@@ -45,8 +45,8 @@ export async function signedInAgent(app: Express, email: string, password: strin
   return agent;
 }
 
-/** The session cookie's value in a response, if it set one. */
+/** The session cookie's value in a response, if it set one (`__Host-plantrak.sid` behind TLS). */
 export function sessionCookie(res: { headers: Record<string, unknown> }): string | undefined {
   const cookies = ([] as string[]).concat((res.headers['set-cookie'] as string[] | string | undefined) ?? []);
-  return cookies.find((c) => c.startsWith('plantrak.sid='));
+  return cookies.find((c) => /^(?:__Host-)?plantrak\.sid=/.test(c));
 }
