@@ -397,7 +397,14 @@ async function generateClient(
     for (let unit = takeUnit(); unit && !stopped; unit = takeUnit()) {
       if (unit.length === 0) continue;
       const failed: Array<{ id: string; error: unknown }> = [];
-      const inserted = await inUnitOfWork(sequelize, context, () => insertIsolated(clientId, unit, failed));
+      let inserted: number;
+      try {
+        inserted = await inUnitOfWork(sequelize, context, () => insertEvents(clientId, unit));
+      } catch {
+        // The unit rolled back whole: redo it with each part in a savepoint, to find the item(s)
+        // at fault. Only then: subtransactions would slow every insert down.
+        inserted = await inUnitOfWork(sequelize, context, () => insertIsolated(clientId, unit, failed));
+      }
       created += inserted; // not `created += await …`, which would add to a stale total
       for (const f of failed) failures.set(f.id, { error: f.error, facilityId: facilityOf.get(f.id)! });
     }
