@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   setLogLevel(config.logLevel);
   say(`PlanTRAK starting (${config.env}) …`);
-  const prepared = await prepareDatabase(config, say);
+  // The app owns the embedded server: it adopts one an earlier run left behind (killed hard).
+  const prepared = await prepareDatabase(config, say, { kind: 'app' });
   const db = openDatabase(prepared.urls, config.poolMax);
   initModels(db.sequelize);
   if (config.env !== 'production') await seedDemoIfEmpty(prepared.urls, { dataDir: config.dataDir, bcryptCost: config.bcryptCost, onProgress: say });

@@ -3,7 +3,7 @@
 // service takes a per-client advisory lock, and its inserts are idempotent anyway.
 import type { Sequelize } from 'sequelize';
 import { loggableError, logger } from '../lib/logger.ts';
-import { generateEvents, runSelfCheck } from '../services/events/generation.ts';
+import { type GenerationFailure, generateEvents, runSelfCheck } from '../services/events/generation.ts';
 
 const TICK_MS = 15 * 60_000;
 const SELF_CHECK_MS = 24 * 60 * 60_000;
@@ -13,21 +13,26 @@ export function startEventGenerationJob(sequelize: Sequelize, options: { tickMs?
   let running: Promise<void> | undefined;
   let lastSelfCheck = 0;
   let stopped = false;
+  /** The latest pass's failures, which the self-check reports with the items it finds. */
+  let failures: GenerationFailure[] = [];
   const run = () => {
     if (running || stopped) return;
     running = (async () => {
       try {
         const started = Date.now();
         const result = await generateEvents(sequelize);
-        logger.info({ ...result, skippedClients: result.skippedClients.length, ms: Date.now() - started }, 'event generation pass');
+        failures = result.failures;
+        logger.info({ ...result, skippedClients: result.skippedClients.length, failures: result.failures.length, ms: Date.now() - started }, 'event generation pass');
+        // Each failure is also an app_errors row (the admin errors page); ids and errors only.
+        if (result.failures.length) logger.error({ failures: result.failures.slice(0, 50) }, 'event generation failed for some plan items');
       } catch (error) {
         logger.error({ err: loggableError(error) }, 'event generation pass failed');
       }
       if (!stopped && Date.now() - lastSelfCheck >= (options.selfCheckMs ?? SELF_CHECK_MS)) {
         lastSelfCheck = Date.now();
         try {
-          const found = await runSelfCheck(sequelize);
-          logger.info({ itemsWithoutFutureOccurrence: found.length }, 'plan item self-check');
+          const found = await runSelfCheck(sequelize, new Date(), { generationFailures: failures });
+          logger.info({ itemsWithoutFutureOccurrence: found.length, failing: found.filter((f) => f.failure).length }, 'plan item self-check');
         } catch (error) {
           logger.error({ err: loggableError(error) }, 'plan item self-check failed');
         }

@@ -127,6 +127,29 @@ export function afterCommit(fn: () => void): void {
   currentUnit().transaction.afterCommit(() => fn());
 }
 
+let savepoints = 0;
+
+/**
+ * Runs work in a savepoint of the current unit of work: when it fails, only its own statements are
+ * rolled back and the unit of work stays usable (a job can set one bad step aside and go on).
+ */
+export async function inSavepoint<T>(work: () => Promise<T>): Promise<T> {
+  const { sequelize, transaction } = currentUnit();
+  const name = `uow_step_${++savepoints}`;
+  await sequelize.query(`SAVEPOINT ${name}`, { transaction });
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    // If even this fails (the connection is gone), that error ends the unit of work.
+    await sequelize.query(`ROLLBACK TO SAVEPOINT ${name}`, { transaction });
+    await sequelize.query(`RELEASE SAVEPOINT ${name}`, { transaction });
+    throw error;
+  }
+  await sequelize.query(`RELEASE SAVEPOINT ${name}`, { transaction });
+  return result;
+}
+
 /** Runs SQL with bound parameters in the current unit of work and returns its rows. */
 export function sql<T extends object>(text: string, bind: unknown[] = []): Promise<T[]> {
   const { sequelize, transaction } = currentUnit();

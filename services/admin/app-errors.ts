@@ -1,7 +1,9 @@
 // Records server errors (5xx) for the admin page of recent errors (DESIGN.md §9): what failed
 // where, never request bodies, query strings or client data. The request's own unit of work has
-// rolled back by then, so this opens a new one as the system.
+// rolled back by then, so this opens a new one as the system. Background jobs record their
+// failures here too (method 'JOB', the path naming the job and the ids it failed on).
 import type { Request } from 'express';
+import type { Sequelize } from 'sequelize';
 import { inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
 import { loggableError, logger } from '../../lib/logger.ts';
 import { Client } from '../../models/index.ts';
@@ -30,5 +32,31 @@ export async function recordServerError(req: Pick<Request, 'method' | 'path'> & 
     );
   } catch (failure) {
     logger.error({ reqId: req.context?.requestId, err: loggableError(failure) }, 'could not record a server error');
+  }
+}
+
+/** One failure of background work: `where` names the job and the ids it failed on (no client data). */
+export interface JobError {
+  where: string;
+  error: unknown;
+}
+
+/** Inserts app_errors rows for failed background work, in one system unit of work; never throws. */
+export async function recordJobErrors(sequelize: Sequelize, entries: JobError[]): Promise<void> {
+  if (entries.length === 0) return;
+  try {
+    await inUnitOfWork(sequelize, { actorKind: 'system' }, () =>
+      sql(
+        `INSERT INTO app_errors (method, path, error_name, message)
+         SELECT 'JOB', w, n, m FROM unnest($1::text[], $2::text[], $3::text[]) AS e(w, n, m)`,
+        [
+          entries.map((e) => clip(e.where, 500)),
+          entries.map((e) => clip((e.error as Error)?.name ?? typeof e.error, 200)),
+          entries.map((e) => clip((e.error as Error)?.message ?? String(e.error), 1000)),
+        ],
+      ),
+    );
+  } catch (failure) {
+    logger.error({ err: loggableError(failure) }, 'could not record background job errors');
   }
 }

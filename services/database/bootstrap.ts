@@ -16,13 +16,22 @@ export interface PreparedDatabase {
 
 type Progress = (message: string) => void;
 
-/** The configured server, or the embedded one started and provisioned; not yet migrated. */
-export async function connectServer(config: Config, onProgress: Progress = () => undefined): Promise<PreparedDatabase> {
+/**
+ * Who asks: the app ('app') adopts an embedded server nobody owns and stops it at its shutdown;
+ * a CLI command ('cli', the default) uses the running embedded server when there is one and
+ * leaves it running, and starts (then stops) one only when there is none.
+ */
+export interface ConnectOptions {
+  kind?: 'app' | 'cli';
+}
+
+/** The configured server, or the embedded one (running, or started) and provisioned; not yet migrated. */
+export async function connectServer(config: Config, onProgress: Progress = () => undefined, options: ConnectOptions = {}): Promise<PreparedDatabase> {
   if (config.database) {
     return { urls: config.database, roles: rolesFromUrls(config.database), embedded: false, stop: async () => undefined };
   }
   const secrets = await loadLocalSecrets(config.dataDir);
-  const server = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPort, superuserPassword: secrets.superuser, onProgress });
+  const server = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPort, superuserPassword: secrets.superuser, kind: options.kind ?? 'cli', onProgress });
   try {
     const roles = roleNames(config.rolePrefix);
     const urls = await provisionDatabase(server.adminUrl, roles, secrets);
@@ -34,8 +43,8 @@ export async function connectServer(config: Config, onProgress: Progress = () =>
 }
 
 /** connectServer, then every pending migration. */
-export async function prepareDatabase(config: Config, onProgress: Progress = () => undefined): Promise<PreparedDatabase> {
-  const prepared = await connectServer(config, onProgress);
+export async function prepareDatabase(config: Config, onProgress: Progress = () => undefined, options: ConnectOptions = {}): Promise<PreparedDatabase> {
+  const prepared = await connectServer(config, onProgress, options);
   onProgress('Applying migrations …');
   const applied = await migrateUp(prepared.urls.owner, prepared.roles);
   if (applied.length) onProgress(`Applied ${applied.length} migration(s): ${applied.join(', ')}`);
