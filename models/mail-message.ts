@@ -9,6 +9,8 @@ export class MailMessage extends Model {
   declare toAddress: string;
   declare subject: string;
   declare textBody: string | null;
+  declare htmlBody: string | null;
+  declare headers: Record<string, string> | null;
   declare kind: string;
   /** Bodies of sensitive messages (links with tokens) are erased once delivered. */
   declare sensitive: boolean;
@@ -28,6 +30,8 @@ export class MailMessage extends Model {
         toAddress: { type: DataTypes.TEXT, allowNull: false },
         subject: { type: DataTypes.TEXT, allowNull: false },
         textBody: { type: DataTypes.TEXT },
+        htmlBody: { type: DataTypes.TEXT },
+        headers: { type: DataTypes.JSONB },
         kind: { type: DataTypes.TEXT, allowNull: false },
         sensitive: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
         status: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'pending' },

@@ -14,6 +14,8 @@ interface Claimed {
   to_address: string;
   subject: string;
   text_body: string | null;
+  html_body: string | null;
+  headers: Record<string, string> | null;
   attempts: number;
 }
 
@@ -55,7 +57,7 @@ export class MailDelivery {
   private async deliver(message: Claimed): Promise<boolean> {
     let error: string | null = null;
     try {
-      await this.transport.send({ id: message.id, to: message.to_address, subject: message.subject, text: message.text_body ?? '' });
+      await this.transport.send({ id: message.id, to: message.to_address, subject: message.subject, text: message.text_body ?? '', html: message.html_body, headers: message.headers });
     } catch (failure) {
       error = (failure as Error).message || 'send failed';
       // The SMTP reply can quote the recipient, so only its code goes to the log.

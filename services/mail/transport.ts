@@ -9,6 +9,8 @@ export interface OutgoingMail {
   to: string;
   subject: string;
   text: string;
+  html?: string | null;
+  headers?: Record<string, string> | null;
 }
 
 export interface MailTransport {
@@ -18,12 +20,21 @@ export interface MailTransport {
 }
 
 export function createMailTransport(options: { smtpUrl?: string; mailDir: string; from: string }): MailTransport {
+  const message = (mail: OutgoingMail) => ({
+    from: options.from,
+    to: mail.to,
+    subject: mail.subject,
+    text: mail.text,
+    ...(mail.html ? { html: mail.html } : {}),
+    ...(mail.headers ? { headers: mail.headers } : {}),
+    messageId: `<${mail.id}@plantrak>`,
+  });
   if (options.smtpUrl) {
     const smtp = nodemailer.createTransport(options.smtpUrl);
     return {
       name: 'smtp',
       async send(mail) {
-        await smtp.sendMail({ from: options.from, to: mail.to, subject: mail.subject, text: mail.text, messageId: `<${mail.id}@plantrak>` });
+        await smtp.sendMail(message(mail));
       },
       close: () => smtp.close(),
     };
@@ -32,7 +43,7 @@ export function createMailTransport(options: { smtpUrl?: string; mailDir: string
   return {
     name: 'file',
     async send(mail) {
-      const info = await stream.sendMail({ from: options.from, to: mail.to, subject: mail.subject, text: mail.text, messageId: `<${mail.id}@plantrak>` });
+      const info = await stream.sendMail(message(mail));
       await fs.mkdir(options.mailDir, { recursive: true, mode: 0o700 });
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       await fs.writeFile(path.join(options.mailDir, `${stamp}-${mail.id}.eml`), info.message as Buffer, { mode: 0o600 });

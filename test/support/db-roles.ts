@@ -188,6 +188,17 @@ export const tenantRowInserts: Record<string, (tenant: { clientId: string | null
      VALUES ($1, (SELECT id FROM staff_users ORDER BY created_at, id LIMIT 1), 'Inserted visit', 60, 'pending') RETURNING id`,
     [clientId],
   ],
+  // A notice about the client's first event, and a digest day.
+  notifications: ({ clientId, userId }) => [
+    `INSERT INTO notifications (client_id, event_id, facility_id, recipient_id, kind, due_for)
+     VALUES ($1, ${FIRST_EVENT}, ${FIRST_EVENT_FACILITY}, $2, 'reminder', DATE '2026-01-17' + (SELECT count(*)::int FROM notifications WHERE client_id = $1)) RETURNING id`,
+    [clientId, userId],
+  ],
+  notification_digests: ({ clientId, userId }) => [
+    `INSERT INTO notification_digests (client_id, user_id, digest_date, mail_id)
+     VALUES ($1, $2, DATE '2026-01-17' + (SELECT count(*)::int FROM notification_digests WHERE client_id = $1), gen_random_uuid()) RETURNING user_id`,
+    [clientId, userId],
+  ],
   sensitive_data_warnings: ({ clientId, userId }) => [
     `INSERT INTO sensitive_data_warnings (client_id, user_id, form, kinds) VALUES ($1, $2, 'test', ARRAY['ssn']) RETURNING id`,
     [clientId, userId],
@@ -195,7 +206,7 @@ export const tenantRowInserts: Record<string, (tenant: { clientId: string | null
 };
 
 /** Tables whose test row refers to rows of other tenant tables, in the order they must be filled. */
-const SEED_LAST = ['plan_items', 'events', 'checklist_responses', 'documents', 'document_blobs', 'event_comments', 'event_closures'];
+const SEED_LAST = ['plan_items', 'events', 'checklist_responses', 'documents', 'document_blobs', 'event_comments', 'event_closures', 'notifications'];
 
 /** A client with a user and one row in every other tenant table, inserted as the owner. */
 export async function createTenant(name: string): Promise<Tenant> {
