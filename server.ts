@@ -5,6 +5,7 @@ import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config/index.ts';
 import { startEventGenerationJob } from './jobs/event-generation.ts';
 import { startMailDeliveryJob } from './jobs/mail-delivery.ts';
+import { notificationJob } from './jobs/notifications.ts';
 import { loggableError, logger, setLogLevel } from './lib/logger.ts';
 import { initModels, openDatabase } from './models/index.ts';
 import { prepareDatabase } from './services/database/bootstrap.ts';
@@ -27,9 +28,10 @@ async function main(): Promise<void> {
 
   const transport = createMailTransport({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom });
   const stopMail = startMailDeliveryJob(new MailDelivery(db.sequelize, transport));
-  const stopGeneration = startEventGenerationJob(db.sequelize);
   const sessionSecret = config.sessionSecret ?? prepared.sessionSecret;
   if (!sessionSecret) throw new ConfigError('SESSION_SECRET is required with DATABASE_URL');
+  const notifications = notificationJob(db.sequelize, { baseUrl: config.baseUrl, secret: sessionSecret });
+  const stopGeneration = startEventGenerationJob(db.sequelize, { afterPass: notifications.afterGeneration });
   // Outside production (config refuses it there) a missing key is generated into var/secrets.json.
   const dataEncryptionKey = config.dataEncryptionKey ?? (await loadLocalSecrets(config.dataDir)).dataEncryptionKey;
   const app = buildApp({ config, db, sessionSecret, dataEncryptionKey });
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
     say(`\n${signal}: stopping …`);
     stopMail();
     await stopGeneration();
+    await notifications.stop();
     await new Promise((resolve) => server.close(resolve));
     server.closeAllConnections();
     transport.close();

@@ -9,7 +9,10 @@ const TICK_MS = 15 * 60_000;
 const SELF_CHECK_MS = 24 * 60 * 60_000;
 
 /** Starts the job; the returned function stops it and resolves once a pass in progress has ended. */
-export function startEventGenerationJob(sequelize: Sequelize, options: { tickMs?: number; selfCheckMs?: number } = {}): () => Promise<void> {
+export function startEventGenerationJob(
+  sequelize: Sequelize,
+  options: { tickMs?: number; selfCheckMs?: number; /** Runs after each generation pass (the notification pass). */ afterPass?: () => Promise<void> } = {},
+): () => Promise<void> {
   let running: Promise<void> | undefined;
   let lastSelfCheck = 0;
   let stopped = false;
@@ -28,6 +31,7 @@ export function startEventGenerationJob(sequelize: Sequelize, options: { tickMs?
       } catch (error) {
         logger.error({ err: loggableError(error) }, 'event generation pass failed');
       }
+      if (!stopped && options.afterPass) await options.afterPass();
       if (!stopped && Date.now() - lastSelfCheck >= (options.selfCheckMs ?? SELF_CHECK_MS)) {
         lastSelfCheck = Date.now();
         try {

@@ -32,6 +32,18 @@ export function displayStatus(event: { status: 'open' | 'closed' | 'cancelled'; 
   return isOverdue(today, event.dueDate) ? 'overdue' : 'open';
 }
 
+/**
+ * The on-time rate's two counts as SQL aggregates over events `e` (the same rule as onTimeRate),
+ * with `today` the facility's date and `period` the condition that puts an event's due date in
+ * the period.
+ */
+export function onTimeCountsSql(e: string, today: string, period = 'true'): { onTime: string; counted: string } {
+  return {
+    onTime: `count(*) FILTER (WHERE (${period}) AND ${e}.status = 'closed' AND ${e}.completed_on <= ${e}.due_date)`,
+    counted: `count(*) FILTER (WHERE (${period}) AND (${e}.status = 'closed' OR (${e}.status = 'open' AND ${today} > ${e}.due_date)))`,
+  };
+}
+
 export interface RateInput {
   status: 'open' | 'closed' | 'cancelled';
   dueDate: string;

@@ -1,8 +1,7 @@
 // Queues mail in the transactional outbox; delivery starts once the unit of work commits.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { afterCommit, currentUnit } from '../../lib/unit-of-work.ts';
-import { MailMessage } from '../../models/index.ts';
+import { afterCommit, currentUnit, sql } from '../../lib/unit-of-work.ts';
 
 /** Emits 'queued' after a commit that added mail, so the deliverer need not wait for its tick. */
 export const outboxEvents = new EventEmitter();
@@ -25,21 +24,33 @@ export interface NewMail {
 
 /** Queues the message in the current unit of work; returns its outbox id. */
 export async function queueMail(mail: NewMail): Promise<string> {
+  const [id] = await queueMails([mail]);
+  return id!;
+}
+
+/** Queues several messages in one statement; returns their outbox ids, in order. */
+export async function queueMails(mails: NewMail[]): Promise<string[]> {
+  if (mails.length === 0) return [];
   const { context } = currentUnit();
-  const id = randomUUID();
+  const ids = mails.map(() => randomUUID());
+  const column = <T>(pick: (m: NewMail) => T) => mails.map(pick);
   // No RETURNING: RLS checks returned rows against the read policy, and a client-less row
   // (staff or system mail) may be written but is outside every client's read scope.
-  await MailMessage.create({
-    id,
-    clientId: mail.clientId === undefined ? context.clientId ?? null : mail.clientId,
-    toAddress: mail.to,
-    subject: mail.subject,
-    textBody: mail.text,
-    htmlBody: mail.html ?? null,
-    headers: mail.headers ?? null,
-    kind: mail.kind,
-    sensitive: mail.sensitive ?? false,
-  }, { returning: false });
+  await sql(
+    `INSERT INTO mail_outbox (id, client_id, to_address, subject, text_body, html_body, headers, kind, sensitive)
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[], $9::boolean[])`,
+    [
+      ids,
+      column((m) => (m.clientId === undefined ? context.clientId ?? null : m.clientId)),
+      column((m) => m.to),
+      column((m) => m.subject),
+      column((m) => m.text),
+      column((m) => m.html ?? null),
+      column((m) => (m.headers ? JSON.stringify(m.headers) : null)),
+      column((m) => m.kind),
+      column((m) => m.sensitive ?? false),
+    ],
+  );
   afterCommit(() => outboxEvents.emit('queued'));
-  return id;
+  return ids;
 }

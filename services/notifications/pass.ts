@@ -1,0 +1,261 @@
+// The notification pass (DESIGN.md §6), for each client in one system unit of work that holds the
+// client's advisory lock (a second server finds it held and moves on):
+// 1. plan: what should be known by now goes into the ledger (unique: nothing twice);
+// 2. settle what went stale: a pending notice whose event closed, was cancelled or reassigned,
+//    whose due date moved, whose item stopped scheduling, whose recipient left or turned it off,
+//    or whose client is suspended, is skipped with the reason;
+// 3. deliver: an assignment falling due within days goes out at once; otherwise each recipient
+//    gets one digest a day once their local digest hour has come (an hour lost to a DST change
+//    means the first instant after it), with the optional kinds as their own messages carrying
+//    one-click unsubscribe. The outbox rows and the ledger's "queued" are written in this same
+//    transaction, so a crash loses or doubles nothing, and an SMTP outage only delays delivery.
+import type { Sequelize } from 'sequelize';
+import { inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
+import { Client } from '../../models/index.ts';
+import { onTimeCountsSql } from '../events/definitions.ts';
+import { allClientIds } from '../events/generation.ts';
+import { type NewMail, queueMails } from '../mail/outbox.ts';
+import { assignmentMail, digestMail, escalationMail, type NoticeRow, type Recipient, type RenderedMail, type ScopeSummary, summaryMail } from './messages.ts';
+import { recordPlannedNotices } from './planner.ts';
+import { notificationSettingsOf } from './settings.ts';
+import { unsubscribeToken } from './unsubscribe.ts';
+
+export interface PassOptions {
+  /** The instant of the pass (tests fix it); default: now. */
+  now?: Date;
+  clientIds?: string[];
+  /** Links in messages start here. */
+  baseUrl: string;
+  /** Signs the unsubscribe links (the session secret). */
+  secret: string;
+  /** Only send assignments falling due within days (the frequent tick between full passes). */
+  urgentOnly?: boolean;
+}
+
+export interface PassResult {
+  clients: number;
+  planned: number;
+  skipped: number;
+  messages: number;
+  /** Clients another server was notifying at the same moment. */
+  busyClients: string[];
+}
+
+/** First key of the two-key advisory lock; the second is the client. */
+const LOCK_KEY = 727_001;
+
+export async function runNotificationPass(sequelize: Sequelize, options: PassOptions): Promise<PassResult> {
+  const now = options.now ?? new Date();
+  const clientIds = options.clientIds ?? (await allClientIds(sequelize));
+  const result: PassResult = { clients: 0, planned: 0, skipped: 0, messages: 0, busyClients: [] };
+  for (const clientId of clientIds) {
+    const done = await inUnitOfWork(sequelize, { actorKind: 'system', clientId }, async () => {
+      const [lock] = await sql<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1, hashtext($2::text)) AS ok', [LOCK_KEY, clientId]);
+      if (!lock!.ok) return null;
+      const client = await Client.findByPk(clientId);
+      if (!client) return { planned: 0, skipped: 0, messages: 0 };
+      const planned = client.status === 'active' && !options.urgentOnly ? await recordPlannedNotices(client, { now }) : 0;
+      const skipped = await settleStale(client);
+      const messages = client.status === 'active' ? await deliver(client, now, options) : 0;
+      return { planned, skipped, messages };
+    });
+    if (!done) {
+      result.busyClients.push(clientId);
+      continue;
+    }
+    result.clients += 1;
+    result.planned += done.planned;
+    result.skipped += done.skipped;
+    result.messages += done.messages;
+  }
+  return result;
+}
+
+/** Skips pending notices that no longer hold, each with the reason a reader of the ledger needs. */
+async function settleStale(client: Client): Promise<number> {
+  const settings = notificationSettingsOf(client);
+  const [row] = await sql<{ skipped: number }>(
+    `WITH stale AS (
+       SELECT n.id, CASE
+         WHEN c.status <> 'active' THEN 'The organisation is suspended.'
+         WHEN r.status <> 'active' THEN 'The recipient is no longer active.'
+         WHEN e.status = 'closed' THEN 'The event was closed.'
+         WHEN e.status = 'cancelled' THEN 'The event was cancelled.'
+         WHEN p.id IS NOT NULL AND NOT p.schedules_events THEN 'The plan item no longer schedules events.'
+         WHEN p.hidden THEN 'The plan item is hidden.'
+         WHEN n.kind IN ('assignment', 'reminder', 'due_today', 'overdue') AND n.recipient_id <> coalesce(e.assignee_id, p.assignee_id) THEN 'Reassigned to someone else.'
+         WHEN n.kind = 'reminder' AND NOT ((e.due_date - n.due_for) = ANY (coalesce(p.reminder_offsets, $2::int[]))) THEN 'The due date changed.'
+         WHEN n.kind = 'due_today' AND n.due_for <> e.due_date THEN 'The due date changed.'
+         WHEN n.kind = 'overdue' AND n.due_for <= e.due_date THEN 'The due date changed.'
+         WHEN n.kind = 'escalation' AND n.due_for <> e.due_date + ($3::int[])[n.level] THEN 'The due date changed.'
+         WHEN n.kind = 'weekly_summary' AND 'weekly_summary' = ANY (r.notification_opt_outs) THEN 'Turned off by the recipient.'
+         WHEN n.kind = 'escalation' AND n.level > 1 AND 'escalation' = ANY (r.notification_opt_outs) THEN 'Turned off by the recipient.'
+       END AS reason
+         FROM notifications n
+         JOIN clients c ON c.id = n.client_id
+         JOIN users r ON r.client_id = n.client_id AND r.id = n.recipient_id
+         LEFT JOIN events e ON e.client_id = n.client_id AND e.id = n.event_id
+         LEFT JOIN plan_items p ON p.client_id = n.client_id AND p.id = coalesce(e.plan_item_id, n.plan_item_id)
+        WHERE n.client_id = $1 AND n.status = 'pending'),
+     skipped AS (
+       UPDATE notifications n SET status = 'skipped', skip_reason = s.reason, settled_at = now()
+         FROM stale s WHERE n.client_id = $1 AND n.id = s.id AND s.reason IS NOT NULL
+       RETURNING 1)
+     SELECT count(*)::int AS skipped FROM skipped`,
+    [client.id, settings.reminderOffsets, settings.ladder.map((l) => l.days)],
+  );
+  return row!.skipped;
+}
+
+interface DueRecipient {
+  id: string;
+  email: string;
+  name: string;
+  timeZone: string;
+  digestHour: number;
+  localDate: string;
+  /** The local hour has come and no digest went out on this local date yet. */
+  slotOpen: boolean;
+}
+
+interface PendingRow extends NoticeRow {
+  recipientId: string;
+  urgent: boolean;
+}
+
+/** The recipient's messages of this pass, with the notices each one settles. */
+interface Outgoing {
+  mail: NewMail;
+  noticeIds: string[];
+  /** The digest slot it fills (recipient and local date), for the day ledger. */
+  digestOf?: { userId: string; date: string };
+}
+
+const isOptional = (row: { kind: string; level: number | null }) => row.kind === 'weekly_summary' || (row.kind === 'escalation' && (row.level ?? 1) > 1);
+
+async function deliver(client: Client, now: Date, options: PassOptions): Promise<number> {
+  const settings = notificationSettingsOf(client);
+  // Whose digest slot is open now: local hour reached, no digest yet on that local date.
+  const due = await sql<DueRecipient>(
+    `SELECT * FROM (
+       SELECT u.id, u.email, u.name, z.zone AS "timeZone", u.digest_hour AS "digestHour", l.local::date::text AS "localDate",
+              (extract(hour FROM l.local) >= u.digest_hour
+               AND NOT EXISTS (SELECT 1 FROM notification_digests d WHERE d.client_id = $1 AND d.user_id = u.id AND d.digest_date = l.local::date)) AS "slotOpen",
+              EXISTS (SELECT 1 FROM notifications n JOIN events e ON e.client_id = n.client_id AND e.id = n.event_id
+                         WHERE n.client_id = $1 AND n.recipient_id = u.id AND n.status = 'pending' AND n.kind = 'assignment'
+                           AND e.due_date <= n.due_for + $3::int) AS urgent
+         FROM users u JOIN clients c ON c.id = u.client_id
+         CROSS JOIN LATERAL (SELECT coalesce(u.time_zone, c.time_zone) AS zone) z
+         CROSS JOIN LATERAL (SELECT ($2::timestamptz AT TIME ZONE z.zone) AS local) l
+        WHERE u.client_id = $1 AND u.status = 'active'
+          AND EXISTS (SELECT 1 FROM notifications n WHERE n.client_id = $1 AND n.recipient_id = u.id AND n.status = 'pending')) r
+      WHERE (r."slotOpen" AND NOT $4::boolean) OR r.urgent`,
+    [client.id, now.toISOString(), settings.assignmentUrgentDays, options.urgentOnly ?? false],
+  );
+  if (due.length === 0) return 0;
+  const rows = await sql<PendingRow>(
+    `SELECT n.id, n.recipient_id AS "recipientId", n.kind, n.level, n.event_id AS "eventId", n.plan_item_id AS "planItemId",
+            coalesce(e.activity, p.activity) AS activity, f.name AS "facilityName",
+            coalesce(e.due_date, p.next_due_date)::text AS "dueDate",
+            ($2::timestamptz AT TIME ZONE coalesce(f.time_zone, c.time_zone))::date::text AS today,
+            coalesce(e.additional_information, p.additional_information) AS "additionalInformation",
+            a.name AS "assigneeName",
+            (n.kind = 'assignment' AND e.due_date <= n.due_for + $4::int) AS urgent
+       FROM notifications n
+       JOIN clients c ON c.id = n.client_id
+       LEFT JOIN events e ON e.client_id = n.client_id AND e.id = n.event_id
+       LEFT JOIN plan_items p ON p.client_id = n.client_id AND p.id = n.plan_item_id
+       LEFT JOIN org_units f ON f.client_id = n.client_id AND f.id = n.facility_id
+       LEFT JOIN users a ON a.client_id = n.client_id AND a.id = e.assignee_id
+      WHERE n.client_id = $1 AND n.status = 'pending' AND n.recipient_id = ANY ($3::uuid[])
+      ORDER BY coalesce(e.due_date, p.next_due_date), activity, n.id
+      FOR UPDATE OF n SKIP LOCKED`,
+    [client.id, now.toISOString(), due.map((u) => u.id), settings.assignmentUrgentDays],
+  );
+  const byRecipient = new Map<string, PendingRow[]>();
+  for (const row of rows) byRecipient.set(row.recipientId, [...(byRecipient.get(row.recipientId) ?? []), row]);
+
+  const outgoing: Outgoing[] = [];
+  for (const user of due) {
+    const pending = byRecipient.get(user.id) ?? [];
+    const recipient: Recipient = { name: user.name, timeZone: user.timeZone, digestHour: user.digestHour };
+    const send = (rendered: RenderedMail, kind: string, notices: PendingRow[], headers?: Record<string, string>) =>
+      outgoing.push({ mail: { to: user.email, subject: rendered.subject, text: rendered.text, html: rendered.html, kind: `notification.${kind}`, headers }, noticeIds: notices.map((n) => n.id) });
+    if (!user.slotOpen || options.urgentOnly) {
+      const urgent = pending.filter((r) => r.urgent);
+      if (urgent.length) send(assignmentMail(recipient, urgent, options.baseUrl), 'assignment', urgent);
+      continue;
+    }
+    const digestRows = pending.filter((r) => !isOptional(r));
+    const before = outgoing.length;
+    if (digestRows.length) send(digestMail(recipient, digestRows, user.localDate, options.baseUrl), 'digest', digestRows);
+    const escalations = pending.filter((r) => r.kind === 'escalation' && isOptional(r));
+    if (escalations.length) {
+      const link = unsubscribeLink(options, user.id, 'escalation', now);
+      send(escalationMail(recipient, escalations, options.baseUrl, link), 'escalation', escalations, unsubscribeHeaders(link));
+    }
+    for (const summary of pending.filter((r) => r.kind === 'weekly_summary')) {
+      const link = unsubscribeLink(options, user.id, 'weekly_summary', now);
+      send(summaryMail(recipient, await scopeSummary(client, user.id, now), summary.today ?? user.localDate, options.baseUrl, link), 'weekly_summary', [summary], unsubscribeHeaders(link));
+    }
+    if (outgoing.length > before) outgoing[before]!.digestOf = { userId: user.id, date: user.localDate };
+  }
+  if (outgoing.length === 0) return 0;
+  const mailIds = await queueMails(outgoing.map((o) => o.mail));
+  const noticeIds = outgoing.flatMap((o) => o.noticeIds);
+  const noticeMails = outgoing.flatMap((o, i) => o.noticeIds.map(() => mailIds[i]!));
+  await sql(
+    `UPDATE notifications n SET status = 'queued', mail_id = m.mail_id, settled_at = now()
+       FROM unnest($2::uuid[], $3::uuid[]) AS m(id, mail_id) WHERE n.client_id = $1 AND n.id = m.id`,
+    [client.id, noticeIds, noticeMails],
+  );
+  const slots = outgoing.map((o, i) => ({ slot: o.digestOf, mailId: mailIds[i]! })).filter((s) => s.slot);
+  if (slots.length) {
+    await sql(
+      `INSERT INTO notification_digests (client_id, user_id, digest_date, mail_id)
+       SELECT $1, s.user_id, s.digest_date, s.mail_id FROM unnest($2::uuid[], $3::date[], $4::uuid[]) AS s(user_id, digest_date, mail_id)`,
+      [client.id, slots.map((s) => s.slot!.userId), slots.map((s) => s.slot!.date), slots.map((s) => s.mailId)],
+    );
+  }
+  return outgoing.length;
+}
+
+function unsubscribeLink(options: PassOptions, userId: string, kind: 'escalation' | 'weekly_summary', now: Date): string {
+  return `${options.baseUrl}/notifications/unsubscribe?token=${encodeURIComponent(unsubscribeToken(options.secret, userId, kind, now))}`;
+}
+
+/** RFC 8058: a mail client may unsubscribe with one POST to the link, without opening it. */
+const unsubscribeHeaders = (link: string) => ({ 'List-Unsubscribe': `<${link}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' });
+
+/** The weekly summary's figures for the facilities a user's scope covers. */
+async function scopeSummary(client: Client, userId: string, now: Date): Promise<ScopeSummary> {
+  const today = 't.today';
+  const rate = onTimeCountsSql('e', today, `e.due_date > ${today} - interval '12 months' AND e.due_date <= ${today}`);
+  const scope = `WITH s AS (SELECT whole, units::uuid[] AS units FROM app_scope_for($1, $2)),
+    fac AS (SELECT f.id, f.name, coalesce(f.time_zone, c.time_zone) AS zone FROM org_units f JOIN clients c ON c.id = f.client_id, s
+             WHERE f.client_id = $1 AND f.kind = 'facility' AND (s.whole OR f.id = ANY (s.units)))`;
+  const [totals] = await sql<Omit<ScopeSummary, 'facilities'>>(
+    `${scope}
+     SELECT count(*) FILTER (WHERE e.status = 'open')::int AS open,
+            count(*) FILTER (WHERE e.status = 'open' AND e.due_date BETWEEN ${today} AND ${today} + 14)::int AS "dueNext14",
+            count(*) FILTER (WHERE e.status = 'open' AND ${today} > e.due_date)::int AS overdue,
+            count(*) FILTER (WHERE e.status = 'closed' AND e.closed_at >= $3::timestamptz - interval '7 days')::int AS "closedLastWeek",
+            (${rate.onTime})::int AS "onTime",
+            (${rate.counted})::int AS counted
+       FROM events e JOIN fac ON fac.id = e.facility_id
+       CROSS JOIN LATERAL (SELECT ($3::timestamptz AT TIME ZONE fac.zone)::date AS today) t
+      WHERE e.client_id = $1 AND (e.status = 'open' OR e.due_date > ${today} - interval '12 months' OR e.closed_at >= $3::timestamptz - interval '7 days')`,
+    [client.id, userId, now.toISOString()],
+  );
+  const facilities = await sql<ScopeSummary['facilities'][number]>(
+    `${scope}
+     SELECT fac.name, count(*) FILTER (WHERE ${today} > e.due_date)::int AS overdue, count(*)::int AS open
+       FROM events e JOIN fac ON fac.id = e.facility_id
+       CROSS JOIN LATERAL (SELECT ($3::timestamptz AT TIME ZONE fac.zone)::date AS today) t
+      WHERE e.client_id = $1 AND e.status = 'open'
+      GROUP BY fac.name HAVING count(*) FILTER (WHERE ${today} > e.due_date) > 0
+      ORDER BY overdue DESC, fac.name LIMIT 5`,
+    [client.id, userId, now.toISOString()],
+  );
+  return { ...totals!, facilities };
+}

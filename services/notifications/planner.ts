@@ -1,0 +1,173 @@
+// What each person should hear about, and on which local day (DESIGN.md §6): computed from the
+// events as they stand, in SQL, for one client at one instant (each facility's own today) or on
+// one calendar date (the preview). The pass inserts these into the ledger, whose unique key makes
+// planning twice, or on two servers, harmless; the preview only reads them.
+//
+// - reminder: the latest reminder offset whose day has come, while the event is not yet due;
+// - due_today: on the due date;
+// - overdue: the day after the due date, then every `overdueRepeatDays`;
+// - escalation: at each ladder level's days overdue, to the active users of that level's ranks
+//   whose scope covers the facility (never the assignee); a level with nobody goes up one level;
+// - weekly_summary: each Monday (the recipient's zone), to active Directors and above.
+// The optional kinds (weekly summary, escalations beyond the first level) are not planned for
+// someone who turned them off.
+// Events count only while open, on a plan item that schedules events and is not hidden, with an
+// active assignee, in an active client. Assignment notices are written by the database when the
+// assignee changes (migration 0011), not planned here.
+import { sql } from '../../lib/unit-of-work.ts';
+import type { Client } from '../../models/index.ts';
+import { notificationSettingsOf } from './settings.ts';
+
+export const NOTIFICATION_KINDS = ['assignment', 'reminder', 'due_today', 'overdue', 'escalation', 'weekly_summary'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** Directors and above get the weekly summary. */
+export const SUMMARY_RANKS = ['director', 'executive', 'administrator'];
+
+export type PlanningMoment = { now: Date } | { date: string };
+
+export interface PlannedNotice {
+  eventId: string | null;
+  planItemId: string | null;
+  facilityId: string | null;
+  recipientId: string;
+  kind: NotificationKind;
+  level: number | null;
+  dueFor: string;
+}
+
+/** The SELECT of planned notices for one client, and its parameters ($1 the client). */
+export function plannedNoticesQuery(client: Client, moment: PlanningMoment): { text: string; params: unknown[] } {
+  const settings = notificationSettingsOf(client);
+  const params: unknown[] = [
+    client.id,
+    'date' in moment ? moment.date : null,
+    'now' in moment ? moment.now.toISOString() : null,
+    settings.reminderOffsets,
+    settings.overdueRepeatDays,
+    settings.ladder.map((l) => l.days),
+    settings.ladder.map((l) => l.ranks.join(',')),
+    SUMMARY_RANKS,
+  ];
+  const localDate = (zone: string) => `coalesce($2::date, ($3::timestamptz AT TIME ZONE ${zone})::date)`;
+  const text = `
+    WITH ev AS (
+      SELECT e.id, e.facility_id, e.assignee_id, e.due_date, coalesce(p.reminder_offsets, $4::int[]) AS offsets,
+             ${localDate('coalesce(f.time_zone, c.time_zone)')} AS today
+        FROM events e
+        JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id AND p.schedules_events AND NOT p.hidden
+        JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
+        JOIN clients c ON c.id = e.client_id AND c.status = 'active'
+        JOIN users a ON a.client_id = e.client_id AND a.id = e.assignee_id AND a.status = 'active'
+       WHERE e.client_id = $1 AND e.status = 'open'
+    ),
+    ladder AS (
+      SELECT l.level::int AS level, l.days, string_to_array(l.ranks, ',') AS ranks
+        FROM unnest($6::int[], $7::text[]) WITH ORDINALITY AS l(days, ranks, level)
+    ),
+    escalating AS (
+      SELECT ev.id, ev.facility_id, ev.assignee_id, l.level, ev.due_date + l.days AS due_for
+        FROM ev JOIN ladder l ON ev.today - ev.due_date >= l.days
+    ),
+    -- Each facility with an escalation, and every unit above it (a scope node covers all below).
+    above AS (
+      SELECT f.id AS facility_id, f.id AS unit_id, f.parent_id
+        FROM org_units f WHERE f.client_id = $1 AND f.id IN (SELECT facility_id FROM escalating)
+      UNION ALL
+      SELECT a.facility_id, o.id, o.parent_id FROM above a JOIN org_units o ON o.client_id = $1 AND o.id = a.parent_id
+    ),
+    covering AS (
+      SELECT DISTINCT a.facility_id, u.id AS user_id, l.level
+        FROM users u
+        JOIN ladder l ON u.rank = ANY (l.ranks)
+        JOIN above a ON u.rank = 'administrator'
+          OR EXISTS (SELECT 1 FROM user_scopes s WHERE s.client_id = u.client_id AND s.user_id = u.id
+                                                  AND (s.org_unit_id IS NULL OR s.org_unit_id = a.unit_id))
+       WHERE u.client_id = $1 AND u.status = 'active'
+    ),
+    targeted AS (
+      SELECT x.*, (SELECT min(cv.level) FROM covering cv
+                    WHERE cv.facility_id = x.facility_id AND cv.level >= x.level AND cv.user_id <> x.assignee_id) AS target
+        FROM escalating x
+    )
+    SELECT ev.id AS "eventId", NULL::uuid AS "planItemId", ev.facility_id AS "facilityId", ev.assignee_id AS "recipientId",
+           'reminder' AS kind, NULL::int AS level, r.due_for AS "dueFor"
+      FROM ev CROSS JOIN LATERAL (SELECT max(ev.due_date - o) AS due_for FROM unnest(ev.offsets) o WHERE o > 0 AND ev.due_date - o <= ev.today) r
+     WHERE ev.today < ev.due_date AND r.due_for IS NOT NULL
+    UNION ALL
+    SELECT ev.id, NULL, ev.facility_id, ev.assignee_id, 'due_today', NULL, ev.due_date FROM ev WHERE ev.today = ev.due_date
+    UNION ALL
+    SELECT ev.id, NULL, ev.facility_id, ev.assignee_id, 'overdue', NULL, ev.due_date + 1 + $5::int * ((ev.today - ev.due_date - 1) / $5::int)
+      FROM ev WHERE ev.today > ev.due_date
+    UNION ALL
+    SELECT t.id, NULL, t.facility_id, cv.user_id, 'escalation', t.level, t.due_for
+      FROM targeted t JOIN covering cv ON cv.facility_id = t.facility_id AND cv.level = t.target AND cv.user_id <> t.assignee_id
+      JOIN users u ON u.client_id = $1 AND u.id = cv.user_id
+     WHERE t.level = 1 OR NOT ('escalation' = ANY (u.notification_opt_outs))
+    UNION ALL
+    SELECT NULL, NULL, NULL, u.id, 'weekly_summary', NULL, d.today - (extract(isodow FROM d.today)::int - 1)
+      FROM users u JOIN clients c ON c.id = u.client_id AND c.status = 'active'
+      CROSS JOIN LATERAL (SELECT ${localDate('coalesce(u.time_zone, c.time_zone)')} AS today) d
+     WHERE u.client_id = $1 AND u.status = 'active' AND u.rank = ANY ($8::text[]) AND NOT ('weekly_summary' = ANY (u.notification_opt_outs))`;
+  return { text, params };
+}
+
+/** Writes the planned notices into the ledger (nothing twice); returns how many were new. */
+export async function recordPlannedNotices(client: Client, moment: PlanningMoment): Promise<number> {
+  const { text, params } = plannedNoticesQuery(client, moment);
+  const [row] = await sql<{ created: number }>(
+    `WITH inserted AS (
+       INSERT INTO notifications (client_id, event_id, plan_item_id, facility_id, recipient_id, kind, level, due_for)
+       SELECT $1, p."eventId", p."planItemId", p."facilityId", p."recipientId", p.kind, p.level, p."dueFor" FROM (${text}) p
+       ON CONFLICT ON CONSTRAINT notifications_once DO NOTHING
+       RETURNING 1)
+     SELECT count(*)::int AS created FROM inserted`,
+    params,
+  );
+  return row!.created;
+}
+
+export interface PreviewRow {
+  recipient: string;
+  email: string;
+  kind: NotificationKind;
+  level: number | null;
+  activity: string | null;
+  facility: string | null;
+  dueDate: string | null;
+  dueFor: string;
+}
+
+/**
+ * What each recipient would get on `date` (every facility's and recipient's today), reading
+ * only: the planned notices and the assignment notices waiting, less what the ledger has
+ * already sent or skipped.
+ */
+export async function previewNotices(client: Client, date: string): Promise<PreviewRow[]> {
+  const { text, params } = plannedNoticesQuery(client, { date });
+  return sql<PreviewRow>(
+    `WITH planned AS (${text}),
+     assignments AS (
+       SELECT n.event_id AS "eventId", n.plan_item_id AS "planItemId", n.facility_id AS "facilityId", n.recipient_id AS "recipientId",
+              n.kind, n.level::int AS level, n.due_for AS "dueFor"
+         FROM notifications n
+         LEFT JOIN events e ON e.client_id = n.client_id AND e.id = n.event_id
+         LEFT JOIN plan_items p ON p.client_id = n.client_id AND p.id = n.plan_item_id
+        WHERE n.client_id = $1 AND n.status = 'pending' AND n.kind = 'assignment' AND n.due_for <= $2::date
+          AND (n.event_id IS NULL OR (e.status = 'open' AND e.assignee_id = n.recipient_id))
+          AND (n.plan_item_id IS NULL OR p.assignee_id = n.recipient_id)),
+     wanted AS (SELECT * FROM planned UNION SELECT * FROM assignments)
+     SELECT u.name AS recipient, u.email, w.kind, w.level, coalesce(e.activity, p.activity) AS activity, f.name AS facility,
+            coalesce(e.due_date, p.next_due_date)::text AS "dueDate", w."dueFor"::text AS "dueFor"
+       FROM wanted w
+       JOIN users u ON u.client_id = $1 AND u.id = w."recipientId"
+       LEFT JOIN events e ON e.client_id = $1 AND e.id = w."eventId"
+       LEFT JOIN plan_items p ON p.client_id = $1 AND p.id = w."planItemId"
+       LEFT JOIN org_units f ON f.client_id = $1 AND f.id = w."facilityId"
+      WHERE NOT EXISTS (SELECT 1 FROM notifications n
+                         WHERE n.client_id = $1 AND n.status <> 'pending' AND n.recipient_id = w."recipientId" AND n.kind = w.kind
+                           AND n.due_for = w."dueFor" AND n.event_id IS NOT DISTINCT FROM w."eventId" AND n.plan_item_id IS NOT DISTINCT FROM w."planItemId")
+      ORDER BY u.name, u.email, w.kind, e.due_date, activity`,
+    params,
+  );
+}
