@@ -28,7 +28,7 @@ import {
   updatePlanItem,
   zoneOf,
 } from '../services/plans/plan-items.ts';
-import { describeSchedule, formatLongDate } from '../services/plans/recurrence.ts';
+import { describeSchedule } from '../services/plans/recurrence.ts';
 import type { Actor } from '../types/actor.ts';
 import { actionForm, CHECKLIST_ROWS, echoOf, inputFrom, planItemForm, scheduleFrom, type Values, valuesOf } from './plan-item-form.ts';
 
@@ -58,7 +58,6 @@ export function planItemsController() {
       preview: page.preview ?? null,
       current: item ? describeSchedule(scheduleOf(item)) : null,
       checklistRows: CHECKLIST_ROWS,
-      formatLongDate,
     }, status);
   }
 

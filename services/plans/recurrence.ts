@@ -9,6 +9,7 @@
 // accept, rewrites rules for the month-end policy, and merges/filters the library's output.
 // Occurrences are always computed from the schedule's start, never from a previous occurrence.
 import { RRuleTemporal } from 'rrule-temporal';
+import { showDate } from '../../lib/display-dates.ts';
 import {
   addDays,
   addMonths,
@@ -522,12 +523,6 @@ function list(items: string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-/** "3 March 2027" */
-export function formatLongDate(date: string): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return `${d} ${MONTH_NAMES[m - 1]} ${y}`;
-}
-
 function monthDayWords(d: number): string {
   if (d === -1) return 'the last day';
   if (d < 0) return `the ${nthWord(d)} day`;
@@ -556,7 +551,7 @@ export function describeSchedule(schedule: Schedule): string {
   const rule = mustParse(schedule);
   if (rule.count === 1) {
     const first = nextCalendarDates(schedule, 1, schedule.start)[0];
-    return first ? `One time on ${formatLongDate(first)}` : 'One time (no date)';
+    return first ? `One time on ${showDate(first)}` : 'One time (no date)';
   }
   const r = withImplicitParts(rule, schedule.start);
   let text = cadence(r.freq, r.interval);
@@ -585,7 +580,7 @@ export function describeSchedule(schedule: Schedule): string {
         : `, skipping months without a ${ordinal(Math.max(...late))}`;
   }
   if (rule.count !== undefined) text += `, ${rule.count} times`;
-  if (rule.until !== undefined) text += `, until ${formatLongDate(rule.until)}`;
+  if (rule.until !== undefined) text += `, until ${showDate(rule.until)}`;
   return text;
 }
 
