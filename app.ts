@@ -1,6 +1,7 @@
 // Builds the Express app; never listens (server.ts does). Middleware order per DESIGN.md §10.
 import path from 'node:path';
 import express from 'express';
+import { displayHelpers } from './lib/display-dates.ts';
 import { csrf } from './middleware/csrf.ts';
 import { errorHandler, notFound } from './middleware/errors.ts';
 import { exposeFlash } from './middleware/flash.ts';
@@ -19,6 +20,8 @@ export function buildApp(deps: AppDeps): express.Express {
   app.set('view engine', 'ejs');
   app.set('views', path.join(config.projectRoot, 'views'));
   app.locals.productName = 'PlanTRAK';
+  // showDate, showDateTime, showTime: the one way every view shows dates and times.
+  Object.assign(app.locals, displayHelpers);
 
   app.use(requestLog);
   app.use(securityHeaders);

@@ -31,7 +31,7 @@ const newClientForm = z.object({
   timeZone: timeZoneField(),
   representativeId: representativeField,
   adminName: text('Administrator’s name', NAME_MAX),
-  adminEmail: email(),
+  adminEmail: email('the Administrator’s'),
 });
 
 const settingsForm = (current: string) => z.object({

@@ -15,7 +15,7 @@ import {
 import type { AppDeps } from '../types/deps.ts';
 
 const roleField = z.enum(STAFF_ROLES, { error: 'Choose a role.' });
-const newForm = z.object({ name: text('Name'), email: email(), role: roleField });
+const newForm = z.object({ name: text('Name'), email: email('the staff member’s'), role: roleField });
 const editForm = z.object({ name: text('Name'), role: roleField });
 
 export function adminStaffController(deps: AppDeps) {

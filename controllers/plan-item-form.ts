@@ -21,7 +21,9 @@ export const SCHEDULE_MODES = [
 type ScheduleMode = (typeof SCHEDULE_MODES)[number];
 
 // PostgreSQL text and jsonb cannot hold a NUL character: refused here rather than failing there.
-export const single = z.string({ error: 'Enter a single value.' }).max(20000, 'This value is too long.')
+// The cap is only a backstop above every field's own limit (checked below with the field's name
+// and limit in the message); the body parser's 100 kB bounds it anyway.
+export const single = z.string({ error: 'Enter a single value.' }).max(100_000, 'This value is too long.')
   .refine((v) => !v.includes('\u0000'), 'This value cannot contain a NUL character.').optional();
 const multiple = z.union([z.string().max(10), z.array(z.string().max(10)).max(12)], { error: 'Choose from the list.' }).optional();
 

@@ -29,7 +29,7 @@ import {
   userNames,
   zoneOf,
 } from '../services/plans/plan-items.ts';
-import { describeSchedule, formatLongDate, ScheduleError } from '../services/plans/recurrence.ts';
+import { describeSchedule, ScheduleError } from '../services/plans/recurrence.ts';
 import { eventList, isListStatus } from '../services/events/lists.ts';
 import type { Actor } from '../types/actor.ts';
 import { actionForm, CHECKLIST_ROWS, echoOf, inputFrom, planItemForm, scheduleFrom, type Values, valuesOf } from './plan-item-form.ts';
@@ -60,7 +60,6 @@ export function planItemsController() {
       preview: page.preview ?? null,
       current: item ? describeSchedule(scheduleOf(item)) : null,
       checklistRows: CHECKLIST_ROWS,
-      formatLongDate,
     }, status);
   }
 

@@ -8,7 +8,7 @@ import { parseForm } from '../lib/forms.ts';
 import type { Actor } from '../types/actor.ts';
 import { type Outcome, redirect, view } from '../lib/outcomes.ts';
 import { authorize } from '../policies/index.ts';
-import { formatInZone } from '../lib/calendar-dates.ts';
+import { showDateTime } from '../lib/display-dates.ts';
 import { decideVisit, revokeVisit, setApprovalRequired, supportHistory } from '../services/support/requests.ts';
 
 const approvalForm = z.object({ requireApproval: z.literal('on', { error: 'Tick the box or leave it empty.' }).optional() });
@@ -23,7 +23,7 @@ export function supportAccessController() {
   async function page(actor: Actor, errors: Record<string, string> = {}, status = 200): Promise<Outcome> {
     const history = await supportHistory();
     const zone = actor.client.timeZone;
-    const at = (instant: Date | null) => (instant ? formatInZone(new Date(instant), zone) : '');
+    const at = (instant: Date | null) => (instant ? showDateTime(instant, zone) : '');
     return view('settings/support', {
       title: 'Support access',
       requireApproval: actor.client.supportApprovalRequired,

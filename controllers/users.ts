@@ -25,7 +25,7 @@ const scopeField = z
   .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]))
   .pipe(z.array(z.string().regex(SCOPE_VALUE, 'One of the chosen units is not valid.')).max(190, 'Choose fewer units (at most 190).'));
 const rankField = z.enum(RANKS, { error: 'Choose a rank.' });
-const inviteForm = z.object({ name: text('Name'), email: email(), rank: rankField, scope: scopeField });
+const inviteForm = z.object({ name: text('Name'), email: email('the invitee’s'), rank: rankField, scope: scopeField });
 const editForm = z.object({ rank: rankField, scope: scopeField });
 const acceptForm = z.object({ token: z.string().max(100).default(''), password: password('Password'), confirmation: z.string().max(1024).default('') });
 
@@ -41,6 +41,8 @@ const postedScope = (body: unknown): string[] => {
 };
 
 const queryString = (value: unknown, max = 100) => (typeof value === 'string' ? value.trim().slice(0, max) : '');
+/** The longest name or e-mail search; a longer one is refused with a message, never cut. */
+const SEARCH_MAX = 100;
 
 export function usersController(deps: AppDeps) {
   const rule = { minLength: deps.config.passwordMinLength, maxBytes: MAX_PASSWORD_BYTES };
@@ -70,24 +72,27 @@ export function usersController(deps: AppDeps) {
     // GET /users — search by name or e-mail, filter by rank and status.
     async index(req: Request, actor: Actor): Promise<Outcome> {
       authorize(actor.user, 'users.view');
-      const q = queryString(req.query.q);
+      const rawQ = typeof req.query.q === 'string' ? req.query.q.trim() : '';
+      const qError = rawQ.length > SEARCH_MAX ? `Search for at most ${SEARCH_MAX} characters of a name or e-mail (this search has ${rawQ.length}).` : undefined;
+      const q = qError ? '' : rawQ;
       const rankQuery = queryString(req.query.rank);
       const statusQuery = queryString(req.query.status);
       const rank = (RANKS as readonly string[]).includes(rankQuery) ? (rankQuery as Rank) : undefined;
       const status = (USER_STATUSES as string[]).includes(statusQuery) ? (statusQuery as UserStatus) : undefined;
       const page = Math.min(Math.max(Number.parseInt(queryString(req.query.page, 6), 10) || 1, 1), 10_000);
-      const { rows, total } = await listVisibleUsers({ q: q || undefined, rank, status, page });
+      const { rows, total } = qError ? { rows: [], total: 0 } : await listVisibleUsers({ q: q || undefined, rank, status, page });
       return view('users/index', {
         title: 'Users',
         rows,
         total,
         page,
         pages: Math.max(1, Math.ceil(total / USERS_PAGE_SIZE)),
-        filter: { q, rank: rank ?? '', status: status ?? '' },
+        filter: { q: rawQ, rank: rank ?? '', status: status ?? '' },
+        qError,
         ranks: RANKS,
         rankLabels: RANK_LABELS,
         statuses: USER_STATUSES,
-      });
+      }, qError ? 422 : 200);
     },
 
     // GET /users/invite

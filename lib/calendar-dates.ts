@@ -140,20 +140,3 @@ export function todayIn(timeZone: string, now: Date = new Date()): string {
   const p = Object.fromEntries(fmt.formatToParts(now).map((x) => [x.type, x.value]));
   return `${pad(Number(p.year), 4)}-${p.month}-${p.day}`;
 }
-
-const timeFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** '2026-03-29 02:30 +02:00': the instant in the client's zone, with that moment's offset. */
-export function formatInZone(instant: Date, timeZone: string): string {
-  let format = timeFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
-      hourCycle: 'h23', timeZoneName: 'longOffset', calendar: 'gregory', numberingSystem: 'latn',
-    });
-    timeFormats.set(timeZone, format);
-  }
-  const part = Object.fromEntries(format.formatToParts(instant).map((p) => [p.type, p.value]));
-  const offset = (part.timeZoneName ?? 'GMT').replace(/^GMT/, '') || '+00:00';
-  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute} ${offset}`;
-}

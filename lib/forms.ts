@@ -23,9 +23,11 @@ export function parseForm<S extends z.ZodObject>(schema: S, body: unknown, echo:
 export const text = (label: string, max = 200) =>
   z.string({ error: `${label} is required.` }).trim().min(1, `${label} is required.`).max(max, `${label} must be at most ${max} characters.`);
 
-export const email = () =>
-  z.string({ error: 'Enter your e-mail address.' }).trim().toLowerCase()
-    .min(1, 'Enter your e-mail address.')
+/** An e-mail address; `whose` words the missing-value message: "your" on sign-in forms, "the
+ *  invitee’s" when someone else's address is asked for. */
+export const email = (whose = 'your') =>
+  z.string({ error: `Enter ${whose} e-mail address.` }).trim().toLowerCase()
+    .min(1, `Enter ${whose} e-mail address.`)
     .max(254, 'That e-mail address is too long.')
     .pipe(z.email('Enter a valid e-mail address, like name@example.com.'));
 

@@ -17,16 +17,21 @@ export interface OutboxEntry {
   created_at: Date;
   sent_at: Date | null;
   clientName: string | null;
+  /** The client's time zone, in which the page shows the message's times (UTC for SolutionsTRAK's own mail). */
+  clientTimeZone: string | null;
 }
 
 export async function mailOutbox(): Promise<OutboxEntry[]> {
-  const rows = await sql<Omit<OutboxEntry, 'clientName'>>(
+  const rows = await sql<Omit<OutboxEntry, 'clientName' | 'clientTimeZone'>>(
     `SELECT id, client_id, to_address, subject, kind, status, attempts, last_error, created_at, sent_at FROM admin_mail_outbox($1)`,
     [OUTBOX_LIMIT],
   );
-  const clients = await sql<{ id: string; name: string }>('SELECT id, name FROM admin_clients()');
-  const names = new Map(clients.map((c) => [c.id, c.name]));
-  return rows.map((r) => ({ ...r, clientName: r.client_id ? names.get(r.client_id) ?? null : null }));
+  const clients = await sql<{ id: string; name: string; time_zone: string }>('SELECT id, name, time_zone FROM admin_clients()');
+  const byId = new Map(clients.map((c) => [c.id, c]));
+  return rows.map((r) => {
+    const client = r.client_id ? byId.get(r.client_id) : undefined;
+    return { ...r, clientName: client?.name ?? null, clientTimeZone: client?.time_zone ?? null };
+  });
 }
 
 export interface ErrorEntry {

@@ -42,7 +42,10 @@ export interface ChangeLine {
 
 export interface AuditRow {
   seq: string;
+  /** The local time with its offset, as the downloads hold it. */
   time: string;
+  /** The instant, which the page shows through lib/display-dates.ts. */
+  occurredAt: Date;
   actorKind: string;
   /** The user's or staff member's name, "System" or "Anonymous". */
   actorName: string;
@@ -63,6 +66,7 @@ export interface AuditRow {
 
 interface RawEntry {
   seq: string;
+  occurredAt: Date;
   localTime: string;
   offsetSeconds: number;
   actorKind: string;
@@ -144,7 +148,7 @@ export function activeFilters(filters: AuditFilters): Record<string, string> {
 
 /** $2 is the client's time zone: PostgreSQL renders the local time and its offset, far faster
  *  than Intl would for a 100,000-row download. */
-const ENTRY_COLUMNS = `a.seq::text AS seq,
+const ENTRY_COLUMNS = `a.seq::text AS seq, a.occurred_at AS "occurredAt",
   to_char(a.occurred_at AT TIME ZONE $2::text, 'YYYY-MM-DD HH24:MI:SS') AS "localTime",
   extract(epoch FROM (a.occurred_at AT TIME ZONE $2::text) - (a.occurred_at AT TIME ZONE 'UTC'))::int AS "offsetSeconds",
   a.actor_kind AS "actorKind",
@@ -304,6 +308,7 @@ function shapeEntry(entry: RawEntry, client: Client, staff: Map<string, StaffNam
   return {
     seq: entry.seq,
     time: withOffset(entry.localTime, entry.offsetSeconds),
+    occurredAt: entry.occurredAt,
     actorKind: entry.actorKind,
     actorName,
     actorDetail,

@@ -9,6 +9,7 @@
 // month-end policy applied per month), under a deterministic work budget (EXPANSION_BUDGET), so a
 // rule is either expanded exactly and quickly or refused with a message for the user.
 // Occurrences are always computed from the schedule's start, never from a previous occurrence.
+import { showDate } from '../../lib/display-dates.ts';
 import {
   addDays,
   addMonths,
@@ -708,12 +709,6 @@ function list(items: string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-/** "3 March 2027" */
-export function formatLongDate(date: string): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return `${d} ${MONTH_NAMES[m - 1]} ${y}`;
-}
-
 function monthDayWords(d: number): string {
   if (d === -1) return 'the last day';
   if (d < 0) return `the ${nthWord(d)} day`;
@@ -747,7 +742,7 @@ export function describeSchedule(schedule: Schedule): string {
     } catch (e) {
       if (!(e instanceof ScheduleError)) throw e;
     }
-    return first ? `One time on ${formatLongDate(first)}` : 'One time (no date)';
+    return first ? `One time on ${showDate(first)}` : 'One time (no date)';
   }
   const r = withImplicitParts(rule, schedule.start);
   let text = cadence(r.freq, r.interval);
@@ -776,7 +771,7 @@ export function describeSchedule(schedule: Schedule): string {
         : `, skipping months without a ${ordinal(Math.max(...late))}`;
   }
   if (rule.count !== undefined) text += `, ${rule.count} times`;
-  if (rule.until !== undefined) text += `, until ${formatLongDate(rule.until)}`;
+  if (rule.until !== undefined) text += `, until ${showDate(rule.until)}`;
   return text;
 }
 

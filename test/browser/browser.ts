@@ -41,9 +41,10 @@ export async function startBrowserRig(context: Mocha.Context): Promise<BrowserRi
 }
 
 /** A fresh browser context signed in through the real login form; `problems` collects script
- *  errors and console errors (CSP violations among them) for the test to assert empty. */
-export async function signedInPage(rig: BrowserRig, email: string, password: string, viewport = { width: 1280, height: 900 }, options: { javaScriptEnabled?: boolean } = {}): Promise<{ page: Page; problems: string[] }> {
-  const context = await rig.browser.newContext({ baseURL: rig.baseUrl, viewport, javaScriptEnabled: options.javaScriptEnabled ?? true });
+ *  errors and console errors (CSP violations among them) for the test to assert empty.
+ *  `bypassCSP` lets a test inject its own script (axe-core); the app's CSP is then not checked. */
+export async function signedInPage(rig: BrowserRig, email: string, password: string, viewport = { width: 1280, height: 900 }, options: { bypassCSP?: boolean; javaScriptEnabled?: boolean } = {}): Promise<{ page: Page; problems: string[] }> {
+  const context = await rig.browser.newContext({ baseURL: rig.baseUrl, viewport, bypassCSP: options.bypassCSP ?? false, javaScriptEnabled: options.javaScriptEnabled ?? true });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`script error: ${error.message}`));

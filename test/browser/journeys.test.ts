@@ -35,7 +35,7 @@ describe('browser journeys (headless Chromium)', function () {
     await page.getByLabel('Activity').fill('Monthly stormwater inspection — last day of month');
     await page.getByLabel('Assignee').selectOption({ label: 'Dora Director' });
     const today = todayIn(ZONE);
-    await page.getByLabel('First due date (YYYY-MM-DD)').fill(today);
+    await page.getByLabel('First due date', { exact: true }).fill(today);
     await page.getByLabel('How often').selectOption({ label: 'Monthly on the last day' });
     // The script shows only this preset's fields, and refreshes the preview without a page load.
     await expect(await page.getByLabel('Day of month (1–31)').isVisible()).to.equal(false);
