@@ -105,7 +105,7 @@ describe('recurrence vectors', () => {
   });
 
   it('second-to-last of two days skips months where only one exists (negative BYSETPOS out of range)', () => {
-    // rrule.js 2.8.1 gets this wrong (emits the 20th every month); rrule-temporal does not.
+    // rrule.js 2.8.1 gets this wrong (emits the 20th every month).
     const s = cal('FREQ=MONTHLY;BYMONTHDAY=20,31;BYSETPOS=-2', '2027-01-01');
     expect(nextCalendarDates(s, 6, '2027-01-01')).to.deep.equal([
       '2027-01-20', '2027-03-20', '2027-05-20', '2027-07-20', '2027-08-20', '2027-10-20',
