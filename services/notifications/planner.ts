@@ -51,7 +51,7 @@ export function plannedNoticesQuery(client: Client, moment: PlanningMoment): { t
   ];
   const localDate = (zone: string) => `coalesce($2::date, ($3::timestamptz AT TIME ZONE ${zone})::date)`;
   const text = `
-    WITH ev AS (
+    WITH RECURSIVE ev AS (
       SELECT e.id, e.facility_id, e.assignee_id, e.due_date, coalesce(p.reminder_offsets, $4::int[]) AS offsets,
              ${localDate('coalesce(f.time_zone, c.time_zone)')} AS today
         FROM events e
