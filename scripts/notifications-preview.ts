@@ -35,7 +35,7 @@ runScript(async () => {
       say(`${client.name}: ${rows.length} notice(s) on ${date}`);
       for (const r of rows) {
         const kind = `${KIND_WORDS[r.kind] ?? r.kind}${r.level ? ` (level ${r.level})` : ''}`;
-        say(`  ${r.recipient} <${r.email}> · ${kind} · ${r.activity ?? 'weekly summary'}${r.facility ? ` · ${r.facility}` : ''}${r.dueDate ? ` · due ${r.dueDate}` : ''}`);
+        say(`  ${r.recipient} <${r.email}> · ${kind} · ${r.activity ?? 'weekly summary'}${r.facility ? ` · ${r.facility}` : ''}${r.dueDate ? ` · due ${r.dueDate}` : ''} · notice of ${r.dueFor}`);
       }
       total += rows.length;
     }
