@@ -128,6 +128,14 @@ const DEMO_ITEMS: DemoItem[] = [
     checklist: [['Absorbent pads and booms stocked', 'check', true], ['Drain covers present', 'check', true]], leadTimeDays: 7 },
   { facility: 'FAT-07', activity: 'Monthly battery-charging room inspection', assignee: 'pacific.director@northwind.example', category: 'Safety',
     schedule: { rrule: 'FREQ=MONTHLY;BYDAY=1TU' }, start: (t) => firstOfMonth(t, 1), requirement: 'none', leadTimeDays: 30 },
+  // One-time obligations placed so that the next days show each kind of notice: a reminder, a
+  // due-today notice and a first escalation to the facility's managers.
+  { facility: 'SPR-01', activity: 'Annual SPCC plan review sign-off', assignee: 'associate@northwind.example', category: 'Spill prevention',
+    regulatoryReference: '40 CFR 112.5(b)', schedule: { rrule: 'FREQ=DAILY;COUNT=1' }, start: (t) => addDays(t, 4), requirement: 'document', leadTimeDays: 30 },
+  { facility: 'JOL-02', activity: 'Emergency generator load test', assignee: 'manager@northwind.example', category: 'Safety',
+    schedule: { rrule: 'FREQ=DAILY;COUNT=1' }, start: (t) => addDays(t, 1), requirement: 'none', leadTimeDays: 30 },
+  { facility: 'SPR-01', activity: 'Discharge monitoring report submission', assignee: 'associate@northwind.example', category: 'Stormwater',
+    regulatoryReference: 'NPDES general permit, Part 7.1', schedule: { rrule: 'FREQ=DAILY;COUNT=1' }, start: (t) => addDays(t, -6), requirement: 'document', leadTimeDays: 30 },
 ];
 
 async function insertPlanItems(client: pg.Client, clientId: string, unitIds: Map<string, string>, userIds: Map<string, string>, onProgress?: (m: string) => void): Promise<void> {
