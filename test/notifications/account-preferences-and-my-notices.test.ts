@@ -133,7 +133,7 @@ describe('own notification preferences and the notices sent to me', () => {
     expect(res.text).to.include('<small id="timeZone-error" class="field-error">Choose a time zone from the list.</small>');
     expect(res.text).to.include('<small id="receiveEscalation-error" class="field-error">Tick the box or leave it empty.</small>');
     expect(res.text).to.include('Nothing was saved.');
-    for (const fields of [{ digestHour: '-1' }, { digestHour: 'seven' }, { digestHour: '7', extra: 'x' }, { digestHour: '7', timeZone: 'x'.repeat(65) }]) {
+    for (const fields of <Record<string, string>[]>[{ digestHour: '-1' }, { digestHour: 'seven' }, { digestHour: '7', extra: 'x' }, { digestHour: '7', timeZone: 'x'.repeat(65) }]) {
       expect((await save(agent, fields)).status, JSON.stringify(fields)).to.equal(422);
     }
     const missing = await save(agent, {});
