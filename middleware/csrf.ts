@@ -14,7 +14,17 @@ const tokenOf = (req: Request): string => {
 };
 const protect = csurf({ cookie: false, value: tokenOf });
 
+/**
+ * One-click unsubscribe (RFC 8058): a mail provider POSTs the link of the List-Unsubscribe
+ * header with no cookie and no token, possibly from another site. Exactly this method and path
+ * (compared as written: any other spelling meets the checks) are let through, because the signed
+ * token in the link authorises the request instead (controllers/notification-unsubscribe.ts).
+ */
+export const ONE_CLICK_UNSUBSCRIBE_PATH = '/notifications/unsubscribe';
+const isOneClickUnsubscribe = (req: Request): boolean => req.method === 'POST' && req.path === ONE_CLICK_UNSUBSCRIBE_PATH;
+
 function refuseCrossSite(req: Request, _res: Response, next: NextFunction): void {
+  if (isOneClickUnsubscribe(req)) return next();
   const site = req.get('sec-fetch-site');
   if (!SAFE_METHODS.has(req.method) && site && site !== 'same-origin' && site !== 'none') {
     return next(new ForbiddenError('Forms sent from another site are refused.'));
@@ -35,7 +45,7 @@ const isDeferredUpload = (req: Request): boolean =>
   req.method === 'POST' && Boolean(req.is('multipart/form-data')) && UPLOAD_PATHS.some((path) => path.test(req.path));
 
 function checkToken(req: Request, res: Response, next: NextFunction): void {
-  if (isDeferredUpload(req)) return next();
+  if (isDeferredUpload(req) || isOneClickUnsubscribe(req)) return next();
   verifyToken(req, res, next);
 }
 

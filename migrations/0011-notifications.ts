@@ -146,11 +146,20 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
       FOR EACH ROW WHEN (app_actor_kind() = 'user' OR app_actor_kind() = 'staff') EXECUTE FUNCTION notify_assignment();
     REVOKE ALL ON FUNCTION notify_assignment() FROM PUBLIC;
     GRANT EXECUTE ON FUNCTION notify_assignment() TO ${roles.app};
+
+    -- An unsubscribe link names its user only: the system actor may learn which client the user
+    -- belongs to, and nothing else about them, to open that client's unit of work.
+    CREATE FUNCTION notification_recipient_client(p_user uuid) RETURNS uuid
+      LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        SELECT client_id FROM users WHERE id = p_user AND app_actor_kind() = 'system' $$;
+    REVOKE ALL ON FUNCTION notification_recipient_client(uuid) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION notification_recipient_client(uuid) TO ${roles.app};
   `);
 }
 
 export async function down({ sql, roles }: MigrationContext): Promise<void> {
   await sql(`
+    DROP FUNCTION notification_recipient_client(uuid);
     DROP TRIGGER plan_items_notify_assignment ON plan_items;
     DROP TRIGGER events_notify_assignment ON events;
     DROP FUNCTION notify_assignment();

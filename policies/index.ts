@@ -9,6 +9,8 @@ export const MINIMUM_RANK = {
   'hierarchy.manage': 'administrator',
   'settings.manage': 'administrator',
   'audit.view': 'administrator',
+  // The client's notification ledger (every notice to everyone) and its downloads.
+  'notifications.view': 'administrator',
   'users.view': 'director',
   'users.manage': 'director',
   'plans.view': 'associate',

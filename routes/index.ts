@@ -11,6 +11,10 @@ import { documentsController } from '../controllers/documents.ts';
 import { healthController } from '../controllers/health.ts';
 import { homeController } from '../controllers/home.ts';
 import { levelLabelsController } from '../controllers/level-labels.ts';
+import { notificationPreferencesController } from '../controllers/notification-preferences.ts';
+import { notificationSettingsController } from '../controllers/notification-settings.ts';
+import { notificationUnsubscribeController } from '../controllers/notification-unsubscribe.ts';
+import { notificationsController } from '../controllers/notifications.ts';
 import { planCopiesController } from '../controllers/plan-copies.ts';
 import { planItemsController } from '../controllers/plan-items.ts';
 import { reassignmentsController } from '../controllers/reassignments.ts';
@@ -75,6 +79,10 @@ export function appRouteTable(deps: AppDeps): Route[] {
   const auditLog = auditLogController();
   const supportSessions = supportSessionsController(deps);
   const supportAccess = supportAccessController();
+  const notificationSettings = notificationSettingsController();
+  const notificationPreferences = notificationPreferencesController();
+  const notifications = notificationsController();
+  const unsubscribe = notificationUnsubscribeController(deps);
 
   return [
     ['get', '/login', [signedOut], publicFlow(sessions.new)],
@@ -171,6 +179,18 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['get', '/audit', [signedIn], userAction(auditLog.index)],
     ['get', '/audit/export.csv', [signedIn], userAction(auditLog.exportCsv)],
     ['get', '/audit/export.xlsx', [signedIn], userAction(auditLog.exportXlsx)],
+
+    // Notifications
+    ['get', '/settings/notifications', [signedIn], userAction(notificationSettings.edit)],
+    ['post', '/settings/notifications', [signedIn], userAction(notificationSettings.update)],
+    ['get', '/account/notifications', [signedIn], userAction(notificationPreferences.edit, ownAccount)],
+    ['post', '/account/notifications', [signedIn], userAction(notificationPreferences.update, ownAccount)],
+    ['get', '/notifications', [signedIn], userAction(notifications.index)],
+    ['get', '/notifications/export.csv', [signedIn], userAction(notifications.exportCsv)],
+    ['get', '/notifications/export.xlsx', [signedIn], userAction(notifications.exportXlsx)],
+    // The link in the message is the authority: no session, and (this path only) no CSRF token.
+    ['get', '/notifications/unsubscribe', [], publicFlow(unsubscribe.confirm)],
+    ['post', '/notifications/unsubscribe', [], publicFlow(unsubscribe.apply)],
 
     // Support access, as the client sees it
     ['get', '/settings/support', [signedIn], userAction(supportAccess.show)],

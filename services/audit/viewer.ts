@@ -353,6 +353,11 @@ export function exportCells(row: AuditRow): (string | null)[] {
 
 /** 'audit-log-acme-water-2026-11-23.csv': the client's name as a slug, and today in its zone. */
 export function exportFileName(client: Client, extension: 'csv' | 'xlsx', now: Date = new Date()): string {
+  return clientFileName('audit-log', client, extension, now);
+}
+
+/** '<prefix>-acme-water-2026-11-23.<extension>', for any of the client's downloads. */
+export function clientFileName(prefix: string, client: Client, extension: 'csv' | 'xlsx', now: Date = new Date()): string {
   const slug = client.name
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
@@ -361,7 +366,7 @@ export function exportFileName(client: Client, extension: 'csv' | 'xlsx', now: D
     .replace(/^-+|-+$/g, '')
     .slice(0, 40)
     .replace(/-+$/, '') || 'client';
-  return `audit-log-${slug}-${todayIn(client.timeZone, now)}.${extension}`;
+  return `${prefix}-${slug}-${todayIn(client.timeZone, now)}.${extension}`;
 }
 
 export type ExportFormat = 'csv' | 'xlsx';

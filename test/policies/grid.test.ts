@@ -24,6 +24,7 @@ const EXPECTED: Record<Action, [boolean, boolean, boolean, boolean, boolean]> = 
   'hierarchy.manage':      [Y,  N,  N,  N,  N],
   'settings.manage':       [Y,  N,  N,  N,  N],
   'audit.view':            [Y,  N,  N,  N,  N],
+  'notifications.view':    [Y,  N,  N,  N,  N],
   'users.view':            [Y,  Y,  Y,  N,  N],
   'users.manage':          [Y,  Y,  Y,  N,  N],
   'plans.view':            [Y,  Y,  Y,  Y,  Y],
