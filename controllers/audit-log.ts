@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { displayZone } from '../lib/display-dates.ts';
 import { z } from 'zod';
 import { isValidDate } from '../lib/calendar-dates.ts';
 import type { FieldErrors } from '../lib/errors.ts';
@@ -46,7 +47,7 @@ export function auditLogController() {
   function page(actor: Actor, locals: Record<string, unknown>, status = 200): Outcome {
     return view('audit/index', {
       title: 'Audit log',
-      timeZone: actor.client.timeZone,
+      timeZone: displayZone(actor.user, actor.client),
       pageSize: AUDIT_PAGE_SIZE,
       exportCap: EXPORT_ROW_CAP,
       rows: [],

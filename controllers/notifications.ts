@@ -1,6 +1,7 @@
 // The client's notification ledger for Administrators (and staff inside a support session, who
 // act as one): every notice to everyone, filtered, with CSV and XLSX downloads of the same rows.
 import type { Request } from 'express';
+import { displayZone } from '../lib/display-dates.ts';
 import { z } from 'zod';
 import { isValidDate } from '../lib/calendar-dates.ts';
 import type { FieldErrors } from '../lib/errors.ts';
@@ -46,7 +47,7 @@ export function notificationsController() {
   function page(actor: Actor, recipients: RecipientOption[], locals: Record<string, unknown>, status = 200): Outcome {
     return view('notifications/index', {
       title: 'Notifications',
-      timeZone: actor.client.timeZone,
+      timeZone: displayZone(actor.user, actor.client),
       kinds: NOTIFICATION_KINDS.map((k) => ({ value: k, text: KIND_LABELS[k] })),
       statuses: NOTIFICATION_STATUSES.map((s) => ({ value: s, text: STATUS_LABELS[s] })),
       recipients,

@@ -54,4 +54,7 @@ export function showTime(value: Date | string | number, timeZone = 'UTC'): strin
 }
 
 /** The helpers every view may call. */
+/** The zone a person reads times of day in: their own once they chose one, else the organisation's. */
+export const displayZone = (user: { timeZone?: string | null } | null | undefined, client: { timeZone: string }): string => user?.timeZone || client.timeZone;
+
 export const displayHelpers = { showDate, showDateTime, showTime };

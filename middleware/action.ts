@@ -8,6 +8,7 @@ import { type Action, can } from '../policies/index.ts';
 import { audit } from '../services/audit/entries.ts';
 import { TWO_FACTOR_PATH, mustEnrolFirst } from '../services/auth/two-factor-requirement.ts';
 import { endVisit, visitContext, visitOf } from '../services/support/visits.ts';
+import { displayZone } from '../lib/display-dates.ts';
 import { pushFlash } from '../lib/flash.ts';
 import { type Outcome, redirect } from '../lib/outcomes.ts';
 import { rotateSession } from '../lib/session-ids.ts';
@@ -41,6 +42,8 @@ export function send(req: Request, res: Response, outcome: Outcome): void {
 function exposeActor(res: Response, actor: Actor): void {
   res.locals.actor = actor;
   res.locals.can = (action: Action) => can(actor.user, action);
+  // The zone every time of day on the page is shown in (and says so).
+  res.locals.timeZone = displayZone(actor.user, actor.client);
   if (actor.visit) res.locals.visit = { ...actor.visit, clientName: actor.client.name };
 }
 
