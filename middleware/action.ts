@@ -35,7 +35,15 @@ export function send(req: Request, res: Response, outcome: Outcome): void {
     res.status(200).send(outcome.body);
     return;
   }
-  res.status(outcome.status).render(outcome.view, outcome.locals);
+  const render = () => res.status(outcome.status).render(outcome.view, outcome.locals);
+  // Messages shown on this page leave the session before the page goes out: were they removed only
+  // as the response ends, a quick next request could load the session still holding them.
+  const shown = req.session?.flash;
+  if (!shown) return render();
+  delete req.session.flash;
+  Object.defineProperty(res.locals, 'flash', { value: shown, enumerable: true, configurable: true });
+  // Should the save fail, the page still shows; at worst its messages show once more.
+  req.session.save(() => render());
 }
 
 /** Makes the actor and can() available to every view this request renders. */
