@@ -29,11 +29,10 @@ export interface CompletedReport extends ReportPage<ClosureReportRow> {
   evidence: number;
 }
 
-function filterOf(client: Client, filter: ReportFilter) {
+function filterOf(filter: ReportFilter) {
   const f = new SqlFilter().where('k.client_id = app_current_client()').where(`e.status = 'closed'`);
   f.scope(filter, { facility: 'k.facility_id', assignee: 'e.assignee_id', category: 'p.category' }).range(filter, 'k.due_date');
-  const zone = `coalesce(f.time_zone, ${f.param(client.timeZone)}::text)`;
-  return { f, zone };
+  return f;
 }
 
 const FROM = `FROM event_closures k
@@ -42,15 +41,16 @@ const FROM = `FROM event_closures k
   JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id`;
 
 export async function completedReport(client: Client, filter: ReportFilter): Promise<CompletedReport> {
-  const counts = filterOf(client, filter);
+  const counts = filterOf(filter);
   const [summary] = await sql<{ total: number; onTime: number; late: number; recordedLate: number; evidence: number }>(
     `SELECT count(*)::int AS total, count(*) FILTER (WHERE NOT k.late)::int AS "onTime", count(*) FILTER (WHERE k.late)::int AS late,
             count(*) FILTER (WHERE k.recorded_late)::int AS "recordedLate", coalesce(sum(jsonb_array_length(k.documents)), 0)::int AS evidence
-       ${FROM} WHERE ${counts.f.sql}`,
-    counts.f.params,
+       ${FROM} WHERE ${counts.sql}`,
+    counts.params,
   );
   const pages = checkPage(filter.page, summary!.total);
-  const { f, zone } = filterOf(client, filter);
+  const f = filterOf(filter);
+  const zone = `coalesce(f.time_zone, ${f.param(client.timeZone)}::text)`;
   const rows = await sql<ClosureReportRow>(
     `SELECT k.id AS "closureId", e.id AS "eventId", e.activity, f.name AS "facilityName", ${zone} AS "timeZone",
             k.due_date::text AS "dueDate", k.completed_on::text AS "completedOn", coalesce(u.name, ${staffNameOf('k.closed_by_staff_id')}) AS "closedByName",

@@ -25,11 +25,13 @@ export const containsPattern = (text: string): string => `%${text.replace(/[\\%_
 function filterOf(client: Client, filter: ReportFilter) {
   const f = new SqlFilter().where('d.client_id = app_current_client()');
   f.scope(filter, { facility: 'd.facility_id', assignee: 'e.assignee_id', category: 'p.category' });
-  const zone = `coalesce(f.time_zone, ${f.param(client.timeZone)}::text)`;
-  f.range(filter, `(d.uploaded_at AT TIME ZONE ${zone})::date`);
+  // The zone is a parameter only once a clause uses it (PostgreSQL must know every parameter's type).
+  let zone: string | undefined;
+  const zoneOf = () => (zone ??= `coalesce(f.time_zone, ${f.param(client.timeZone)}::text)`);
+  if (filter.from || filter.to) f.range(filter, `(d.uploaded_at AT TIME ZONE ${zoneOf()})::date`);
   if (filter.search) f.where(`d.file_name ILIKE ${f.param(containsPattern(filter.search))}::text`);
   if (filter.uploaderId) f.where(`d.uploaded_by = ${f.param(filter.uploaderId)}::uuid`);
-  return { f, zone };
+  return { f, zoneOf };
 }
 
 const FROM = `FROM documents d
@@ -41,10 +43,10 @@ export async function documentsReport(client: Client, filter: ReportFilter): Pro
   const counts = filterOf(client, filter);
   const [summary] = await sql<{ total: number }>(`SELECT count(*)::int AS total ${FROM} WHERE ${counts.f.sql}`, counts.f.params);
   const pages = checkPage(filter.page, summary!.total);
-  const { f, zone } = filterOf(client, filter);
+  const { f, zoneOf } = filterOf(client, filter);
   const rows = await sql<DocumentReportRow>(
     `SELECT d.id, d.file_name AS "fileName", d.size_bytes AS "sizeBytes", e.id AS "eventId", e.activity, e.due_date::text AS "dueDate",
-            f.name AS "facilityName", ${zone} AS "timeZone", coalesce(u.name, ${staffNameOf('d.uploaded_by_staff_id')}) AS "uploadedByName",
+            f.name AS "facilityName", ${zoneOf()} AS "timeZone", coalesce(u.name, ${staffNameOf('d.uploaded_by_staff_id')}) AS "uploadedByName",
             d.uploaded_at AS "uploadedAt"
        ${FROM}
        LEFT JOIN users u ON u.client_id = d.client_id AND u.id = d.uploaded_by
