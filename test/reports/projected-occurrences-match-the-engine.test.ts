@@ -4,7 +4,7 @@
 // relative item shows its one open event; hidden and inactive items project nothing; a rule the
 // engine refuses is listed with its message instead of failing the page.
 import { expect } from 'chai';
-import { addDays, addMonths, todayIn } from '../../lib/calendar-dates.ts';
+import { addDays, addMonths } from '../../lib/calendar-dates.ts';
 import { inUnitOfWork } from '../../lib/unit-of-work.ts';
 import { Client } from '../../models/index.ts';
 import { generateEvents } from '../../services/events/generation.ts';
