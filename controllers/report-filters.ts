@@ -18,7 +18,7 @@ const CATEGORY_MAX = 100;
 /** An empty field is no filter; an array (a repeated parameter) or anything but text is refused. */
 const blankToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
-const id = (label: string) => optional(z.string({ error: `${label}: choose one from the list.` }).trim().refine(isUuid, `${label}: choose one from the list.`));
+const id = (label: string) => optional(z.string({ error: `${label}: choose one from the list.` }).refine(isUuid, `${label}: choose one from the list.`));
 const date = (label: string) =>
   optional(z.string({ error: `${label} must be a date (YYYY-MM-DD).` }).trim().refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && isValidDate(v), `${label} must be a date (YYYY-MM-DD).`));
 
@@ -84,6 +84,9 @@ export async function parseReportFilter(query: unknown): Promise<ParsedReportFil
   const form: FilterForm = { values: { ...EMPTY_VALUES }, nodes, facilities, ...choices };
   const unfiltered = (messages: string[], by = NO_FILTER.by): ParsedReportFilter => ({ filter: { ...NO_FILTER, by }, form: { ...form, values: { ...EMPTY_VALUES, by } }, messages });
 
+  // Visibility first: a node or facility outside the scope is a 404, whatever else is wrong.
+  const node: OrgUnit | undefined = isUuid(source.node) ? await findUnitInScope(source.node) : undefined;
+  const facility: OrgUnit | undefined = isUuid(source.facility) ? await findUnitInScope(source.facility) : undefined;
   const parsed = reportQuerySchema.safeParse(source);
   if (!parsed.success) {
     const messages = [...new Set(parsed.error.issues.map((i) => i.message))];
@@ -93,9 +96,6 @@ export async function parseReportFilter(query: unknown): Promise<ParsedReportFil
   const q = parsed.data;
   const by = q.by ?? NO_FILTER.by;
   const messages: string[] = [];
-  // Visibility first: a node or facility outside the scope is a 404, whatever else is wrong.
-  const node: OrgUnit | undefined = q.node ? await findUnitInScope(q.node) : undefined;
-  const facility: OrgUnit | undefined = q.facility ? await findUnitInScope(q.facility) : undefined;
   if (facility && facility.kind !== 'facility') messages.push('Facility: choose one from the list.');
   let facilityIds: string[] | null = null;
   if (node) facilityIds = node.kind === 'facility' ? [node.id] : (await facilitiesUnder(node, { includeInactive: true })).map((f) => f.id);

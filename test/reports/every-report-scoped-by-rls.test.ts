@@ -47,6 +47,8 @@ describe('reports: scope and permission', () => {
       for (const [agent, query] of [
         [manager, `node=${fx.gamma.id}`], [manager, `node=${fx.south.id}`], [manager, `facility=${fx.gamma.id}`],
         [foreign, `node=${fx.north.id}`], [foreign, `facility=${fx.alpha.id}`],
+        // Other bad input does not hide the 404.
+        [manager, `node=${fx.gamma.id}&page=abc&from=2030-01-01&to=2020-01-01`],
       ] as const) {
         const page = await agent.get(`${path}${join}${query}`);
         expect(page.status, `${path} ${query}`).to.equal(404);

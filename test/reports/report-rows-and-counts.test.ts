@@ -60,3 +60,15 @@ describe('reports: rows and counts', () => {
     expect(held.text).to.include(`href="/reports/open?assignee=${fx.ann.id}"`);
   });
 });
+
+describe('reports: drilling down the on-time report', () => {
+  it('links each region to the report narrowed to it, keeping the other filters once', async () => {
+    const fx = await reportFixture();
+    const agent = await signedInAgent(testApp(), fx.admin.email, fx.admin.password);
+    const byRegion = await agent.get(`/reports/on-time?by=region&node=${fx.north.id}&category=Safety`).expect(200);
+    const link = new RegExp(`href="(/reports/on-time\\?[^"]*node=${fx.north.id}[^"]*)"`).exec(byRegion.text)![1]!.replace(/&amp;/g, '&');
+    const drilled = await agent.get(link).expect(200);
+    expect(drilled.text).not.to.match(/role="alert"/);
+    expect(tableRows(drilled.text)).to.deep.equal([['North Region', '1', '1', '1', '3', '33.3%']]);
+  });
+});
