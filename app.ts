@@ -26,6 +26,8 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use(requestLog);
   app.use(securityHeaders);
   app.use(express.static(path.join(config.projectRoot, 'public'), { index: false, maxAge: config.env === 'production' ? '1h' : 0 }));
+  // Chart.js's browser build, served from the installed package (never a CDN): the on-time report's trend.
+  app.use('/assets/chart.js', express.static(path.join(config.projectRoot, 'node_modules/chart.js/dist'), { index: false }));
   app.use('/assets/pico', express.static(path.join(config.projectRoot, 'node_modules/@picocss/pico/css'), { index: false }));
   app.use(noStore);
   app.use(healthRoutes(db));

@@ -18,6 +18,7 @@ import { notificationsController } from '../controllers/notifications.ts';
 import { planCopiesController } from '../controllers/plan-copies.ts';
 import { planItemsController } from '../controllers/plan-items.ts';
 import { reassignmentsController } from '../controllers/reassignments.ts';
+import { reportsController } from '../controllers/reports.ts';
 import { passwordsController } from '../controllers/passwords.ts';
 import { securitySettingsController } from '../controllers/security-settings.ts';
 import { sessionsController } from '../controllers/sessions.ts';
@@ -77,6 +78,7 @@ export function appRouteTable(deps: AppDeps): Route[] {
   const documents = documentsController(deps.config);
   const events = eventsController();
   const auditLog = auditLogController();
+  const reports = reportsController();
   const supportSessions = supportSessionsController(deps);
   const supportAccess = supportAccessController();
   const notificationSettings = notificationSettingsController();
@@ -174,6 +176,16 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['post', '/account/two-factor/disable', [signedIn], userFlow(twoFactor.disable, ownAccount)],
     ['get', '/settings/security', [signedIn], userAction(securitySettings.edit)],
     ['post', '/settings/security', [signedIn], userAction(securitySettings.update)],
+
+    // Reports
+    ['get', '/reports', [signedIn], userAction(reports.index)],
+    ['get', '/reports/open', [signedIn], userAction(reports.openOverdue)],
+    ['get', '/reports/upcoming', [signedIn], userAction(reports.upcoming)],
+    ['get', '/reports/completed', [signedIn], userAction(reports.completed)],
+    ['get', '/reports/on-time', [signedIn], userAction(reports.onTime)],
+    ['get', '/reports/plan-summary', [signedIn], userAction(reports.planSummary)],
+    ['get', '/reports/assignments', [signedIn], userAction(reports.assignments)],
+    ['get', '/reports/documents', [signedIn], userAction(reports.documents)],
 
     // Audit-log viewer
     ['get', '/audit', [signedIn], userAction(auditLog.index)],

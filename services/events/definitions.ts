@@ -24,6 +24,9 @@ export const isRecordedLate = (completedOn: string, enteredOn: string): boolean 
 export const isDueWithin = (today: string, dueDate: string, days: number): boolean =>
   !isOverdue(today, dueDate) && daysBetween(today, dueDate) <= days;
 
+/** isOverdue as an SQL condition over events `e`, with `today` the facility's date. */
+export const overdueSql = (e: string, today: string): string => `(${e}.status = 'open' AND ${today} > ${e}.due_date)`;
+
 export type DisplayStatus = 'open' | 'overdue' | 'closed' | 'closed late' | 'cancelled';
 
 export function displayStatus(event: { status: 'open' | 'closed' | 'cancelled'; late: boolean; dueDate: string }, today: string): DisplayStatus {

@@ -1,0 +1,52 @@
+// Report: assignments by user: what each person holds in the filter: Plan Items (hidden ones left
+// out), open events, and how many of those are overdue (in each facility's zone).
+import { sql } from '../../lib/unit-of-work.ts';
+import type { Client } from '../../models/index.ts';
+import { overdueSql } from '../events/definitions.ts';
+import { checkPage, facilityToday, offsetOf, REPORT_PAGE_SIZE, type ReportFilter, type ReportPage, SqlFilter } from './filters.ts';
+
+export interface AssignmentRow {
+  userId: string;
+  name: string;
+  status: string;
+  planItems: number;
+  openEvents: number;
+  overdue: number;
+}
+
+export interface AssignmentsReport extends ReportPage<AssignmentRow> {
+  planItems: number;
+  openEvents: number;
+  overdue: number;
+}
+
+export async function assignmentsReport(client: Client, filter: ReportFilter, now: Date = new Date()): Promise<AssignmentsReport> {
+  const f = new SqlFilter();
+  f.where('p.client_id = app_current_client()').where('NOT p.hidden').scope(filter, { facility: 'p.facility_id', assignee: 'p.assignee_id', category: 'p.category' }).range(filter, 'p.next_due_date');
+  const itemsSql = f.sql;
+  // One statement: the events' clauses number their parameters after the items'.
+  const eventsFilter = new SqlFilter();
+  eventsFilter.params.push(...f.params);
+  eventsFilter.where('e.client_id = app_current_client()').where(`e.status = 'open'`).scope(filter, { facility: 'e.facility_id', assignee: 'e.assignee_id', category: 'p.category' }).range(filter, 'e.due_date');
+  const today = facilityToday(eventsFilter, client, now);
+  const rows = await sql<AssignmentRow & { total: number; sumItems: number; sumOpen: number; sumOverdue: number }>(
+    `WITH held AS (
+       SELECT p.assignee_id AS user_id, count(*)::int AS plan_items, 0 AS open_events, 0 AS overdue FROM plan_items p WHERE ${itemsSql} GROUP BY p.assignee_id
+       UNION ALL
+       SELECT e.assignee_id, 0, count(*)::int, count(*) FILTER (WHERE ${overdueSql('e', today)})::int
+         FROM events e
+         JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
+         JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id
+        WHERE ${eventsFilter.sql} GROUP BY e.assignee_id),
+     per_user AS (SELECT user_id, sum(plan_items)::int AS plan_items, sum(open_events)::int AS open_events, sum(overdue)::int AS overdue FROM held GROUP BY user_id)
+     SELECT u.id AS "userId", u.name, u.status, h.plan_items AS "planItems", h.open_events AS "openEvents", h.overdue,
+            count(*) OVER ()::int AS total, (sum(h.plan_items) OVER ())::int AS "sumItems", (sum(h.open_events) OVER ())::int AS "sumOpen", (sum(h.overdue) OVER ())::int AS "sumOverdue"
+       FROM per_user h JOIN users u ON u.client_id = app_current_client() AND u.id = h.user_id
+      ORDER BY h.overdue DESC, h.open_events DESC, lower(u.name), u.id`,
+    eventsFilter.params,
+  );
+  const total = rows[0]?.total ?? 0;
+  const pages = checkPage(filter.page, total);
+  const page = rows.slice(offsetOf(filter.page), offsetOf(filter.page) + REPORT_PAGE_SIZE).map(({ total: _t, sumItems: _i, sumOpen: _o, sumOverdue: _v, ...r }) => r);
+  return { rows: page, total, page: filter.page, pages, planItems: rows[0]?.sumItems ?? 0, openEvents: rows[0]?.sumOpen ?? 0, overdue: rows[0]?.sumOverdue ?? 0 };
+}

@@ -1,0 +1,118 @@
+// What every report is filtered by, once the controller's parser (controllers/report-filters.ts)
+// has checked it, and the SQL pieces that apply it. Row-level security already confines rows to
+// the user's scope; these filters only narrow within it.
+import { sql } from '../../lib/unit-of-work.ts';
+import type { Client } from '../../models/index.ts';
+
+/** Rows per report page. */
+export const REPORT_PAGE_SIZE = 50;
+
+export const PERFORMANCE_GROUPINGS = ['facility', 'division', 'region', 'assignee'] as const;
+export type PerformanceGrouping = (typeof PERFORMANCE_GROUPINGS)[number];
+
+export interface ReportFilter {
+  /** The facilities a hierarchy node or facility filter leaves; null: everything in scope. */
+  facilityIds: string[] | null;
+  /** Inclusive due-date range ('YYYY-MM-DD'). */
+  from?: string;
+  to?: string;
+  assigneeId?: string;
+  category?: string;
+  /** Document finder: part of a file name, and who uploaded it. */
+  search?: string;
+  uploaderId?: string;
+  page: number;
+  by: PerformanceGrouping;
+}
+
+export const NO_FILTER: ReportFilter = { facilityIds: null, page: 1, by: 'facility' };
+
+/** A report's page of rows and the count of every row that matched. */
+export interface ReportPage<T> {
+  rows: T[];
+  total: number;
+  page: number;
+  pages: number;
+}
+
+export const pageCount = (total: number): number => Math.max(1, Math.ceil(total / REPORT_PAGE_SIZE));
+export const offsetOf = (page: number): number => (page - 1) * REPORT_PAGE_SIZE;
+
+/** A page number past the last page of `total` rows. */
+export class PageOutOfRange extends Error {
+  constructor(readonly page: number, readonly pages: number) {
+    super(`Page ${page} is past the last page (${pages}).`);
+  }
+}
+
+/** Refuses a page past the end (page 1 of nothing is fine: it says "no rows"). */
+export function checkPage(page: number, total: number): number {
+  const pages = pageCount(total);
+  if (page > pages) throw new PageOutOfRange(page, pages);
+  return pages;
+}
+
+/**
+ * Builds a query's WHERE clause and its bound parameters. `e` is the events alias (or another
+ * table with facility_id, due_date and assignee_id columns); `p` a joined plan_items alias for the
+ * category. PostgreSQL must know each parameter's type, so each is cast where it is used.
+ */
+export class SqlFilter {
+  readonly params: unknown[] = [];
+  private readonly clauses: string[] = [];
+
+  param(value: unknown): string {
+    return `$${this.params.push(value)}`;
+  }
+
+  where(clause: string): this {
+    this.clauses.push(clause);
+    return this;
+  }
+
+  /** The facility, assignee and category filters (not the date range: each report says which date it ranges). */
+  scope(filter: ReportFilter, aliases: { facility: string; assignee?: string; category?: string }): this {
+    if (filter.facilityIds) this.where(`${aliases.facility} = ANY (${this.param(filter.facilityIds)}::uuid[])`);
+    if (filter.assigneeId && aliases.assignee) this.where(`${aliases.assignee} = ${this.param(filter.assigneeId)}::uuid`);
+    if (filter.category && aliases.category) this.where(`${aliases.category} = ${this.param(filter.category)}::text`);
+    return this;
+  }
+
+  /** `column` (a date) within the filter's range. */
+  range(filter: ReportFilter, column: string): this {
+    if (filter.from) this.where(`${column} >= ${this.param(filter.from)}::date`);
+    if (filter.to) this.where(`${column} <= ${this.param(filter.to)}::date`);
+    return this;
+  }
+
+  get sql(): string {
+    return this.clauses.length ? this.clauses.join(' AND ') : 'true';
+  }
+}
+
+/** SQL for the facility's today at `now` (`f` the facility's alias), with the parameters it binds. */
+export function facilityToday(filter: SqlFilter, client: Client, now: Date, f = 'f'): string {
+  return `((${filter.param(now.toISOString())}::timestamptz AT TIME ZONE coalesce(${f}.time_zone, ${filter.param(client.timeZone)}::text))::date)`;
+}
+
+export interface Choice {
+  id: string;
+  name: string;
+}
+
+/** The filter form's choices, all within the scope: people who hold or held work in it, people
+ *  who uploaded documents in it, and the categories its Plan Items use. */
+export async function filterChoices(): Promise<{ assignees: Choice[]; uploaders: Choice[]; categories: string[] }> {
+  const [row] = await sql<{ assignees: Choice[] | null; uploaders: Choice[] | null; categories: string[] | null }>(
+    `SELECT (SELECT json_agg(json_build_object('id', u.id, 'name', u.name) ORDER BY lower(u.name), u.id) FROM users u
+              WHERE u.client_id = app_current_client()
+                AND (EXISTS (SELECT 1 FROM plan_items p WHERE p.client_id = u.client_id AND p.assignee_id = u.id)
+                     OR EXISTS (SELECT 1 FROM events e WHERE e.client_id = u.client_id AND e.assignee_id = u.id))) AS assignees,
+            (SELECT json_agg(json_build_object('id', u.id, 'name', u.name) ORDER BY lower(u.name), u.id) FROM users u
+              WHERE u.client_id = app_current_client()
+                AND EXISTS (SELECT 1 FROM documents d WHERE d.client_id = u.client_id AND d.uploaded_by = u.id)) AS uploaders,
+            (SELECT array_agg(DISTINCT p.category ORDER BY p.category) FROM plan_items p
+              WHERE p.client_id = app_current_client() AND p.category IS NOT NULL) AS categories`,
+  );
+  return { assignees: row?.assignees ?? [], uploaders: row?.uploaders ?? [], categories: row?.categories ?? [] };
+}
