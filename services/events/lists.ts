@@ -128,15 +128,16 @@ const DEFAULT_ORDER: Record<ListStatus, (localToday: () => string) => string> = 
 function orderOf(query: EventListQuery, localToday: () => string): string {
   if (!query.sort) return DEFAULT_ORDER[query.status](localToday);
   const dir = (query.direction ?? DEFAULT_DIRECTION[query.sort]) === 'desc' ? 'DESC' : 'ASC';
-  const column: Record<SortKey, string> = {
-    due: `e.due_date ${dir}, lower(e.activity) ${dir}`,
-    activity: `lower(e.activity) ${dir}, e.due_date`,
-    facility: `lower(f.name) ${dir}, e.due_date`,
-    assignee: `lower(a.name) ${dir} NULLS LAST, e.due_date`,
-    completed: `e.completed_on ${dir} NULLS LAST, e.closed_at ${dir} NULLS LAST, e.due_date`,
-    overdue: `${daysOverdueSql('e', localToday())} ${dir} NULLS LAST, e.due_date`,
+  // Functions, so only the chosen column's SQL (and its parameters) is built.
+  const column: Record<SortKey, () => string> = {
+    due: () => `e.due_date ${dir}, lower(e.activity) ${dir}`,
+    activity: () => `lower(e.activity) ${dir}, e.due_date`,
+    facility: () => `lower(f.name) ${dir}, e.due_date`,
+    assignee: () => `lower(a.name) ${dir} NULLS LAST, e.due_date`,
+    completed: () => `e.completed_on ${dir} NULLS LAST, e.closed_at ${dir} NULLS LAST, e.due_date`,
+    overdue: () => `${daysOverdueSql('e', localToday())} ${dir} NULLS LAST, e.due_date`,
   };
-  return `${column[query.sort]}, e.id`;
+  return `${column[query.sort]()}, e.id`;
 }
 
 /**
