@@ -66,14 +66,14 @@ const statusNames = STATUS_FILTERS.map((s) => STATUS_FILTER_NAMES[s]).join(', ')
 
 const schema = z.strictObject({
   status: optional(z.string({ error: 'Choose one status.' }).refine(isStatusFilter, `Choose a status from the list (${statusNames}).`)),
-  q: optional(z.string({ error: 'Enter one search.' }).max(200, 'A search is at most 200 characters.')),
+  q: optional(z.string({ error: 'Enter one search.' }).max(200, 'A search is at most 200 characters.').regex(/^[^\u0000-\u001f\u007f]*$/, 'A search cannot hold control characters.')),
   from: optional(date('first due')),
   to: optional(date('last due')),
   completedFrom: optional(date('first completion')),
   completedTo: optional(date('last completion')),
   unit: optional(uuid('place')),
   assignee: optional(uuid('assignee')),
-  category: optional(z.string({ error: 'Choose one category.' }).max(100, 'Choose the category from the list.')),
+  category: optional(z.string({ error: 'Choose one category.' }).max(100, 'Choose the category from the list.').regex(/^[^\u0000-\u001f\u007f]*$/, 'Choose the category from the list.')),
   sort: optional(z.enum(SORT_KEYS, { error: 'Sort by one of the columns.' })),
   dir: optional(z.enum(['asc', 'desc'], { error: 'Sort ascending or descending.' })),
   page: optional(z.string({ error: 'Choose one page.' }).regex(/^[1-9][0-9]{0,5}$/, 'Page numbers are whole numbers from 1.').transform(Number)),
