@@ -14,7 +14,10 @@ import { documentsOf } from '../services/events/documents.ts';
 import { addComment, cancelEvent, closeEvent, COMMENT_MAX, NOTES_MAX, REASON_MAX, reopenEvent, saveChecklist } from '../services/events/closing.ts';
 import { RECORDED_LATE_AFTER_DAYS } from '../services/events/definitions.ts';
 import { closuresOf, commentsOf, displayStatus, earliestCompletion, type EventRecord, eventToday, findEventInScope, historyOf, historyText } from '../services/events/lookups.ts';
-import { isListStatus, MY_EVENTS_DAYS, myEvents } from '../services/events/lists.ts';
+import { countEvents, eventPage as eventListPage, filterChoices, MY_EVENTS_DAYS } from '../services/events/lists.ts';
+import { STATUS_FILTER_NAMES, STATUS_FILTERS } from '../services/events/definitions.ts';
+import { facilitiesUnder, hierarchyTree, levelLabels, type TreeNode } from '../services/organisation/hierarchy.ts';
+import { checkChoices, eventListHref, hasFilters, listQueryOf, pageLinks, parseEventListQuery, sortLinks } from './event-list-query.ts';
 import { assigneeChoices } from '../services/plans/plan-items.ts';
 import { OrgUnit } from '../models/index.ts';
 import { CONFIRM_FIELD } from '../services/sensitive-data.ts';
@@ -107,15 +110,44 @@ export async function eventPage(actor: Actor, event: EventRecord, state: PageSta
   }, state.status ?? 200);
 }
 
+/** Every unit in the user's scope, by the tree, labelled with its level (My events' place filter). */
+function unitChoices(tree: TreeNode[], labels: Record<string, string>, depth = 0, out: Array<{ id: string; text: string }> = []) {
+  for (const n of tree) {
+    if (n.inScope) out.push({ id: n.unit.id, text: `${'– '.repeat(depth)}${labels[n.unit.kind]}: ${n.unit.name}` });
+    unitChoices(n.children, labels, n.inScope ? depth + 1 : depth, out);
+  }
+  return out;
+}
+
 export function eventsController() {
   return {
-    // GET /events?status=open|closed|cancelled — the signed-in user's events: open ones overdue
-    // first, then due within the upcoming window (or all, with show=all); closed ones newest first.
+    // GET /events?status=…&q=…&from=…&to=…&unit=…&category=…&sort=…&dir=…&page=…&show=all — the
+    // signed-in user's events: open ones overdue first, then due within the upcoming window (or
+    // all, with show=all or a due-date range); closed ones newest first. The same filters as a
+    // unit's list (event-list-query.ts), but always the user's own.
     async mine(req: Request, actor: Actor): Promise<Outcome> {
-      const status = isListStatus(req.query.status) && req.query.status !== 'all' ? req.query.status : 'open';
-      const all = req.query.show === 'all';
-      const { rows, total, later } = await myEvents(actor.user.id, actor.client, { status, all });
-      return view('events/index', { title: 'My events', rows, total, later, all, status, dueSoonDays: MY_EVENTS_DAYS, canWork: can(actor.user, 'events.work_own') });
+      const parsed = parseEventListQuery(req.query);
+      const units = unitChoices(await hierarchyTree(), levelLabels(actor.client));
+      const { categories } = await filterChoices(undefined, actor.user.id);
+      checkChoices(parsed, { units, categories });
+      const { filters, errors } = parsed;
+      const chosen = filters.unit ? await OrgUnit.findByPk(filters.unit) : null;
+      const facilityIds = chosen ? (await facilitiesUnder(chosen)).map((f) => f.id) : undefined;
+      const query = { ...listQueryOf(filters), assigneeId: actor.user.id, facilityIds };
+      const all = filters.show === 'all';
+      // The upcoming window: open events only, unless all are asked for or a due range is given.
+      const windowed = query.status === 'open' && !all && !filters.from && !filters.to;
+      const page = await eventListPage(actor.client, { ...query, dueWithinDays: windowed ? MY_EVENTS_DAYS : undefined }, filters.page ?? 1);
+      const later = windowed ? (await countEvents(actor.client, query)) - page.total : 0;
+      const notices = filters.page && page.page !== filters.page ? [`There is no page ${filters.page} of this list; showing page ${page.page}, the last.`] : [];
+      const base = '/events';
+      return view('events/index', {
+        title: 'My events', rows: page.rows, total: page.total, later, all, status: query.status, dueSoonDays: MY_EVENTS_DAYS, canWork: can(actor.user, 'events.work_own'),
+        paging: { ...page, href: pageLinks(base, filters) }, sorting: sortLinks(base, filters), base, filters, filterErrors: errors, notices,
+        filterChoices: { units, categories }, statusChoices: STATUS_FILTERS.map((s) => ({ value: s, text: STATUS_FILTER_NAMES[s] })), filtered: hasFilters(filters),
+        tabBase: eventListHref(base, { ...filters, status: undefined, page: undefined }),
+        allHref: eventListHref(base, { ...filters, page: undefined, show: 'all' }), windowHref: eventListHref(base, { ...filters, page: undefined, show: undefined }),
+      }, Object.keys(errors).length ? 422 : 200);
     },
 
     // GET /events/:id — with the date and notes an upload carried, once.

@@ -75,3 +75,53 @@ export function onTimeRate(events: Iterable<RateInput>): { onTime: number; count
   }
   return { onTime, counted, rate: counted ? onTime / counted : null };
 }
+
+/**
+ * The statuses an events list can be filtered by, as they appear in URLs (`?status=due_soon`).
+ * open, closed, cancelled: the stored state (closed counts on time and late alike); overdue, due
+ * soon and upcoming: open ones by the rules above; closed late: closed after the due date;
+ * recorded late: closed, with the close entered more than RECORDED_LATE_AFTER_DAYS after its
+ * completion date; all: everything.
+ */
+export const STATUS_FILTERS = ['open', 'overdue', 'due_soon', 'upcoming', 'closed', 'closed_late', 'recorded_late', 'cancelled', 'all'] as const;
+export type StatusFilter = (typeof STATUS_FILTERS)[number];
+export const isStatusFilter = (value: unknown): value is StatusFilter => (STATUS_FILTERS as readonly unknown[]).includes(value);
+
+/** The words for each status filter on a page. */
+export const STATUS_FILTER_NAMES: Record<StatusFilter, string> = {
+  open: 'Open',
+  overdue: 'Overdue',
+  due_soon: `Due soon (${DUE_SOON_DAYS} days)`,
+  upcoming: `Upcoming (${UPCOMING_DAYS} days)`,
+  closed: 'Closed',
+  closed_late: 'Closed late',
+  recorded_late: 'Recorded late',
+  cancelled: 'Cancelled',
+  all: 'All',
+};
+
+/** The status filters whose events are all open (the ones a bulk reassignment may act on). */
+export const OPEN_STATUS_FILTERS: readonly StatusFilter[] = ['open', 'overdue', 'due_soon', 'upcoming'];
+
+/** Open and due between today and today + `days` (the same rule as isDueWithin). */
+export const dueWithinSql = (e: string, today: string, days: number): string =>
+  `(${e}.status = 'open' AND ${e}.due_date BETWEEN ${today} AND ${today} + ${Math.trunc(days)})`;
+
+/** Days an open event is overdue in its facility's zone, NULL when it is not overdue. */
+export const daysOverdueSql = (e: string, today: string): string => `CASE WHEN ${overdueSql(e, today)} THEN ${today} - ${e}.due_date END`;
+
+/** A status filter as a SQL condition over events `e`; `today` (the facility's date) is asked
+ *  for only by the filters that need it, so a query has no unused parameter. */
+export function statusFilterSql(e: string, status: StatusFilter, today: () => string): string {
+  switch (status) {
+    case 'open': return `${e}.status = 'open'`;
+    case 'overdue': return overdueSql(e, today());
+    case 'due_soon': return dueWithinSql(e, today(), DUE_SOON_DAYS);
+    case 'upcoming': return dueWithinSql(e, today(), UPCOMING_DAYS);
+    case 'closed': return `${e}.status = 'closed'`;
+    case 'closed_late': return `(${e}.status = 'closed' AND ${e}.late)`;
+    case 'recorded_late': return `(${e}.status = 'closed' AND ${e}.recorded_late)`;
+    case 'cancelled': return `${e}.status = 'cancelled'`;
+    case 'all': return 'true';
+  }
+}

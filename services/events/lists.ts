@@ -1,19 +1,35 @@
 // Lists of events: one query behind every events table (a facility's or a roll-up's, My events, a
-// Plan Item's), filtered by status, place, person or item, so filters, sorting and exports extend
-// this one list rather than copy it. Visibility is row-level security; the status a row shows
-// (overdue, closed late, …) follows services/events/definitions.ts in each facility's zone.
-import { todayIn } from '../../lib/calendar-dates.ts';
+// Plan Item's), filtered by status, place, person, item, due and completion dates, category and a
+// text search, sorted by any column and paged, so filters, sorting and exports extend this one list
+// rather than copy it. Visibility is row-level security; the status a row shows (overdue, closed
+// late, …) and every status filter follow services/events/definitions.ts in each facility's zone.
+import { daysBetween, todayIn } from '../../lib/calendar-dates.ts';
 import { sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
-import { type DisplayStatus, displayStatus, UPCOMING_DAYS } from './definitions.ts';
+import {
+  daysOverdueSql, type DisplayStatus, displayStatus, isStatusFilter, isOverdue, overdueSql, STATUS_FILTERS, type StatusFilter, statusFilterSql, UPCOMING_DAYS,
+} from './definitions.ts';
 import { staffNameOf } from './lookups.ts';
 
-export const LIST_STATUSES = ['open', 'closed', 'cancelled', 'all'] as const;
-export type ListStatus = (typeof LIST_STATUSES)[number];
-export const isListStatus = (value: unknown): value is ListStatus => (LIST_STATUSES as readonly unknown[]).includes(value);
+export const LIST_STATUSES = STATUS_FILTERS;
+export type ListStatus = StatusFilter;
+export const isListStatus = isStatusFilter;
 
 /** A list never shows more rows than this; `total` says how many matched. */
 export const EVENT_LIST_LIMIT = 500;
+/** Rows per page of a paged list (eventPage). */
+export const EVENT_PAGE_SIZE = 50;
+
+export const SORT_KEYS = ['due', 'activity', 'facility', 'assignee', 'completed', 'overdue'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+export type SortDirection = 'asc' | 'desc';
+/** The direction a column sorts in when first chosen: most recent and most overdue first. */
+export const DEFAULT_DIRECTION: Record<SortKey, SortDirection> = { due: 'asc', activity: 'asc', facility: 'asc', assignee: 'asc', completed: 'desc', overdue: 'desc' };
+
+/** A search's words: split on white space, each kept only when it has a letter or a digit
+ *  (a search of only punctuation has none). */
+export const searchTerms = (text: string): string[] => text.split(/\s+/).filter((t) => /[\p{L}\p{N}]/u.test(t)).slice(0, 10);
+const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export interface EventListQuery {
   status: ListStatus;
@@ -22,7 +38,21 @@ export interface EventListQuery {
   planItemId?: string;
   /** Open events only: those due no later than this many days after the facility's today. */
   dueWithinDays?: number;
+  /** Due dates from and to (inclusive), 'YYYY-MM-DD'. */
+  dueFrom?: string;
+  dueTo?: string;
+  /** Completion dates from and to (inclusive); an event not completed does not match either. */
+  completedFrom?: string;
+  completedTo?: string;
+  /** The Plan Item's category, exactly. */
+  category?: string;
+  /** Every word must appear (any case) in the activity, the description or the Plan Item's
+   *  regulatory reference. */
+  search?: string;
+  sort?: SortKey;
+  direction?: SortDirection;
   limit?: number;
+  offset?: number;
   now?: Date;
 }
 
@@ -36,6 +66,8 @@ export interface EventListRow {
   assigneeName: string;
   status: DisplayStatus;
   overdue: boolean;
+  /** Days past the due date in the facility's zone, for open overdue events; null otherwise. */
+  daysOverdue: number | null;
   completedOn: string | null;
   closedByName: string | null;
   closedAt: Date | null;
@@ -43,7 +75,7 @@ export interface EventListRow {
   cancelReason: string | null;
 }
 
-interface Row extends Omit<EventListRow, 'status' | 'overdue'> {
+interface Row extends Omit<EventListRow, 'status' | 'overdue' | 'daysOverdue'> {
   stored: 'open' | 'closed' | 'cancelled';
   late: boolean;
   timeZone: string;
@@ -60,30 +92,64 @@ function filterOf(client: Client, query: EventListQuery, now: Date) {
   const zoneOf = () => (zone ??= `coalesce(f.time_zone, ${param(client.timeZone)}::text)`);
   const localToday = () => `((${(instant ??= `${param(now.toISOString())}::timestamptz`)} AT TIME ZONE ${zoneOf()})::date)`;
   const where = ['e.client_id = app_current_client()'];
-  if (query.status !== 'all') where.push(`e.status = ${param(query.status)}`);
+  if (query.status !== 'all') where.push(statusFilterSql('e', query.status, localToday));
   if (query.facilityIds) where.push(`e.facility_id = ANY (${param(query.facilityIds)}::uuid[])`);
-  if (query.assigneeId) where.push(`e.assignee_id = ${param(query.assigneeId)}`);
-  if (query.planItemId) where.push(`e.plan_item_id = ${param(query.planItemId)}`);
+  if (query.assigneeId) where.push(`e.assignee_id = ${param(query.assigneeId)}::uuid`);
+  if (query.planItemId) where.push(`e.plan_item_id = ${param(query.planItemId)}::uuid`);
   if (query.dueWithinDays !== undefined) where.push(`e.due_date <= ${localToday()} + ${param(query.dueWithinDays)}::int`);
+  if (query.dueFrom) where.push(`e.due_date >= ${param(query.dueFrom)}::date`);
+  if (query.dueTo) where.push(`e.due_date <= ${param(query.dueTo)}::date`);
+  if (query.completedFrom) where.push(`e.completed_on >= ${param(query.completedFrom)}::date`);
+  if (query.completedTo) where.push(`e.completed_on <= ${param(query.completedTo)}::date`);
+  if (query.category) {
+    where.push(`EXISTS (SELECT 1 FROM plan_items p WHERE p.client_id = e.client_id AND p.id = e.plan_item_id AND p.category = ${param(query.category)}::text)`);
+  }
+  for (const term of searchTerms(query.search ?? '')) {
+    const like = `${param(likePattern(term))}::text`;
+    where.push(`(e.activity ILIKE ${like} OR e.description ILIKE ${like}
+      OR EXISTS (SELECT 1 FROM plan_items p WHERE p.client_id = e.client_id AND p.id = e.plan_item_id AND p.regulatory_reference ILIKE ${like}))`);
+  }
   return { params, param, zoneOf, localToday, where: where.join(' AND ') };
 }
 
-const ORDER: Record<ListStatus, (localToday: () => string) => string> = {
-  open: (localToday) => `e.due_date < ${localToday()} DESC, e.due_date, e.activity, e.id`,
+const DEFAULT_ORDER: Record<ListStatus, (localToday: () => string) => string> = {
+  open: (localToday) => `${overdueSql('e', localToday())} DESC, e.due_date, e.activity, e.id`,
+  overdue: () => 'e.due_date, e.activity, e.id',
+  due_soon: () => 'e.due_date, e.activity, e.id',
+  upcoming: () => 'e.due_date, e.activity, e.id',
   closed: () => 'e.completed_on DESC, e.closed_at DESC, e.id',
+  closed_late: () => 'e.completed_on DESC, e.closed_at DESC, e.id',
+  recorded_late: () => 'e.completed_on DESC, e.closed_at DESC, e.id',
   cancelled: () => 'e.due_date DESC, e.activity, e.id',
   all: () => 'e.due_date DESC, e.activity, e.id',
 };
 
+/** ORDER BY for a chosen column; ties by due date then id, so pages never overlap. */
+function orderOf(query: EventListQuery, localToday: () => string): string {
+  if (!query.sort) return DEFAULT_ORDER[query.status](localToday);
+  const dir = (query.direction ?? DEFAULT_DIRECTION[query.sort]) === 'desc' ? 'DESC' : 'ASC';
+  // Functions, so only the chosen column's SQL (and its parameters) is built.
+  const column: Record<SortKey, () => string> = {
+    due: () => `e.due_date ${dir}, lower(e.activity) ${dir}`,
+    activity: () => `lower(e.activity) ${dir}, e.due_date`,
+    facility: () => `lower(f.name) ${dir}, e.due_date`,
+    assignee: () => `lower(a.name) ${dir} NULLS LAST, e.due_date`,
+    completed: () => `e.completed_on ${dir} NULLS LAST, e.closed_at ${dir} NULLS LAST, e.due_date`,
+    overdue: () => `${daysOverdueSql('e', localToday())} ${dir} NULLS LAST, e.due_date`,
+  };
+  return `${column[query.sort]()}, e.id`;
+}
+
 /**
- * The events matching `query`. Open events come overdue first (each in its facility's zone), then
- * by due date; closed ones most recently completed first; cancelled and all by due date, newest
- * first. `total` counts every match, beyond the limit too.
+ * The events matching `query`. Unless sorted by a column: open events come overdue first (each in
+ * its facility's zone), then by due date; overdue, due soon and upcoming by due date; closed ones
+ * most recently completed first; cancelled and all by due date, newest first. `total` counts
+ * every match, beyond the limit too (but 0 when `offset` is past the last match: eventPage counts).
  */
 export async function eventList(client: Client, query: EventListQuery): Promise<{ rows: EventListRow[]; total: number }> {
   const now = query.now ?? new Date();
   const { params, param, zoneOf, localToday, where } = filterOf(client, query, now);
-  const order = ORDER[query.status](localToday);
+  const order = orderOf(query, localToday);
   const rows = await sql<Row>(
     `SELECT e.id, e.plan_item_id AS "planItemId", e.activity, e.facility_id AS "facilityId", f.name AS "facilityName",
             ${zoneOf()} AS "timeZone", e.due_date::text AS "dueDate", coalesce(a.name, '—') AS "assigneeName",
@@ -96,15 +162,17 @@ export async function eventList(client: Client, query: EventListQuery): Promise<
        LEFT JOIN users c ON c.client_id = e.client_id AND c.id = e.closed_by
       WHERE ${where}
       ORDER BY ${order}
-      LIMIT ${param(query.limit ?? EVENT_LIST_LIMIT)}`,
+      LIMIT ${param(query.limit ?? EVENT_LIST_LIMIT)}::int OFFSET ${param(query.offset ?? 0)}::int`,
     params,
   );
   const total = rows[0]?.total ?? 0;
   return {
     total,
     rows: rows.map(({ stored, late, timeZone, total: _, ...r }) => {
-      const status = displayStatus({ status: stored, late, dueDate: r.dueDate }, todayIn(timeZone, now));
-      return { ...r, status, overdue: status === 'overdue' };
+      const today = todayIn(timeZone, now);
+      const status = displayStatus({ status: stored, late, dueDate: r.dueDate }, today);
+      const overdue = status === 'overdue';
+      return { ...r, status, overdue, daysOverdue: overdue && isOverdue(today, r.dueDate) ? daysBetween(r.dueDate, today) : null };
     }),
   };
 }
@@ -114,6 +182,77 @@ export async function countEvents(client: Client, query: EventListQuery): Promis
   const { params, where } = filterOf(client, query, query.now ?? new Date());
   const [row] = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM events e JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id WHERE ${where}`, params);
   return row!.n;
+}
+
+export interface EventPage {
+  rows: EventListRow[];
+  total: number;
+  /** The page shown: the one asked for, or the last one when that is past the end. */
+  page: number;
+  pages: number;
+  pageSize: number;
+}
+
+/** One page of the events matching `query` (1-based); a page past the end shows the last. */
+export async function eventPage(client: Client, query: EventListQuery, page: number, pageSize = EVENT_PAGE_SIZE): Promise<EventPage> {
+  const now = query.now ?? new Date();
+  const total = await countEvents(client, { ...query, now });
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const shown = Math.min(Math.max(1, Math.trunc(page) || 1), pages);
+  const { rows } = total ? await eventList(client, { ...query, now, limit: pageSize, offset: (shown - 1) * pageSize }) : { rows: [] };
+  return { rows, total, page: shown, pages, pageSize };
+}
+
+export interface MatchingEvent {
+  id: string;
+  facility_id: string;
+  facility_name: string;
+  status: string;
+  assignee_id: string;
+  activity: string;
+}
+
+/** The open events matching `query`, locked for update, by id, at most `limit` of them (ask for
+ *  one more than allowed to learn that there are too many). For "reassign all matching". */
+export async function lockOpenMatching(client: Client, query: EventListQuery, limit: number): Promise<MatchingEvent[]> {
+  const { params, param, where } = filterOf(client, query, query.now ?? new Date());
+  return sql<MatchingEvent>(
+    `SELECT e.id, e.facility_id, f.name AS facility_name, e.status, e.assignee_id, e.activity
+       FROM events e JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
+      WHERE ${where} AND e.status = 'open'
+      ORDER BY e.id LIMIT ${param(limit)}::int FOR UPDATE OF e`,
+    params,
+  );
+}
+
+/** The facilities of the events matching `query` (who may take them all must cover each). */
+export async function facilitiesMatching(client: Client, query: EventListQuery): Promise<string[]> {
+  const { params, where } = filterOf(client, query, query.now ?? new Date());
+  const rows = await sql<{ id: string }>(`SELECT DISTINCT e.facility_id AS id FROM events e JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id WHERE ${where}`, params);
+  return rows.map((r) => r.id);
+}
+
+/** What a list's filters can choose from among these facilities' events: their assignees and
+ *  their Plan Items' categories, by name. */
+export async function filterChoices(facilityIds: string[] | undefined, assigneeId?: string): Promise<{ assignees: Array<{ id: string; name: string }>; categories: string[] }> {
+  const facilities = facilityIds ? 'AND e.facility_id = ANY ($1::uuid[])' : '';
+  const mine = assigneeId ? `AND e.assignee_id = $${facilityIds ? 2 : 1}::uuid` : '';
+  const params = [...(facilityIds ? [facilityIds] : []), ...(assigneeId ? [assigneeId] : [])];
+  const assignees = assigneeId ? [] : await sql<{ id: string; name: string }>(
+    `SELECT u.id, u.name FROM users u
+      WHERE u.client_id = app_current_client()
+        AND EXISTS (SELECT 1 FROM events e WHERE e.client_id = u.client_id AND e.assignee_id = u.id ${facilities})
+      ORDER BY lower(u.name), u.id`,
+    params,
+  );
+  const categories = await sql<{ category: string }>(
+    `SELECT DISTINCT p.category FROM plan_items p
+      WHERE p.client_id = app_current_client() AND p.category IS NOT NULL AND btrim(p.category) <> ''
+        AND EXISTS (SELECT 1 FROM events e WHERE e.client_id = p.client_id AND e.plan_item_id = p.id ${facilities} ${mine})
+      ORDER BY 1`,
+    params,
+  );
+  return { assignees, categories: categories.map((c) => c.category) };
 }
 
 /** How far ahead My events reaches unless the user asks for everything: the upcoming window. */

@@ -11,6 +11,8 @@ import { canReassign } from '../../policies/events.ts';
 import { authorize } from '../../policies/index.ts';
 import { audit, auditMany } from '../audit/entries.ts';
 import { lockEventInScope, type EventRecord } from './lookups.ts';
+import { OPEN_STATUS_FILTERS } from './definitions.ts';
+import { type EventListQuery, lockOpenMatching } from './lists.ts';
 import { facilitiesUnder } from '../organisation/hierarchy.ts';
 import type { AssigneeChoice } from '../plans/plan-items.ts';
 import { UUID_PATTERN as UUID } from '../../lib/uuid.ts';
@@ -133,12 +135,18 @@ export interface BulkResult {
 export async function bulkReassign(actor: Actor, unit: OrgUnit, eventIds: string[], assigneeId: string): Promise<BulkResult> {
   authorize(actor.user, 'events.reassign');
   const rows = await lockSelection(unit, eventIds);
+  return moveAll(rows, assigneeId, 'selected');
+}
+
+/** The checked, locked events to one user covering every one's facility, in one UPDATE, each
+ *  moved event audited as a single reassignment is; refused (422) before any change otherwise. */
+async function moveAll(rows: SelectedEvent[], assigneeId: string, which: 'selected' | 'matching'): Promise<BulkResult> {
   const facilityIds = [...new Set(rows.map((r) => r.facility_id))];
   const to = UUID.test(assigneeId) ? (await usersCovering(facilityIds)).find((u) => u.id === assigneeId.toLowerCase()) : undefined;
   if (!to) {
     if (!UUID.test(assigneeId)) throw new ValidationError({ assigneeId: 'Choose the new assignee from the list.' }, 'Choose the new assignee from the list. Nothing was changed.');
     const names = [...new Set(rows.map((r) => r.facility_name))].sort().join(', ');
-    const message = `${outsideScope('The chosen user', `every selected event's facility (${names})`)} Nothing was changed.`;
+    const message = `${outsideScope('The chosen user', `every ${which} event's facility (${names})`)} Nothing was changed.`;
     throw new ValidationError({ assigneeId: message }, message);
   }
   const moving = rows.filter((r) => r.assignee_id !== to.id);
@@ -151,6 +159,32 @@ export async function bulkReassign(actor: Actor, unit: OrgUnit, eventIds: string
     await auditMany(moving.map((row) => ({ action: 'event.reassigned', entityType: 'event', entityId: row.id, changes: { from: row.assignee_id, to: to.id } })));
   }
   return { selected: rows.length, changed: moving.map((r) => r.id), to };
+}
+
+/** Refuses "reassign all matching" with one message, nothing changed. */
+const refuseMatching = (message: string): never => {
+  throw new ValidationError({ events: `${message} Nothing was changed.` }, `${message} Nothing was changed.`);
+};
+
+/**
+ * Reassigns every open event of a unit's list that matches `query` at this moment ("select all N
+ * matching"), all or nothing, with bulkReassign's checks: the list must be an open view, the
+ * events are confined to the unit's facilities (and row-level security to the actor's scope),
+ * locked, and must number exactly `expected` (the count the user confirmed) and at most
+ * BULK_REASSIGN_MAX; the new assignee must cover every one's facility; each moved event is audited.
+ */
+export async function bulkReassignMatching(actor: Actor, unit: OrgUnit, query: EventListQuery, expected: number, assigneeId: string): Promise<BulkResult> {
+  authorize(actor.user, 'events.reassign');
+  if (!OPEN_STATUS_FILTERS.includes(query.status)) refuseMatching('Only open events can be reassigned: show the open events first.');
+  const under = new Set((unit.kind === 'facility' ? [unit] : await facilitiesUnder(unit)).map((f) => f.id));
+  const facilityIds = (query.facilityIds ?? [...under]).filter((id) => under.has(id));
+  const rows = await lockOpenMatching(actor.client, { ...query, facilityIds, limit: undefined, offset: undefined }, BULK_REASSIGN_MAX + 1);
+  if (rows.length > BULK_REASSIGN_MAX) refuseMatching(`More than ${BULK_REASSIGN_MAX} events match these filters; at most ${BULK_REASSIGN_MAX} can be reassigned at once. Narrow the filters.`);
+  if (rows.length === 0) refuseMatching('No open event matches these filters any more.');
+  if (rows.length !== expected) {
+    refuseMatching(`${rows.length} event${rows.length === 1 ? ' matches' : 's match'} these filters now, not the ${expected} you confirmed: the list changed in the meantime. Check it and confirm the new count.`);
+  }
+  return moveAll(rows, assigneeId, 'matching');
 }
 
 export interface HeldCounts {
