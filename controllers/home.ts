@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { todayIn } from '../lib/calendar-dates.ts';
 import { NotFoundError } from '../lib/errors.ts';
 import { type Outcome, view } from '../lib/outcomes.ts';
 import { isUuid } from '../lib/uuid.ts';
@@ -25,7 +26,7 @@ export function homeController() {
       return view('home/show', {
         title: 'Home',
         rankLabel: RANK_LABELS[actor.user.rank],
-        board: dashboardView(board, levelLabels(actor.client)),
+        board: dashboardView(board, levelLabels(actor.client), todayIn(actor.client.timeZone)),
         mine: mine.rows.slice(0, MINE_SHOWN),
         mineTotal: mine.total,
         mineOverdue: mine.rows.filter((r) => r.status === 'overdue').length,
