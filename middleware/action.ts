@@ -25,7 +25,11 @@ export function send(req: Request, res: Response, outcome: Outcome): void {
   if (outcome.kind === 'redirect') {
     if (outcome.flash) pushFlash(req, outcome.flash);
     if (outcome.headers) res.set(outcome.headers);
-    res.redirect(303, outcome.url);
+    const go = () => res.redirect(303, outcome.url);
+    // What the next page shows (a message, a form's draft) is stored before the browser learns
+    // where to go: it follows the Location header at once, maybe before the response ends.
+    if (req.session && (outcome.flash || req.session.eventDraft)) req.session.save(() => go());
+    else go();
     return;
   }
   if (outcome.headers) res.set(outcome.headers);

@@ -24,6 +24,40 @@ function firstBytes(url: string, cookie: string, ms: number): { first: Promise<s
 }
 
 describe('flash messages', () => {
+  it('are stored before the redirect that leads to them is sent', async () => {
+    const client = await createClient();
+    const user = await createUser(client, { rank: 'administrator' });
+    const server = http.createServer(testApp()).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const lock = await testEnv().owner.connect();
+    try {
+      const login = await fetch(`${base}/login`);
+      let cookie = sessionCookie({ headers: { 'set-cookie': login.headers.getSetCookie() } })!.split(';')[0]!;
+      const signedIn = await fetch(`${base}/login`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: csrfFrom(await login.text()), email: user.email, password: user.password }) });
+      cookie = sessionCookie({ headers: { 'set-cookie': signedIn.headers.getSetCookie() } })!.split(';')[0]!;
+      const form = await (await fetch(`${base}/settings/levels`, { headers: { cookie } })).text();
+      // Hold the user's session row: saving the message waits behind this lock.
+      await lock.query('BEGIN');
+      await lock.query(`SELECT sid FROM session WHERE sess::text LIKE $1 FOR UPDATE`, [`%${user.id}%`]);
+      let answered = false;
+      const saving = fetch(`${base}/settings/levels`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: csrfFrom(form), region: 'Area', division: 'District', facility: 'Site' }) }).then((r) => { answered = true; return r; });
+      await new Promise((r) => setTimeout(r, 700));
+      expect(answered, 'no redirect before its message is stored').to.equal(false);
+      await lock.query('COMMIT');
+      const res = await saving;
+      expect(res.status).to.equal(303);
+      const [row] = (await lock.query<{ sess: string }>(`SELECT sess::text FROM session WHERE sess::text LIKE $1`, [`%${user.id}%`])).rows;
+      expect(row!.sess).to.include('level names were saved');
+    } finally {
+      await lock.query('ROLLBACK').catch(() => undefined);
+      lock.release();
+      server.close();
+    }
+  });
+
   it('are gone from the stored session before any byte of the page that shows them is sent', async () => {
     const client = await createClient();
     const user = await createUser(client, { rank: 'administrator' });
