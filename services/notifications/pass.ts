@@ -175,6 +175,8 @@ async function deliver(client: Client, now: Date, options: PassOptions): Promise
   const byRecipient = new Map<string, PendingRow[]>();
   for (const row of rows) byRecipient.set(row.recipientId, [...(byRecipient.get(row.recipientId) ?? []), row]);
 
+  const summaryUsers = due.filter((u) => u.slotOpen && !options.urgentOnly && (byRecipient.get(u.id) ?? []).some((r) => r.kind === 'weekly_summary'));
+  const summaries = summaryUsers.length ? await scopeSummaries(client, summaryUsers.map((u) => u.id), now) : new Map<string, ScopeSummary>();
   const outgoing: Outgoing[] = [];
   for (const user of due) {
     const pending = byRecipient.get(user.id) ?? [];
@@ -196,7 +198,7 @@ async function deliver(client: Client, now: Date, options: PassOptions): Promise
     }
     for (const summary of pending.filter((r) => r.kind === 'weekly_summary')) {
       const link = unsubscribeLink(options, user.id, 'weekly_summary', now);
-      send(summaryMail(recipient, await scopeSummary(client, user.id, now), summary.today ?? user.localDate, options.baseUrl, link), 'weekly_summary', [summary], unsubscribeHeaders(link));
+      send(summaryMail(recipient, summaries.get(user.id)!, summary.today ?? user.localDate, options.baseUrl, link), 'weekly_summary', [summary], unsubscribeHeaders(link));
     }
     if (outgoing.length > before) outgoing[before]!.digestOf = { userId: user.id, date: user.localDate };
   }
@@ -227,35 +229,68 @@ function unsubscribeLink(options: PassOptions, userId: string, kind: 'escalation
 /** RFC 8058: a mail client may unsubscribe with one POST to the link, without opening it. */
 const unsubscribeHeaders = (link: string) => ({ 'List-Unsubscribe': `<${link}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' });
 
-/** The weekly summary's figures for the facilities a user's scope covers. */
-async function scopeSummary(client: Client, userId: string, now: Date): Promise<ScopeSummary> {
+/**
+ * The weekly summary's figures for the facilities each user's scope covers. The events are read
+ * once per pass, counted per facility, and each user's figures are the sums over their
+ * facilities (the worst five grouped by name, as before): one scan for every recipient, not two
+ * per recipient.
+ */
+async function scopeSummaries(client: Client, userIds: string[], now: Date): Promise<Map<string, ScopeSummary>> {
   const today = 't.today';
   const rate = onTimeCountsSql('e', today, `e.due_date > ${today} - interval '12 months' AND e.due_date <= ${today}`);
-  const scope = `WITH s AS (SELECT whole, units::uuid[] AS units FROM app_scope_for($1, $2)),
-    fac AS (SELECT f.id, f.name, coalesce(f.time_zone, c.time_zone) AS zone FROM org_units f JOIN clients c ON c.id = f.client_id, s
-             WHERE f.client_id = $1 AND f.kind = 'facility' AND (s.whole OR f.id = ANY (s.units)))`;
-  const [totals] = await sql<Omit<ScopeSummary, 'facilities'>>(
-    `${scope}
-     SELECT count(*) FILTER (WHERE e.status = 'open')::int AS open,
+  const figures = await sql<Omit<ScopeSummary, 'facilities'> & { id: string; name: string }>(
+    `WITH fac AS MATERIALIZED (SELECT f.id, f.name, coalesce(f.time_zone, c.time_zone) AS zone FROM org_units f JOIN clients c ON c.id = f.client_id
+                                WHERE f.client_id = $1 AND f.kind = 'facility')
+     SELECT fac.id, fac.name,
+            count(*) FILTER (WHERE e.status = 'open')::int AS open,
             count(*) FILTER (WHERE e.status = 'open' AND e.due_date BETWEEN ${today} AND ${today} + 14)::int AS "dueNext14",
             count(*) FILTER (WHERE e.status = 'open' AND ${today} > e.due_date)::int AS overdue,
-            count(*) FILTER (WHERE e.status = 'closed' AND e.closed_at >= $3::timestamptz - interval '7 days')::int AS "closedLastWeek",
+            count(*) FILTER (WHERE e.status = 'closed' AND e.closed_at >= $2::timestamptz - interval '7 days')::int AS "closedLastWeek",
             (${rate.onTime})::int AS "onTime",
             (${rate.counted})::int AS counted
        FROM events e JOIN fac ON fac.id = e.facility_id
-       CROSS JOIN LATERAL (SELECT ($3::timestamptz AT TIME ZONE fac.zone)::date AS today) t
-      WHERE e.client_id = $1 AND (e.status = 'open' OR e.due_date > ${today} - interval '12 months' OR e.closed_at >= $3::timestamptz - interval '7 days')`,
-    [client.id, userId, now.toISOString()],
+       CROSS JOIN LATERAL (SELECT ($2::timestamptz AT TIME ZONE fac.zone)::date AS today) t
+      WHERE e.client_id = $1 AND (e.status = 'open' OR e.due_date > ${today} - interval '12 months' OR e.closed_at >= $2::timestamptz - interval '7 days')
+      GROUP BY fac.id, fac.name
+      ORDER BY fac.name, fac.id`,
+    [client.id, now.toISOString()],
   );
-  const facilities = await sql<ScopeSummary['facilities'][number]>(
-    `${scope}
-     SELECT fac.name, count(*) FILTER (WHERE ${today} > e.due_date)::int AS overdue, count(*)::int AS open
-       FROM events e JOIN fac ON fac.id = e.facility_id
-       CROSS JOIN LATERAL (SELECT ($3::timestamptz AT TIME ZONE fac.zone)::date AS today) t
-      WHERE e.client_id = $1 AND e.status = 'open'
-      GROUP BY fac.name HAVING count(*) FILTER (WHERE ${today} > e.due_date) > 0
-      ORDER BY overdue DESC, fac.name LIMIT 5`,
-    [client.id, userId, now.toISOString()],
+  const byFacility = new Map(figures.map((f, order) => [f.id, { ...f, order }]));
+  const scopes = await sql<{ userId: string; facilityId: string }>(
+    `SELECT DISTINCT u.id AS "userId", f.id AS "facilityId"
+       FROM unnest($2::uuid[]) AS u(id)
+       CROSS JOIN LATERAL (SELECT whole, units::uuid[] AS units FROM app_scope_for($1, u.id)) s
+       JOIN LATERAL (SELECT x FROM unnest(CASE WHEN NOT s.whole THEN s.units END) x) x ON true
+       JOIN org_units f ON f.client_id = $1 AND f.kind = 'facility' AND f.id = x.x
+     UNION
+     SELECT u.id, f.id
+       FROM unnest($2::uuid[]) AS u(id)
+       CROSS JOIN LATERAL app_scope_for($1, u.id) s
+       JOIN org_units f ON f.client_id = $1 AND f.kind = 'facility' AND s.whole`,
+    [client.id, userIds],
   );
-  return { ...totals!, facilities };
+  const summaries = new Map<string, ScopeSummary>();
+  for (const id of userIds) summaries.set(id, { open: 0, dueNext14: 0, overdue: 0, closedLastWeek: 0, onTime: 0, counted: 0, facilities: [] });
+  const named = new Map<string, Map<string, { name: string; overdue: number; open: number; order: number }>>();
+  for (const { userId, facilityId } of scopes) {
+    const f = byFacility.get(facilityId);
+    const summary = summaries.get(userId);
+    if (!f || !summary) continue;
+    for (const key of ['open', 'dueNext14', 'overdue', 'closedLastWeek', 'onTime', 'counted'] as const) summary[key] += f[key];
+    const names = named.get(userId) ?? new Map();
+    named.set(userId, names);
+    const n = names.get(f.name) ?? { name: f.name, overdue: 0, open: 0, order: f.order };
+    names.set(f.name, n);
+    n.overdue += f.overdue;
+    n.open += f.open;
+    n.order = Math.min(n.order, f.order);
+  }
+  for (const [userId, names] of named) {
+    summaries.get(userId)!.facilities = [...names.values()]
+      .filter((n) => n.overdue > 0)
+      .sort((a, b) => b.overdue - a.overdue || a.order - b.order)
+      .slice(0, 5)
+      .map(({ name, overdue, open }) => ({ name, overdue, open }));
+  }
+  return summaries;
 }

@@ -76,19 +76,34 @@ export function plannedNoticesQuery(client: Client, moment: PlanningMoment): { t
       UNION ALL
       SELECT a.facility_id, o.id, o.parent_id FROM above a JOIN org_units o ON o.client_id = $1 AND o.id = a.parent_id
     ),
+    -- Who each level reaches at each such facility: a scope on the facility or a unit above it,
+    -- or the whole organisation (as every Administrator has). Two joins on equality, not one
+    -- per (user, unit) pair.
+    scoped AS (
+      SELECT s.user_id, s.org_unit_id FROM user_scopes s WHERE s.client_id = $1
+      UNION ALL
+      SELECT u.id, NULL FROM users u WHERE u.client_id = $1 AND u.rank = 'administrator'
+    ),
     covering AS (
-      SELECT DISTINCT a.facility_id, u.id AS user_id, l.level
-        FROM users u
-        JOIN ladder l ON u.rank = ANY (l.ranks)
-        JOIN above a ON u.rank = 'administrator'
-          OR EXISTS (SELECT 1 FROM user_scopes s WHERE s.client_id = u.client_id AND s.user_id = u.id
-                                                  AND (s.org_unit_id IS NULL OR s.org_unit_id = a.unit_id))
+      SELECT a.facility_id, u.id AS user_id, l.level
+        FROM users u JOIN ladder l ON u.rank = ANY (l.ranks) JOIN scoped s ON s.user_id = u.id JOIN above a ON a.unit_id = s.org_unit_id
+       WHERE u.client_id = $1 AND u.status = 'active'
+      UNION
+      SELECT a.facility_id, u.id, l.level
+        FROM users u JOIN ladder l ON u.rank = ANY (l.ranks) JOIN scoped s ON s.user_id = u.id AND s.org_unit_id IS NULL
+       CROSS JOIN (SELECT DISTINCT facility_id FROM above) a
        WHERE u.client_id = $1 AND u.status = 'active'
     ),
+    -- Per facility and level: how many it reaches and one of them, so "someone other than the
+    -- assignee" is (n > 1 OR that one is not the assignee), without scanning covering per row.
+    reach AS (
+      SELECT facility_id, level, count(*) AS n, min(user_id::text) AS one FROM covering GROUP BY facility_id, level
+    ),
     targeted AS (
-      SELECT x.*, (SELECT min(cv.level) FROM covering cv
-                    WHERE cv.facility_id = x.facility_id AND cv.level >= x.level AND cv.user_id <> x.assignee_id) AS target
+      SELECT x.id, x.facility_id, x.assignee_id, x.level, x.due_for, min(r.level) AS target
         FROM escalating x
+        LEFT JOIN reach r ON r.facility_id = x.facility_id AND r.level >= x.level AND (r.n > 1 OR r.one <> x.assignee_id::text)
+       GROUP BY x.id, x.facility_id, x.assignee_id, x.level, x.due_for
     )
     SELECT ev.id AS "eventId", NULL::uuid AS "planItemId", ev.facility_id AS "facilityId", ev.assignee_id AS "recipientId",
            'reminder' AS kind, NULL::int AS level, r.due_for AS "dueFor"
