@@ -94,6 +94,20 @@ export function noticeItem(row: NoticeRow, baseUrl: string): NoticeItem {
   return { title: row.activity ?? 'An obligation', href, lines, info: row.additionalInformation ? `Additional information: ${row.additionalInformation}` : null };
 }
 
+/** A section lists at most this many notices; the rest are counted, with a link to all of them
+ *  (a message of thousands of lines is one nobody reads). Every notice is in the ledger anyway. */
+export const SECTION_MAX = 30;
+
+function section(heading: string, rows: NoticeRow[], baseUrl: string, moreHref: string): NoticeSection {
+  const items = rows.slice(0, SECTION_MAX).map((r) => noticeItem(r, baseUrl));
+  const more = rows.length - items.length;
+  if (more > 0) items.push({ title: `…and ${plural(more, 'more')}`, href: moreHref, lines: [{ text: `${rows.length} in all; the link lists every one.` }] });
+  return { heading, items };
+}
+
+/** Where the rest of a group is listed. */
+const MORE: Partial<Record<NotificationKind, string>> = { overdue: '/events?status=overdue', due_today: '/events', reminder: '/events', assignment: '/events' };
+
 /** The digest's groups, in the order they are read: what is late first. */
 const DIGEST_GROUPS: Array<{ heading: string; kinds: NotificationKind[] }> = [
   { heading: 'Overdue', kinds: ['overdue'] },
@@ -120,7 +134,9 @@ function footer(recipient: Recipient, baseUrl: string, unsubscribe?: { href: str
 }
 
 export function digestMail(recipient: Recipient, rows: NoticeRow[], localDate: string, baseUrl: string): RenderedMail {
-  const sections = DIGEST_GROUPS.map((g) => ({ heading: g.heading, items: rows.filter((r) => g.kinds.includes(r.kind)).map((r) => noticeItem(r, baseUrl)) })).filter((s) => s.items.length);
+  const sections = DIGEST_GROUPS
+    .map((g) => section(g.heading, rows.filter((r) => g.kinds.includes(r.kind)), baseUrl, `${baseUrl}${MORE[g.kinds[0]!] ?? '/account/notifications'}`))
+    .filter((s) => s.items.length);
   const overdue = rows.filter((r) => r.kind === 'overdue').length;
   const subject = overdue ? `PlanTRAK: ${plural(overdue, 'overdue obligation')} and ${plural(rows.length - overdue, 'other notice')}` : `PlanTRAK: ${plural(rows.length, 'notice')} for ${localDate}`;
   return renderNotice({
@@ -137,7 +153,7 @@ export function assignmentMail(recipient: Recipient, rows: NoticeRow[], baseUrl:
     subject: rows.length === 1 ? `PlanTRAK: assigned to you, due soon: ${rows[0]!.activity}` : `PlanTRAK: ${rows.length} obligations assigned to you, due soon`,
     title: 'Assigned to you, due soon',
     intro: [`Hello ${recipient.name},`, 'These were just assigned to you and fall due within days, so they come now rather than in your next digest.'],
-    sections: [{ heading: 'Newly assigned to you', items: rows.map((r) => noticeItem(r, baseUrl)) }],
+    sections: [section('Newly assigned to you', rows, baseUrl, `${baseUrl}/events`)],
     footer: footer(recipient, baseUrl),
   });
 }
@@ -147,7 +163,7 @@ export function escalationMail(recipient: Recipient, rows: NoticeRow[], baseUrl:
     subject: `PlanTRAK escalation: ${plural(rows.length, 'obligation')} overdue in your scope`,
     title: 'Overdue in your scope',
     intro: [`Hello ${recipient.name},`, 'These have stayed overdue long enough to reach you. The assignee and their managers have been told already.'],
-    sections: [{ heading: 'Escalated to you', items: rows.map((r) => noticeItem(r, baseUrl)) }],
+    sections: [section('Escalated to you', rows, baseUrl, `${baseUrl}/account/notifications`)],
     footer: footer(recipient, baseUrl, { href: unsubscribeHref, what: 'escalations beyond the first level (one click)' }),
   });
 }
