@@ -1,4 +1,4 @@
-// The main journeys in headless Chromium (DESIGN.md §11), as the issues' "Done means" describe them.
+// The main journeys in headless Chromium (DESIGN.md §11): planning, working an event, the transition tool, a support visit.
 import { expect } from 'chai';
 import { addDays, daysInMonth, todayIn } from '../../lib/calendar-dates.ts';
 import { generateEvents } from '../../services/events/generation.ts';
@@ -24,7 +24,7 @@ describe('browser journeys (headless Chromium)', function () {
     await rig?.close();
   });
 
-  it('issue 4: a Director adds a monthly last-day Plan Item, sees the 12-date preview update, saves, and finds its events', async () => {
+  it('a Director adds a monthly last-day Plan Item, sees the 12-date preview update, saves, and finds its events', async () => {
     const client = await createClient({ timeZone: ZONE });
     const facility = await createUnit(client, { name: 'Springfield Plant' });
     const director = await createUser(client, { name: 'Dora Director', rank: 'director' });
@@ -55,7 +55,7 @@ describe('browser journeys (headless Chromium)', function () {
     expect(problems).to.deep.equal([]);
   });
 
-  it('issue 5: an Associate answers the checklist of an overdue event, uploads a PDF, closes it late; the history says so', async () => {
+  it('an Associate answers the checklist of an overdue event, uploads a PDF, closes it late; the history says so', async () => {
     const client = await createClient({ timeZone: ZONE });
     const facility = await createUnit(client, { name: 'Springfield Plant' });
     const associate = await createUser(client, { name: 'Ada Associate', rank: 'associate' });
@@ -90,7 +90,7 @@ describe('browser journeys (headless Chromium)', function () {
     expect(problems).to.deep.equal([]);
   });
 
-  it('issue 5: a Director hands a departing user’s work to a colleague with the transition tool, previewing first', async () => {
+  it('a Director hands a departing user’s work to a colleague with the transition tool, previewing first', async () => {
     const client = await createClient({ timeZone: ZONE });
     const facility = await createUnit(client, { name: 'Springfield Plant' });
     const director = await createUser(client, { name: 'Dora Director', rank: 'director' });
@@ -128,7 +128,7 @@ describe('browser journeys (headless Chromium)', function () {
     expect(problems).to.deep.equal([]);
   });
 
-  it('issue 6: a Client Representative enrols an authenticator, enters their client with a reason, fixes a name under the banner and exits; the Administrator finds the visit and downloads the audit log as XLSX', async function () {
+  it('a Client Representative enrols an authenticator, enters their client with a reason, fixes a name under the banner and exits; the Administrator finds the visit and downloads the audit log as XLSX', async function () {
     this.timeout(120_000);
     const client = await createClient({ name: 'Northwind Test', timeZone: ZONE });
     const facility = await createUnit(client, { name: 'Springfeld Plant' });

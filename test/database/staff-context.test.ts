@@ -1,4 +1,4 @@
-// Issue 6 at the database level: a staff context sees a client's rows only through its own open,
+// At the database level: a staff context sees a client's rows only through its own open,
 // unexpired support session for that client, and a read-only session cannot write, whatever the
 // application asks. Exercised as the runtime role on every tenant table.
 import { randomUUID } from 'node:crypto';

@@ -195,7 +195,7 @@ describe('event generation: relative items', () => {
     // Overdue, it is still the item's next due date.
     expect(await nextDueOf(item)).to.equal('2026-05-01');
 
-    // Closing it does not make generation invent the next one (closing does that, issue 5).
+    // Closing it does not make generation invent the next one (closing does that).
     await ownerQuery(`UPDATE events SET status = 'closed', completed_on = '2026-10-01', closed_by = assignee_id, closed_at = now() WHERE plan_item_id = $1`, [item]);
     await generate('2026-10-02T12:00:00Z');
     expect(await datesOf(item)).to.deep.equal(['2026-05-01']);

@@ -1,4 +1,4 @@
-// Hierarchy administration refuses bad input (issue 3, "Bad input"): every refusal is a 4xx with
+// Hierarchy administration refuses bad input ("Bad input"): every refusal is a 4xx with
 // a message, never a 500, and the database (units, labels, audit log) is checked unchanged.
 import { expect } from 'chai';
 import supertest from 'supertest';

@@ -1,4 +1,4 @@
-// The demo seed (issue 5 browser check): on an empty database it creates the demo client with
+// The demo seed: on an empty database it creates the demo client with
 // Management Plans and their events, so the demo Associate opens on an overdue event that needs a
 // checklist and a document; a second run seeds nothing.
 import { expect } from 'chai';

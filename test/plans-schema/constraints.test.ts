@@ -1,4 +1,4 @@
-// Issue 4 / DESIGN.md §3–§5: what the plan_items and events schema itself guarantees, whoever
+// DESIGN.md §3–§5: what the plan_items and events schema itself guarantees, whoever
 // writes: idempotent generation, immutable scheduled dates, no cross-client or non-facility
 // references, consistent states, no deleting an item with history, and the runtime role's grants.
 import { expect } from 'chai';

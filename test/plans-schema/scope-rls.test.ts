@@ -1,4 +1,4 @@
-// Issue 4 / DESIGN.md §8.2: plan_items and events are facility-scoped under row-level security.
+// DESIGN.md §8.2: plan_items and events are facility-scoped under row-level security.
 // Rows of facilities outside the actor's scope are invisible and cannot be written, and another
 // client's rows are invisible whatever the rank. Exercised as the runtime role, in units of work.
 import { expect } from 'chai';

@@ -1,4 +1,4 @@
-// The Plan Item form (issue 4, issue 5 point 8): the edit page opens on the stored rule's preset
+// The Plan Item form: the edit page opens on the stored rule's preset
 // with its fields filled; the schedule fields come in groups labelled with their presets (all
 // usable without script, only the chosen one shown with script); free text that looks like health
 // data needs a confirmation before it is saved.

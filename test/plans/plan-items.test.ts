@@ -1,4 +1,4 @@
-// Management Plans (issue 4, points 1, 3, 5, 6, 7): Plan Items through the real forms — create
+// Management Plans: Plan Items through the real forms — create
 // from a preset with the 12-date preview, edit (audited before/after), deactivate / hide (both
 // reversible), delete only without events, the plan and open-events tables (facility and
 // roll-up), every kind of bad input (422, nothing saved) and isolation (404 / 403).

@@ -3,7 +3,7 @@
 //
 // Reading of §2 used here: ranks form a ladder (Administrator > Executive > Director > Manager >
 // Associate). A rank may grant only ranks below its own, so it holds at least what it can give
-// away; the issue 3 text confirms this for Executives, who manage users within scope although
+// away; the product brief confirms this for Executives, who manage users within scope although
 // §2's Executive row names only reading, reports, exports and plan editing.
 //   Administrator — everything in the client (hierarchy, users, settings, plans, reports, exports, audit log)
 //   Executive     — read all in scope, reports, exports, edit plans; and all a Director may do

@@ -1,4 +1,4 @@
-// Issue 3 point 4: queries stay on indexes, and every index on a tenant table leads with
+// queries stay on indexes, and every index on a tenant table leads with
 // client_id, so each client's rows form one contiguous range of every index. Read from the
 // catalog, so an index added later by any migration is checked too.
 import { expect } from 'chai';

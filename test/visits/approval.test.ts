@@ -1,4 +1,4 @@
-// Support sessions from the client's side (issue 6, §8.4): a client that requires approval gets a
+// Support sessions from the client's side (DESIGN.md §8.4): a client that requires approval gets a
 // pending request (mail to its Administrators, a waiting page that refreshes); only the client's
 // own Administrators approve, deny, end a visit or change the setting — not a Director, not the
 // staff member inside a visit; each client sees its own support history and no other's.

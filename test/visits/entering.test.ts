@@ -1,4 +1,4 @@
-// Support sessions from the staff side (issue 6, §8.4): entering an assigned client with a reason
+// Support sessions from the staff side (DESIGN.md §8.4): entering an assigned client with a reason
 // and a fresh TOTP code, the banner, acting as Administrator with both identities audited, the
 // session id rotating on entry and exit, and every refusal (unassigned, missing reason, wrong or
 // replayed code, read-only writes, expiry, client users in /admin) changing nothing.
