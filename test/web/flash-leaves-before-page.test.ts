@@ -23,20 +23,26 @@ function firstBytes(url: string, cookie: string, ms: number): { first: Promise<s
   return { first, done };
 }
 
+/** The app listening on a free port, and an Administrator signed in through the real form (the
+ *  redirect after sign-in carries no message); `cookie` is their session cookie. */
+async function signedInServer() {
+  const client = await createClient();
+  const user = await createUser(client, { rank: 'administrator' });
+  const server = http.createServer(testApp()).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const cookieOf = (res: Response) => sessionCookie({ headers: { 'set-cookie': res.headers.getSetCookie() } })!.split(';')[0]!;
+  const login = await fetch(`${base}/login`);
+  const signedIn = await fetch(`${base}/login`, { method: 'POST', redirect: 'manual', headers: { cookie: cookieOf(login), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: csrfFrom(await login.text()), email: user.email, password: user.password }) });
+  return { server, base, user, cookie: cookieOf(signedIn) };
+}
+
 describe('flash messages', () => {
   it('are stored before the redirect that leads to them is sent', async () => {
-    const client = await createClient();
-    const user = await createUser(client, { rank: 'administrator' });
-    const server = http.createServer(testApp()).listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { server, base, user, cookie } = await signedInServer();
     const lock = await testEnv().owner.connect();
     try {
-      const login = await fetch(`${base}/login`);
-      let cookie = sessionCookie({ headers: { 'set-cookie': login.headers.getSetCookie() } })!.split(';')[0]!;
-      const signedIn = await fetch(`${base}/login`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ _csrf: csrfFrom(await login.text()), email: user.email, password: user.password }) });
-      cookie = sessionCookie({ headers: { 'set-cookie': signedIn.headers.getSetCookie() } })!.split(';')[0]!;
       const form = await (await fetch(`${base}/settings/levels`, { headers: { cookie } })).text();
       // Hold the user's session row: saving the message waits behind this lock.
       await lock.query('BEGIN');
@@ -59,20 +65,11 @@ describe('flash messages', () => {
   });
 
   it('are gone from the stored session before any byte of the page that shows them is sent', async () => {
-    const client = await createClient();
-    const user = await createUser(client, { rank: 'administrator' });
-    const server = http.createServer(testApp()).listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { server, base, cookie } = await signedInServer();
     const lock = await testEnv().owner.connect();
     try {
-      // Sign in (the redirect after sign-in carries no message), then make a message: saving the
-      // level names redirects with "The level names were saved." waiting in the session.
-      const login = await fetch(`${base}/login`);
-      let cookie = sessionCookie({ headers: { 'set-cookie': login.headers.getSetCookie() } })!.split(';')[0]!;
-      const signedIn = await fetch(`${base}/login`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ _csrf: csrfFrom(await login.text()), email: user.email, password: user.password }) });
-      cookie = sessionCookie({ headers: { 'set-cookie': signedIn.headers.getSetCookie() } })!.split(';')[0]!;
+      // Make a message: saving the level names redirects with "The level names were saved."
+      // waiting in the session.
       const form = await (await fetch(`${base}/settings/levels`, { headers: { cookie } })).text();
       const saved = await fetch(`${base}/settings/levels`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ _csrf: csrfFrom(form), region: 'Area', division: 'District', facility: 'Site' }) });
