@@ -106,9 +106,9 @@ async function main(): Promise<void> {
       return { ms: performance.now() - t0, result, phases: new Map(phases) };
     };
     const resetLedger = async () => {
-      await owner.query('TRUNCATE notification_digests, notifications');
+      await owner.query('TRUNCATE notification_digests, notification_queue, notifications');
       await owner.query('DELETE FROM mail_outbox WHERE client_id = $1', [clientId]);
-      await owner.query('VACUUM ANALYZE notifications, notification_digests, mail_outbox');
+      await owner.query('VACUUM ANALYZE notifications, notification_queue, notification_digests, mail_outbox');
     };
 
     // Baseline 1: the open events counted by the runtime role in the system context.

@@ -1,14 +1,16 @@
-// The notification pass (DESIGN.md §6), for each client in one system unit of work that holds the
+// The notification pass (DESIGN.md §6), for each client, in system units of work that hold the
 // client's advisory lock (a second server finds it held and moves on):
-// 1. plan: what should be known by now goes into the ledger (unique: nothing twice);
-// 2. settle what went stale: a pending notice whose event closed, was cancelled or reassigned,
+// 1. settle what went stale: a pending notice whose event closed, was cancelled or reassigned,
 //    whose due date moved, whose item stopped scheduling, whose recipient left or turned it off,
 //    or whose client is suspended, is skipped with the reason;
-// 3. deliver: an assignment falling due within days goes out at once; otherwise each recipient
-//    gets one digest a day once their local digest hour has come (an hour lost to a DST change
-//    means the first instant after it), with the optional kinds as their own messages carrying
-//    one-click unsubscribe. The outbox rows and the ledger's "queued" are written in this same
-//    transaction, so a crash loses or doubles nothing, and an SMTP outage only delays delivery.
+// 2. plan: what should be known by now goes into the ledger (unique: nothing twice), and so
+//    into the queue of pending notices;
+// 3. deliver (a second unit of work): an assignment falling due within days goes out at once;
+//    otherwise each recipient gets one digest a day once their local digest hour has come (an
+//    hour lost to a DST change means the first instant after it), with the optional kinds as
+//    their own messages carrying one-click unsubscribe. The outbox rows and the ledger's "queued"
+//    are written in one transaction, so a crash loses or doubles nothing, and an SMTP outage
+//    only delays delivery.
 import type { Sequelize } from 'sequelize';
 import { inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
 import { Client } from '../../models/index.ts';
@@ -41,6 +43,9 @@ export interface PassResult {
   busyClients: string[];
 }
 
+/** So many new notices at once that the planner's statistics of the ledger are refreshed. */
+const BURST = 5_000;
+
 /** First key of the two-key advisory lock; the second is the client. */
 const LOCK_KEY = 727_001;
 
@@ -49,26 +54,44 @@ export async function runNotificationPass(sequelize: Sequelize, options: PassOpt
   const clientIds = options.clientIds ?? (await allClientIds(sequelize));
   const result: PassResult = { clients: 0, planned: 0, skipped: 0, messages: 0, busyClients: [] };
   for (const clientId of clientIds) {
-    const done = await inUnitOfWork(sequelize, { actorKind: 'system', clientId }, async () => {
-      const [lock] = await sql<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1, hashtext($2::text)) AS ok', [LOCK_KEY, clientId]);
-      if (!lock!.ok) return null;
-      const client = await Client.findByPk(clientId);
-      if (!client) return { planned: 0, skipped: 0, messages: 0 };
-      const planned = client.status === 'active' && !options.urgentOnly ? await recordPlannedNotices(client, { now }) : 0;
+    // Two units of work: planning and settling, then delivery. Delivery then settles notices an
+    // earlier transaction wrote, which spares re-checking their foreign keys row by row; a crash
+    // between the two leaves pending notices for the next pass, nothing lost or doubled.
+    const settled = await underClientLock(sequelize, clientId, async (client) => {
+      // Settling first: what planning adds holds by construction, so only older notices are read.
       const skipped = await settleStale(client);
-      const messages = client.status === 'active' ? await deliver(client, now, options) : 0;
-      return { planned, skipped, messages };
+      const planned = client.status === 'active' && !options.urgentOnly ? await recordPlannedNotices(client, { now }) : 0;
+      if (planned >= BURST) await sql('SELECT notification_statistics_refresh()');
+      return { planned, skipped };
     });
-    if (!done) {
+    if (!settled) {
+      result.busyClients.push(clientId);
+      continue;
+    }
+    result.planned += settled.planned;
+    result.skipped += settled.skipped;
+    const messages = await underClientLock(sequelize, clientId, async (client) => (client.status === 'active' ? deliver(client, now, options) : 0));
+    if (messages === null) {
       result.busyClients.push(clientId);
       continue;
     }
     result.clients += 1;
-    result.planned += done.planned;
-    result.skipped += done.skipped;
-    result.messages += done.messages;
+    result.messages += messages;
   }
   return result;
+}
+
+/**
+ * `work` in a system unit of work for the client, holding its advisory lock; null when another
+ * server holds it (or the client is gone).
+ */
+async function underClientLock<T>(sequelize: Sequelize, clientId: string, work: (client: Client) => Promise<T>): Promise<T | null> {
+  return inUnitOfWork(sequelize, { actorKind: 'system', clientId }, async () => {
+    const [lock] = await sql<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1, hashtext($2::text)) AS ok', [LOCK_KEY, clientId]);
+    if (!lock!.ok) return null;
+    const client = await Client.findByPk(clientId);
+    return client ? work(client) : null;
+  });
 }
 
 /** Skips pending notices that no longer hold, each with the reason a reader of the ledger needs. */
@@ -91,12 +114,16 @@ async function settleStale(client: Client): Promise<number> {
          WHEN n.kind = 'weekly_summary' AND 'weekly_summary' = ANY (r.notification_opt_outs) THEN 'Turned off by the recipient.'
          WHEN n.kind = 'escalation' AND n.level > 1 AND 'escalation' = ANY (r.notification_opt_outs) THEN 'Turned off by the recipient.'
        END AS reason
-         FROM notifications n
+         FROM notification_queue q
+         JOIN notifications n ON n.id = q.notification_id AND n.client_id = q.client_id
          JOIN clients c ON c.id = n.client_id
          JOIN users r ON r.client_id = n.client_id AND r.id = n.recipient_id
          LEFT JOIN events e ON e.client_id = n.client_id AND e.id = n.event_id
-         LEFT JOIN plan_items p ON p.client_id = n.client_id AND p.id = coalesce(e.plan_item_id, n.plan_item_id)
-        WHERE n.client_id = $1 AND n.status = 'pending'),
+         -- The event's item, or the item of an item's own notice (a notice has one or the other).
+         -- Not coalesce(): under row-level security only leak-proof expressions become index
+         -- conditions, and the queue, filled within this transaction, may look empty to the planner.
+         LEFT JOIN plan_items p ON p.client_id = n.client_id AND p.id IN (e.plan_item_id, n.plan_item_id)
+        WHERE q.client_id = $1),
      skipped AS (
        UPDATE notifications n SET status = 'skipped', skip_reason = s.reason, settled_at = now()
          FROM stale s WHERE n.client_id = $1 AND n.id = s.id AND s.reason IS NOT NULL
@@ -141,14 +168,16 @@ async function deliver(client: Client, now: Date, options: PassOptions): Promise
        SELECT u.id, u.email, u.name, z.zone AS "timeZone", u.digest_hour AS "digestHour", l.local::date::text AS "localDate",
               (extract(hour FROM l.local) >= u.digest_hour
                AND NOT EXISTS (SELECT 1 FROM notification_digests d WHERE d.client_id = $1 AND d.user_id = u.id AND d.digest_date = l.local::date)) AS "slotOpen",
-              EXISTS (SELECT 1 FROM notifications n JOIN events e ON e.client_id = n.client_id AND e.id = n.event_id
-                         WHERE n.client_id = $1 AND n.recipient_id = u.id AND n.status = 'pending' AND n.kind = 'assignment'
+              EXISTS (SELECT 1 FROM notification_queue q
+                         JOIN notifications n ON n.id = q.notification_id AND n.client_id = q.client_id
+                         JOIN events e ON e.client_id = n.client_id AND e.id = n.event_id
+                         WHERE q.client_id = $1 AND q.recipient_id = u.id AND n.kind = 'assignment'
                            AND e.due_date <= n.due_for + $3::int) AS urgent
          FROM users u JOIN clients c ON c.id = u.client_id
          CROSS JOIN LATERAL (SELECT coalesce(u.time_zone, c.time_zone) AS zone) z
          CROSS JOIN LATERAL (SELECT ($2::timestamptz AT TIME ZONE z.zone) AS local) l
         WHERE u.client_id = $1 AND u.status = 'active'
-          AND EXISTS (SELECT 1 FROM notifications n WHERE n.client_id = $1 AND n.recipient_id = u.id AND n.status = 'pending')) r
+          AND EXISTS (SELECT 1 FROM notification_queue q WHERE q.client_id = $1 AND q.recipient_id = u.id)) r
       WHERE (r."slotOpen" AND NOT $4::boolean) OR r.urgent`,
     [client.id, now.toISOString(), settings.assignmentUrgentDays, options.urgentOnly ?? false],
   );
@@ -161,19 +190,24 @@ async function deliver(client: Client, now: Date, options: PassOptions): Promise
             coalesce(e.additional_information, p.additional_information) AS "additionalInformation",
             a.name AS "assigneeName",
             (n.kind = 'assignment' AND e.due_date <= n.due_for + $4::int) AS urgent
-       FROM notifications n
+       FROM notification_queue q
+       JOIN notifications n ON n.id = q.notification_id AND n.client_id = q.client_id
        JOIN clients c ON c.id = n.client_id
        LEFT JOIN events e ON e.client_id = n.client_id AND e.id = n.event_id
        LEFT JOIN plan_items p ON p.client_id = n.client_id AND p.id = n.plan_item_id
        LEFT JOIN org_units f ON f.client_id = n.client_id AND f.id = n.facility_id
        LEFT JOIN users a ON a.client_id = n.client_id AND a.id = e.assignee_id
-      WHERE n.client_id = $1 AND n.status = 'pending' AND n.recipient_id = ANY ($3::uuid[])
+      WHERE q.client_id = $1 AND q.recipient_id = ANY ($3::uuid[]) AND n.status = 'pending'
       ORDER BY coalesce(e.due_date, p.next_due_date), activity, n.id
       FOR UPDATE OF n SKIP LOCKED`,
     [client.id, now.toISOString(), due.map((u) => u.id), settings.assignmentUrgentDays],
   );
   const byRecipient = new Map<string, PendingRow[]>();
-  for (const row of rows) byRecipient.set(row.recipientId, [...(byRecipient.get(row.recipientId) ?? []), row]);
+  for (const row of rows) {
+    const list = byRecipient.get(row.recipientId);
+    if (list) list.push(row);
+    else byRecipient.set(row.recipientId, [row]);
+  }
 
   const summaryUsers = due.filter((u) => u.slotOpen && !options.urgentOnly && (byRecipient.get(u.id) ?? []).some((r) => r.kind === 'weekly_summary'));
   const summaries = summaryUsers.length ? await scopeSummaries(client, summaryUsers.map((u) => u.id), now) : new Map<string, ScopeSummary>();

@@ -165,10 +165,11 @@ export async function previewNotices(client: Client, date: string): Promise<Prev
      assignments AS (
        SELECT n.event_id AS "eventId", n.plan_item_id AS "planItemId", n.facility_id AS "facilityId", n.recipient_id AS "recipientId",
               n.kind, n.level::int AS level, n.due_for AS "dueFor"
-         FROM notifications n
+         FROM notification_queue q
+         JOIN notifications n ON n.id = q.notification_id AND n.client_id = q.client_id
          LEFT JOIN events e ON e.client_id = n.client_id AND e.id = n.event_id
          LEFT JOIN plan_items p ON p.client_id = n.client_id AND p.id = n.plan_item_id
-        WHERE n.client_id = $1 AND n.status = 'pending' AND n.kind = 'assignment' AND n.due_for <= $2::date
+        WHERE q.client_id = $1 AND n.kind = 'assignment' AND n.due_for <= $2::date
           AND (n.event_id IS NULL OR (e.status = 'open' AND e.assignee_id = n.recipient_id))
           AND (n.plan_item_id IS NULL OR p.assignee_id = n.recipient_id)),
      wanted AS (SELECT * FROM planned UNION SELECT * FROM assignments)

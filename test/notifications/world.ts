@@ -84,6 +84,7 @@ export const pass = (w: { client: { id: string } }, now: string) =>
   runNotificationPass(testEnv().db.sequelize, { now: new Date(now), clientIds: [w.client.id], baseUrl: BASE_URL, secret: SECRET });
 
 export interface LedgerRow {
+  id: string;
   event_id: string | null;
   recipient_id: string;
   kind: string;
@@ -96,7 +97,7 @@ export interface LedgerRow {
 
 export const ledger = (clientId: string) =>
   ownerQuery<LedgerRow>(
-    `SELECT event_id, recipient_id, kind, level, due_for::text, status, skip_reason, mail_id FROM notifications WHERE client_id = $1 ORDER BY kind, due_for, recipient_id`,
+    `SELECT id, event_id, recipient_id, kind, level, due_for::text, status, skip_reason, mail_id FROM notifications WHERE client_id = $1 ORDER BY kind, due_for, recipient_id`,
     [clientId],
   );
 

@@ -194,6 +194,11 @@ export const tenantRowInserts: Record<string, (tenant: { clientId: string | null
      VALUES ($1, ${FIRST_EVENT}, ${FIRST_EVENT_FACILITY}, $2, 'reminder', DATE '2026-01-17' + (SELECT count(*)::int FROM notifications WHERE client_id = $1)) RETURNING id`,
     [clientId, userId],
   ],
+  // A waiting notice (the ledger's own test row queues one too, through its trigger).
+  notification_queue: ({ clientId, userId }) => [
+    `INSERT INTO notification_queue (client_id, notification_id, recipient_id) VALUES ($1, gen_random_uuid(), $2) RETURNING notification_id`,
+    [clientId, userId],
+  ],
   notification_digests: ({ clientId, userId }) => [
     `INSERT INTO notification_digests (client_id, user_id, digest_date, mail_id)
      VALUES ($1, $2, DATE '2026-01-17' + (SELECT count(*)::int FROM notification_digests WHERE client_id = $1), gen_random_uuid()) RETURNING user_id`,
