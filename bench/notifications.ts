@@ -6,8 +6,8 @@
 // rendering the messages). Baselines in the same run: a bare count(*) of the open events as the
 // runtime role, and a plain INSERT … SELECT of as many notices into a copy of the ledger as the
 // owner. Then EXPLAIN (ANALYZE, BUFFERS), as the runtime role in the system context, of the
-// planning query, the stale-settling and the due-recipients queries, as the first pass and as
-// the repeat pass see them.
+// planning query and insert, the due-recipients and pending-notices queries as the first pass
+// sees them, and the planning insert, stale-settling and due-recipients as the repeat pass does.
 // It boots its own embedded PostgreSQL under var/, and stops and removes everything it started.
 //
 //   npm run bench:notifications [-- --rounds 3 --open-events 50000 --at 2026-03-16T15:00:00Z --plans full|short
@@ -48,6 +48,7 @@ const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 const PHASES: Array<[string, RegExp]> = [
   ['plan: INSERT … planned notices', /INSERT INTO notifications .*ON CONFLICT ON CONSTRAINT notifications_once/s],
   ['settle stale', /WITH stale AS/],
+  ['plan: statistics refresh', /notification_statistics_refresh/],
   ['deliver: due recipients', /"slotOpen"/],
   ['deliver: pending notices', /FOR UPDATE OF n SKIP LOCKED/],
   ['deliver: weekly summary figures', /app_scope_for\(\$1, \$2\)/],
@@ -168,6 +169,8 @@ async function main(): Promise<void> {
     const plan = captured.get(PHASES[0]![0])!;
     const stale = captured.get('settle stale')!;
     const due = captured.get('deliver: due recipients')!;
+    const pending = captured.get('deliver: pending notices')!;
+    const refresh: [string, unknown[]] = ['SELECT notification_statistics_refresh()', []];
     const system = { clientId, actorKind: 'system' as const };
     const clientRow = await inUnitOfWork(db.sequelize, system, async () => Client.findByPk(clientId));
     const select = plannedNoticesQuery(clientRow!, { now });
@@ -183,8 +186,8 @@ async function main(): Promise<void> {
     say('EXPLAIN (ANALYZE, BUFFERS) as the runtime role, system context for the client — as the FIRST pass sees them (empty ledger):');
     show('planning query (plannedNoticesQuery, the SELECT)', await fixture.explain(system, select.text, select.params));
     show('planning INSERT … ON CONFLICT DO NOTHING (recordPlannedNotices)', await fixture.explain(system, plan.sql, plan.bind));
-    show('stale settling (after the planning INSERT)', await fixture.explain(system, stale.sql, stale.bind, { before: [[plan.sql, plan.bind]] }));
-    show('due recipients (after planning and settling)', await fixture.explain(system, due.sql, due.bind, { before: [[plan.sql, plan.bind], [stale.sql, stale.bind]] }));
+    show('due recipients (after planning and the statistics refresh)', await fixture.explain(system, due.sql, due.bind, { before: [[plan.sql, plan.bind], refresh] }));
+    show('pending notices (after planning and the statistics refresh)', await fixture.explain(system, pending.sql, pending.bind, { before: [[plan.sql, plan.bind], refresh] }));
     const settled = await timedPass();
     say();
     say(`(a committed first pass: ${seconds(settled.ms)}, ${settled.result.planned} planned, ${settled.result.messages} messages)`);

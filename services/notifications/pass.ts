@@ -182,6 +182,8 @@ async function deliver(client: Client, now: Date, options: PassOptions): Promise
     [client.id, now.toISOString(), settings.assignmentUrgentDays, options.urgentOnly ?? false],
   );
   if (due.length === 0) return 0;
+  // A client's first pass sorts every pending notice: in memory, not in files (this transaction only).
+  await sql(`SELECT set_config('work_mem', '64MB', true)`);
   const rows = await sql<PendingRow>(
     `SELECT n.id, n.recipient_id AS "recipientId", n.kind, n.level, n.event_id AS "eventId", n.plan_item_id AS "planItemId",
             coalesce(e.activity, p.activity) AS activity, f.name AS "facilityName",

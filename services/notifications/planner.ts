@@ -127,6 +127,14 @@ export function plannedNoticesQuery(client: Client, moment: PlanningMoment): { t
   return { text, params };
 }
 
+/**
+ * A planned notice `p` already in the ledger, but for the event (equal, or both null): planning
+ * leaves the ledger's notices out before inserting, as one anti-join rather than a conflict
+ * check per row on every pass (the unique key still decides). Planned notices carry no plan item.
+ */
+const KNOWN = `SELECT 1 FROM notifications n WHERE n.client_id = $1 AND n.plan_item_id IS NULL
+                  AND n.recipient_id = p."recipientId" AND n.kind = p.kind AND n.due_for = p."dueFor"`;
+
 /** Writes the planned notices into the ledger (nothing twice); returns how many were new. */
 export async function recordPlannedNotices(client: Client, moment: PlanningMoment): Promise<number> {
   const { text, params } = plannedNoticesQuery(client, moment);
@@ -134,6 +142,7 @@ export async function recordPlannedNotices(client: Client, moment: PlanningMomen
     `WITH inserted AS (
        INSERT INTO notifications (client_id, event_id, plan_item_id, facility_id, recipient_id, kind, level, due_for)
        SELECT $1, p."eventId", p."planItemId", p."facilityId", p."recipientId", p.kind, p.level, p."dueFor" FROM (${text}) p
+        WHERE NOT EXISTS (${KNOWN} AND n.event_id = p."eventId") AND NOT (p."eventId" IS NULL AND EXISTS (${KNOWN} AND n.event_id IS NULL))
        ON CONFLICT ON CONSTRAINT notifications_once DO NOTHING
        RETURNING 1)
      SELECT count(*)::int AS created FROM inserted`,
