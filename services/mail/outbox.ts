@@ -1,6 +1,7 @@
 // Queues mail in the transactional outbox; delivery starts once the unit of work commits.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { chunks } from '../../lib/chunks.ts';
 import { afterCommit, currentUnit, sql } from '../../lib/unit-of-work.ts';
 
 /** Emits 'queued' after a commit that added mail, so the deliverer need not wait for its tick. */
@@ -33,24 +34,29 @@ export async function queueMails(mails: NewMail[]): Promise<string[]> {
   if (mails.length === 0) return [];
   const { context } = currentUnit();
   const ids = mails.map(() => randomUUID());
-  const column = <T>(pick: (m: NewMail) => T) => mails.map(pick);
-  // No RETURNING: RLS checks returned rows against the read policy, and a client-less row
-  // (staff or system mail) may be written but is outside every client's read scope.
-  await sql(
-    `INSERT INTO mail_outbox (id, client_id, to_address, subject, text_body, html_body, headers, kind, sensitive)
-     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[], $9::boolean[])`,
-    [
-      ids,
-      column((m) => (m.clientId === undefined ? context.clientId ?? null : m.clientId)),
-      column((m) => m.to),
-      column((m) => m.subject),
-      column((m) => m.text),
-      column((m) => m.html ?? null),
-      column((m) => (m.headers ? JSON.stringify(m.headers) : null)),
-      column((m) => m.kind),
-      column((m) => m.sensitive ?? false),
-    ],
-  );
+  // A statement carries at most MAILS_PER_STATEMENT messages (each up to tens of kilobytes).
+  for (const [n, batch] of chunks(mails, MAILS_PER_STATEMENT).entries()) {
+    const column = <T>(pick: (m: NewMail) => T) => batch.map(pick);
+    // No RETURNING: RLS checks returned rows against the read policy, and a client-less row
+    // (staff or system mail) may be written but is outside every client's read scope.
+    await sql(
+      `INSERT INTO mail_outbox (id, client_id, to_address, subject, text_body, html_body, headers, kind, sensitive)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[], $9::boolean[])`,
+      [
+        ids.slice(n * MAILS_PER_STATEMENT, n * MAILS_PER_STATEMENT + batch.length),
+        column((m) => (m.clientId === undefined ? context.clientId ?? null : m.clientId)),
+        column((m) => m.to),
+        column((m) => m.subject),
+        column((m) => m.text),
+        column((m) => m.html ?? null),
+        column((m) => (m.headers ? JSON.stringify(m.headers) : null)),
+        column((m) => m.kind),
+        column((m) => m.sensitive ?? false),
+      ],
+    );
+  }
   afterCommit(() => outboxEvents.emit('queued'));
   return ids;
 }
+
+const MAILS_PER_STATEMENT = 500;

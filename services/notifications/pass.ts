@@ -12,6 +12,7 @@
 //    are written in one transaction, so a crash loses or doubles nothing, and an SMTP outage
 //    only delays delivery.
 import type { Sequelize } from 'sequelize';
+import { chunks } from '../../lib/chunks.ts';
 import { inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
 import { Client } from '../../models/index.ts';
 import { onTimeCountsSql } from '../events/definitions.ts';
@@ -141,6 +142,8 @@ interface DueRecipient {
   timeZone: string;
   digestHour: number;
   localDate: string;
+  /** Notices waiting for them. */
+  pendingCount: number;
   /** The local hour has come and no digest went out on this local date yet. */
   slotOpen: boolean;
 }
@@ -166,6 +169,7 @@ async function deliver(client: Client, now: Date, options: PassOptions): Promise
   const due = await sql<DueRecipient>(
     `SELECT * FROM (
        SELECT u.id, u.email, u.name, z.zone AS "timeZone", u.digest_hour AS "digestHour", l.local::date::text AS "localDate",
+              (SELECT count(*) FROM notification_queue q WHERE q.client_id = $1 AND q.recipient_id = u.id)::int AS "pendingCount",
               (extract(hour FROM l.local) >= u.digest_hour
                AND NOT EXISTS (SELECT 1 FROM notification_digests d WHERE d.client_id = $1 AND d.user_id = u.id AND d.digest_date = l.local::date)) AS "slotOpen",
               EXISTS (SELECT 1 FROM notification_queue q
@@ -184,31 +188,13 @@ async function deliver(client: Client, now: Date, options: PassOptions): Promise
   if (due.length === 0) return 0;
   // A client's first pass sorts every pending notice: in memory, not in files (this transaction only).
   await sql(`SELECT set_config('work_mem', '64MB', true)`);
-  const rows = await sql<PendingRow>(
-    `SELECT n.id, n.recipient_id AS "recipientId", n.kind, n.level, n.event_id AS "eventId", n.plan_item_id AS "planItemId",
-            coalesce(e.activity, p.activity) AS activity, f.name AS "facilityName",
-            coalesce(e.due_date, p.next_due_date)::text AS "dueDate",
-            ($2::timestamptz AT TIME ZONE coalesce(f.time_zone, c.time_zone))::date::text AS today,
-            coalesce(e.additional_information, p.additional_information) AS "additionalInformation",
-            a.name AS "assigneeName",
-            (n.kind = 'assignment' AND e.due_date <= n.due_for + $4::int) AS urgent
-       FROM notification_queue q
-       JOIN notifications n ON n.id = q.notification_id AND n.client_id = q.client_id
-       JOIN clients c ON c.id = n.client_id
-       LEFT JOIN events e ON e.client_id = n.client_id AND e.id = n.event_id
-       LEFT JOIN plan_items p ON p.client_id = n.client_id AND p.id = n.plan_item_id
-       LEFT JOIN org_units f ON f.client_id = n.client_id AND f.id = n.facility_id
-       LEFT JOIN users a ON a.client_id = n.client_id AND a.id = e.assignee_id
-      WHERE q.client_id = $1 AND q.recipient_id = ANY ($3::uuid[]) AND n.status = 'pending'
-      ORDER BY coalesce(e.due_date, p.next_due_date), activity, n.id
-      FOR UPDATE OF n SKIP LOCKED`,
-    [client.id, now.toISOString(), due.map((u) => u.id), settings.assignmentUrgentDays],
-  );
   const byRecipient = new Map<string, PendingRow[]>();
-  for (const row of rows) {
-    const list = byRecipient.get(row.recipientId);
-    if (list) list.push(row);
-    else byRecipient.set(row.recipientId, [row]);
+  for (const batch of recipientBatches(due)) {
+    for (const row of await pendingNotices(client, now, batch, settings.assignmentUrgentDays)) {
+      const list = byRecipient.get(row.recipientId);
+      if (list) list.push(row);
+      else byRecipient.set(row.recipientId, [row]);
+    }
   }
 
   const summaryUsers = due.filter((u) => u.slotOpen && !options.urgentOnly && (byRecipient.get(u.id) ?? []).some((r) => r.kind === 'weekly_summary'));
@@ -240,13 +226,14 @@ async function deliver(client: Client, now: Date, options: PassOptions): Promise
   }
   if (outgoing.length === 0) return 0;
   const mailIds = await queueMails(outgoing.map((o) => o.mail));
-  const noticeIds = outgoing.flatMap((o) => o.noticeIds);
-  const noticeMails = outgoing.flatMap((o, i) => o.noticeIds.map(() => mailIds[i]!));
-  await sql(
-    `UPDATE notifications n SET status = 'queued', mail_id = m.mail_id, settled_at = now()
-       FROM unnest($2::uuid[], $3::uuid[]) AS m(id, mail_id) WHERE n.client_id = $1 AND n.id = m.id`,
-    [client.id, noticeIds, noticeMails],
-  );
+  const settled = outgoing.flatMap((o, i) => o.noticeIds.map((id) => [id, mailIds[i]!] as const));
+  for (const batch of chunks(settled, NOTICES_PER_STATEMENT)) {
+    await sql(
+      `UPDATE notifications n SET status = 'queued', mail_id = m.mail_id, settled_at = now()
+         FROM unnest($2::uuid[], $3::uuid[]) AS m(id, mail_id) WHERE n.client_id = $1 AND n.id = m.id`,
+      [client.id, batch.map(([id]) => id), batch.map(([, mail]) => mail)],
+    );
+  }
   const slots = outgoing.map((o, i) => ({ slot: o.digestOf, mailId: mailIds[i]! })).filter((s) => s.slot);
   if (slots.length) {
     await sql(
@@ -256,6 +243,52 @@ async function deliver(client: Client, now: Date, options: PassOptions): Promise
     );
   }
   return outgoing.length;
+}
+
+/** Statements read or settle at most this many notices (whole recipients when reading). */
+const NOTICES_PER_STATEMENT = 20_000;
+
+/** The due recipients in groups whose pending notices fit one statement (a recipient with more
+ *  goes alone). */
+export function recipientBatches(due: Array<{ id: string; pendingCount: number }>, size = NOTICES_PER_STATEMENT): string[][] {
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let count = 0;
+  for (const user of due) {
+    if (current.length && count + user.pendingCount > size) {
+      batches.push(current);
+      current = [];
+      count = 0;
+    }
+    current.push(user.id);
+    count += user.pendingCount;
+  }
+  if (current.length) batches.push(current);
+  return batches;
+}
+
+/** The recipients' pending notices with what their messages say, locked, in message order. */
+function pendingNotices(client: Client, now: Date, recipientIds: string[], urgentDays: number): Promise<PendingRow[]> {
+  return sql<PendingRow>(
+    `SELECT n.id, n.recipient_id AS "recipientId", n.kind, n.level, n.event_id AS "eventId", n.plan_item_id AS "planItemId",
+            coalesce(e.activity, p.activity) AS activity, f.name AS "facilityName",
+            coalesce(e.due_date, p.next_due_date)::text AS "dueDate",
+            ($2::timestamptz AT TIME ZONE coalesce(f.time_zone, c.time_zone))::date::text AS today,
+            coalesce(e.additional_information, p.additional_information) AS "additionalInformation",
+            a.name AS "assigneeName",
+            (n.kind = 'assignment' AND e.due_date <= n.due_for + $4::int) AS urgent
+       FROM notification_queue q
+       JOIN notifications n ON n.id = q.notification_id AND n.client_id = q.client_id
+       JOIN clients c ON c.id = n.client_id
+       LEFT JOIN events e ON e.client_id = n.client_id AND e.id = n.event_id
+       LEFT JOIN plan_items p ON p.client_id = n.client_id AND p.id = n.plan_item_id
+       LEFT JOIN org_units f ON f.client_id = n.client_id AND f.id = n.facility_id
+       LEFT JOIN users a ON a.client_id = n.client_id AND a.id = e.assignee_id
+      WHERE q.client_id = $1 AND q.recipient_id = ANY ($3::uuid[]) AND n.status = 'pending'
+      ORDER BY coalesce(e.due_date, p.next_due_date), activity, n.id
+      FOR UPDATE OF n SKIP LOCKED`,
+    [client.id, now.toISOString(), recipientIds, urgentDays],
+  );
 }
 
 function unsubscribeLink(options: PassOptions, userId: string, kind: 'escalation' | 'weekly_summary', now: Date): string {

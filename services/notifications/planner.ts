@@ -14,6 +14,7 @@
 // Events count only while open, on a plan item that schedules events and is not hidden, with an
 // active assignee, in an active client. Assignment notices are written by the database when the
 // assignee changes (migration 0011), not planned here.
+import { todayIn } from '../../lib/calendar-dates.ts';
 import { sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
 import { notificationSettingsOf } from './settings.ts';
@@ -36,8 +37,15 @@ export interface PlannedNotice {
   dueFor: string;
 }
 
+/** Which part of the client a planning statement covers: some facilities' events (all when
+ *  absent), and whether the weekly summaries too. */
+export interface PlanningPart {
+  facilityIds?: string[];
+  summaries: boolean;
+}
+
 /** The SELECT of planned notices for one client, and its parameters ($1 the client). */
-export function plannedNoticesQuery(client: Client, moment: PlanningMoment): { text: string; params: unknown[] } {
+export function plannedNoticesQuery(client: Client, moment: PlanningMoment, part: PlanningPart = { summaries: true }): { text: string; params: unknown[] } {
   const settings = notificationSettingsOf(client);
   const params: unknown[] = [
     client.id,
@@ -48,6 +56,8 @@ export function plannedNoticesQuery(client: Client, moment: PlanningMoment): { t
     settings.ladder.map((l) => l.days),
     settings.ladder.map((l) => l.ranks.join(',')),
     SUMMARY_RANKS,
+    part.facilityIds ?? null,
+    part.summaries,
   ];
   const localDate = (zone: string) => `coalesce($2::date, ($3::timestamptz AT TIME ZONE ${zone})::date)`;
   const text = `
@@ -59,7 +69,7 @@ export function plannedNoticesQuery(client: Client, moment: PlanningMoment): { t
         JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
         JOIN clients c ON c.id = e.client_id AND c.status = 'active'
         JOIN users a ON a.client_id = e.client_id AND a.id = e.assignee_id AND a.status = 'active'
-       WHERE e.client_id = $1 AND e.status = 'open'
+       WHERE e.client_id = $1 AND e.status = 'open' AND ($9::uuid[] IS NULL OR e.facility_id = ANY ($9::uuid[]))
     ),
     ladder AS (
       SELECT l.level::int AS level, l.days, string_to_array(l.ranks, ',') AS ranks
@@ -123,7 +133,7 @@ export function plannedNoticesQuery(client: Client, moment: PlanningMoment): { t
     SELECT NULL, NULL, NULL, u.id, 'weekly_summary', NULL, d.today - (extract(isodow FROM d.today)::int - 1)
       FROM users u JOIN clients c ON c.id = u.client_id AND c.status = 'active'
       CROSS JOIN LATERAL (SELECT ${localDate('coalesce(u.time_zone, c.time_zone)')} AS today) d
-     WHERE u.client_id = $1 AND u.status = 'active' AND u.rank = ANY ($8::text[]) AND NOT ('weekly_summary' = ANY (u.notification_opt_outs))`;
+     WHERE $10::boolean AND u.client_id = $1 AND u.status = 'active' AND u.rank = ANY ($8::text[]) AND NOT ('weekly_summary' = ANY (u.notification_opt_outs))`;
   return { text, params };
 }
 
@@ -135,9 +145,50 @@ export function plannedNoticesQuery(client: Client, moment: PlanningMoment): { t
 const KNOWN = `SELECT 1 FROM notifications n WHERE n.client_id = $1 AND n.plan_item_id IS NULL
                   AND n.recipient_id = p."recipientId" AND n.kind = p.kind AND n.due_for = p."dueFor"`;
 
-/** Writes the planned notices into the ledger (nothing twice); returns how many were new. */
-export async function recordPlannedNotices(client: Client, moment: PlanningMoment): Promise<number> {
-  const { text, params } = plannedNoticesQuery(client, moment);
+/**
+ * Planning statements are sized by the notices they may write, never by the client: an event
+ * weighs 1, one overdue past the ladder's first step 10 (it escalates to everyone above), and a
+ * statement takes whole facilities up to PLANNING_WEIGHT. A client's first pass over 50,000 open
+ * events writes some 120,000 notices; as one statement that neared the runtime role's
+ * statement_timeout on a busy machine, and a client twice that size would never be notified.
+ */
+export const PLANNING_WEIGHT = 20_000;
+
+/** The client's facilities with open events, cut into planning parts; the first plans the
+ *  weekly summaries as well. */
+export async function planningParts(client: Client, moment: PlanningMoment, maxWeight = PLANNING_WEIGHT): Promise<PlanningPart[]> {
+  const firstStep = notificationSettingsOf(client).ladder[0]?.days ?? 7;
+  const today = 'date' in moment ? moment.date : todayIn(client.timeZone, moment.now);
+  const weights = await sql<{ facilityId: string; weight: number }>(
+    `SELECT e.facility_id AS "facilityId", sum(CASE WHEN e.due_date < $2::date - $3::int THEN 10 ELSE 1 END)::int AS weight
+       FROM events e WHERE e.client_id = $1 AND e.status = 'open' GROUP BY e.facility_id ORDER BY e.facility_id`,
+    [client.id, today, firstStep],
+  );
+  const parts: PlanningPart[] = [];
+  let current: string[] = [];
+  let weight = 0;
+  for (const f of weights) {
+    if (current.length && weight + f.weight > maxWeight) {
+      parts.push({ facilityIds: current, summaries: parts.length === 0 });
+      current = [];
+      weight = 0;
+    }
+    current.push(f.facilityId);
+    weight += f.weight;
+  }
+  parts.push({ facilityIds: current, summaries: parts.length === 0 });
+  return parts;
+}
+
+/** Writes the planned notices into the ledger (nothing twice), part by part; returns how many were new. */
+export async function recordPlannedNotices(client: Client, moment: PlanningMoment, maxWeight = PLANNING_WEIGHT): Promise<number> {
+  let created = 0;
+  for (const part of await planningParts(client, moment, maxWeight)) created += await recordPlannedPart(client, moment, part);
+  return created;
+}
+
+async function recordPlannedPart(client: Client, moment: PlanningMoment, part: PlanningPart): Promise<number> {
+  const { text, params } = plannedNoticesQuery(client, moment, part);
   const [row] = await sql<{ created: number }>(
     `WITH inserted AS (
        INSERT INTO notifications (client_id, event_id, plan_item_id, facility_id, recipient_id, kind, level, due_for)
