@@ -3,10 +3,11 @@
 // of its row; now no index of the ledger names a column that settling changes, so with room left
 // on each page (fillfactor) the update is a heap-only one. The queue holds exactly the ledger's
 // pending notices: statement triggers on the ledger add and remove its rows, whoever writes (the
-// pass, or the assignment trigger in a user's transaction). Its rows come from ledger rows that
-// carry the foreign keys, so it carries none of its own.
-// Also dropped: an index the ledger's unique key already serves (it leads with client and event),
-// and the foreign key to clients that the one to users (client_id, recipient_id) implies.
+// pass, or the assignment trigger in a user's transaction), and its rows come from checked ledger
+// rows, so it carries no keys of its own.
+// The ledger's foreign keys to users and events become one check per statement (below). Also
+// dropped: an index the ledger's unique key already serves (it leads with client and event), and
+// the foreign key to clients that the recipient check implies.
 import type { MigrationContext } from '../services/database/migrator.ts';
 
 export async function up({ sql, roles }: MigrationContext): Promise<void> {
@@ -32,8 +33,20 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
     INSERT INTO notification_queue (client_id, notification_id, recipient_id)
     SELECT client_id, id, recipient_id FROM notifications WHERE status = 'pending';
 
-    CREATE FUNCTION notification_queue_added() RETURNS trigger LANGUAGE plpgsql AS $$
+    -- A new notice names a recipient of its client and, when about an event, that event with its
+    -- facility (which decides who may read the notice): checked once per statement, as one
+    -- anti-join, where the foreign keys this replaces looked each row up one by one (a client's
+    -- first pass writes a hundred thousand notices). Users and events are never deleted and an
+    -- event never changes facility, so the check at insert is all those keys did. It reads as
+    -- the owner, so that a user's change of assignee is checked against every user and event.
+    CREATE FUNCTION notification_queue_added() RETURNS trigger
+      LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
       BEGIN
+        IF EXISTS (SELECT 1 FROM added a
+                    WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.client_id = a.client_id AND u.id = a.recipient_id)
+                       OR (a.event_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM events e WHERE e.client_id = a.client_id AND e.id = a.event_id AND e.facility_id = a.facility_id))) THEN
+          RAISE EXCEPTION 'a notice names a recipient, or an event with its facility, that is not its client''s' USING ERRCODE = 'foreign_key_violation';
+        END IF;
         INSERT INTO notification_queue (client_id, notification_id, recipient_id)
         SELECT client_id, id, recipient_id FROM added WHERE status = 'pending';
         RETURN NULL;
@@ -73,7 +86,9 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
 
     DROP INDEX notifications_pending;
     DROP INDEX notifications_event;
-    ALTER TABLE notifications DROP CONSTRAINT notifications_client_id_fkey;
+    ALTER TABLE notifications DROP CONSTRAINT notifications_client_id_fkey,
+      DROP CONSTRAINT notifications_client_id_recipient_id_fkey,
+      DROP CONSTRAINT notifications_client_id_event_id_facility_id_fkey;
     ALTER TABLE notifications SET (fillfactor = 50);
   `);
 }
@@ -81,7 +96,9 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
 export async function down({ sql }: MigrationContext): Promise<void> {
   await sql(`
     ALTER TABLE notifications RESET (fillfactor);
-    ALTER TABLE notifications ADD FOREIGN KEY (client_id) REFERENCES clients (id);
+    ALTER TABLE notifications ADD FOREIGN KEY (client_id) REFERENCES clients (id),
+      ADD FOREIGN KEY (client_id, recipient_id) REFERENCES users (client_id, id),
+      ADD FOREIGN KEY (client_id, event_id, facility_id) REFERENCES events (client_id, id, facility_id);
     CREATE INDEX notifications_event ON notifications (client_id, event_id) WHERE event_id IS NOT NULL;
     CREATE INDEX notifications_pending ON notifications (client_id, recipient_id) WHERE status = 'pending';
     DROP FUNCTION notification_statistics_refresh();

@@ -152,7 +152,7 @@ const KNOWN = `SELECT 1 FROM notifications n WHERE n.client_id = $1 AND n.plan_i
  * events writes some 120,000 notices; as one statement that neared the runtime role's
  * statement_timeout on a busy machine, and a client twice that size would never be notified.
  */
-export const PLANNING_WEIGHT = 20_000;
+export const PLANNING_WEIGHT = 50_000;
 
 /** The client's facilities with open events, cut into planning parts; the first plans the
  *  weekly summaries as well. */
