@@ -9,6 +9,7 @@ import type { Client } from '../../models/index.ts';
 import {
   daysOverdueSql, type DisplayStatus, displayStatus, isStatusFilter, isOverdue, overdueSql, STATUS_FILTERS, type StatusFilter, statusFilterSql, UPCOMING_DAYS,
 } from './definitions.ts';
+import { distinctInFacilitiesSql } from './facility-values.ts';
 import { staffNameOf } from './lookups.ts';
 
 export const LIST_STATUSES = STATUS_FILTERS;
@@ -241,9 +242,9 @@ export async function filterChoices(facilityIds: string[] | undefined, assigneeI
   const assignees = assigneeId ? [] : await sql<{ id: string; name: string }>(
     `SELECT u.id, u.name FROM users u
       WHERE u.client_id = app_current_client()
-        AND EXISTS (SELECT 1 FROM events e WHERE e.client_id = u.client_id AND e.assignee_id = u.id ${facilities})
+        AND u.id IN (${distinctInFacilitiesSql('events', 'assignee_id', facilityIds ? 'f.id = ANY ($1::uuid[])' : 'true')})
       ORDER BY lower(u.name), u.id`,
-    params,
+    facilityIds ? [facilityIds] : [],
   );
   const categories = await sql<{ category: string }>(
     `SELECT DISTINCT p.category FROM plan_items p

@@ -3,6 +3,7 @@
 // the user's scope; these filters only narrow within it.
 import { sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
+import { distinctInFacilitiesSql } from '../events/facility-values.ts';
 
 /** Rows per report page. */
 export const REPORT_PAGE_SIZE = 50;
@@ -106,11 +107,10 @@ export async function filterChoices(): Promise<{ assignees: Choice[]; uploaders:
   const [row] = await sql<{ assignees: Choice[] | null; uploaders: Choice[] | null; categories: string[] | null }>(
     `SELECT (SELECT json_agg(json_build_object('id', u.id, 'name', u.name) ORDER BY lower(u.name), u.id) FROM users u
               WHERE u.client_id = app_current_client()
-                AND (EXISTS (SELECT 1 FROM plan_items p WHERE p.client_id = u.client_id AND p.assignee_id = u.id)
-                     OR EXISTS (SELECT 1 FROM events e WHERE e.client_id = u.client_id AND e.assignee_id = u.id))) AS assignees,
+                AND (u.id IN (SELECT p.assignee_id FROM plan_items p WHERE p.client_id = app_current_client())
+                     OR u.id IN (${distinctInFacilitiesSql('events', 'assignee_id')}))) AS assignees,
             (SELECT json_agg(json_build_object('id', u.id, 'name', u.name) ORDER BY lower(u.name), u.id) FROM users u
-              WHERE u.client_id = app_current_client()
-                AND EXISTS (SELECT 1 FROM documents d WHERE d.client_id = u.client_id AND d.uploaded_by = u.id)) AS uploaders,
+              WHERE u.client_id = app_current_client() AND u.id IN (${distinctInFacilitiesSql('documents', 'uploaded_by')})) AS uploaders,
             (SELECT array_agg(DISTINCT p.category ORDER BY p.category) FROM plan_items p
               WHERE p.client_id = app_current_client() AND p.category IS NOT NULL) AS categories`,
   );
