@@ -9,7 +9,6 @@ import type { Client } from '../../models/index.ts';
 import {
   daysOverdueSql, type DisplayStatus, displayStatus, isStatusFilter, isOverdue, overdueSql, STATUS_FILTERS, type StatusFilter, statusFilterSql, UPCOMING_DAYS,
 } from './definitions.ts';
-import { distinctInFacilitiesSql } from './facility-values.ts';
 import { staffNameOf } from './lookups.ts';
 
 export const LIST_STATUSES = STATUS_FILTERS;
@@ -242,7 +241,8 @@ export async function filterChoices(facilityIds: string[] | undefined, assigneeI
   const assignees = assigneeId ? [] : await sql<{ id: string; name: string }>(
     `SELECT u.id, u.name FROM users u
       WHERE u.client_id = app_current_client()
-        AND u.id IN (${distinctInFacilitiesSql('events', 'assignee_id', facilityIds ? 'f.id = ANY ($1::uuid[])' : 'true')})
+        AND u.id IN (SELECT w.person_id FROM facility_people w
+                      WHERE w.client_id = app_current_client() AND w.events > 0 ${facilityIds ? 'AND w.facility_id = ANY ($1::uuid[])' : ''})
       ORDER BY lower(u.name), u.id`,
     facilityIds ? [facilityIds] : [],
   );

@@ -207,6 +207,15 @@ export const tenantRowInserts: Record<string, (tenant: { clientId: string | null
      RETURNING month`,
     [clientId, userId],
   ],
+  // The tenant's user at the client's first facility (already counted there once the events
+  // above exist: the row is then written again as it is).
+  facility_people: ({ clientId, userId }) => [
+    `INSERT INTO facility_people (client_id, facility_id, person_id)
+     VALUES ($1, (SELECT id FROM org_units WHERE client_id = $1 AND kind = 'facility' ORDER BY created_at, id LIMIT 1), $2)
+     ON CONFLICT (client_id, facility_id, person_id) DO UPDATE SET events = facility_people.events
+     RETURNING person_id`,
+    [clientId, userId],
+  ],
   sensitive_data_warnings: ({ clientId, userId }) => [
     `INSERT INTO sensitive_data_warnings (client_id, user_id, form, kinds) VALUES ($1, $2, 'test', ARRAY['ssn']) RETURNING id`,
     [clientId, userId],
@@ -214,7 +223,7 @@ export const tenantRowInserts: Record<string, (tenant: { clientId: string | null
 };
 
 /** Tables whose test row refers to rows of other tenant tables, in the order they must be filled. */
-const SEED_LAST = ['plan_items', 'events', 'checklist_responses', 'documents', 'document_blobs', 'event_comments', 'event_closures', 'notifications', 'closed_event_months'];
+const SEED_LAST = ['plan_items', 'events', 'checklist_responses', 'documents', 'document_blobs', 'event_comments', 'event_closures', 'notifications', 'closed_event_months', 'facility_people'];
 
 /** A client with a user and one row in every other tenant table, inserted as the owner. */
 export async function createTenant(name: string): Promise<Tenant> {

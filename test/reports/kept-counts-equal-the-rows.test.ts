@@ -1,8 +1,10 @@
-// The closed events' monthly counts (closed_event_months) are the events' own: after every kind of
-// change — a history inserted at once, closing, reopening and cancelling through the pages,
-// statements that change many events, due and completion dates moved, an assignee changed, an
-// item moved to another facility, events deleted, tables truncated — they equal counting the
-// events and their close records directly, per facility, assignee and month.
+// The counts that triggers keep — closed events by facility, month and assignee
+// (closed_event_months), and each person's events, documents and close records by facility
+// (facility_people) — are the rows' own: after every kind of change (a history inserted at once;
+// closing, reopening and cancelling through the event pages; statements changing many events;
+// due and completion dates moved; an assignee changed; an item moved to another facility with its
+// events; documents added and removed; rows deleted; tables truncated) they equal counting the
+// events, close records and documents directly.
 import { expect } from 'chai';
 import { addDays, todayIn } from '../../lib/calendar-dates.ts';
 import { inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
@@ -11,58 +13,45 @@ import { type ClientRow, createClient, createUser, ownerQuery, type UserRow } fr
 import { type Agent, csrfFrom, signedInAgent, testApp } from '../support/http.ts';
 import { createUnit, grantScope, type UnitRow } from '../support/hierarchy-factories.ts';
 
-interface MonthRow {
-  facility_id: string;
-  assignee_id: string;
-  month: string;
-  due_closed: number;
-  due_on_time: number;
-  completed: number;
-  records: number;
-  records_late: number;
-  records_recorded_late: number;
-  records_documents: number;
+const MONTH_COUNTS = ['due_closed', 'due_on_time', 'completed'];
+const PEOPLE_COUNTS = ['events', 'documents', 'records', 'records_late', 'records_recorded_late', 'records_documents'];
+
+/** A table's rows that count anything, keys and counts, in key order. */
+async function stored(table: string, keys: string, counts: string[]): Promise<Array<Record<string, unknown>>> {
+  return ownerQuery(`SELECT ${keys}, ${counts.join(', ')} FROM ${table} WHERE ${counts.map((c) => `${c} <> 0`).join(' OR ')} ORDER BY ${keys}`);
 }
 
-const ORDER = 'ORDER BY facility_id, assignee_id, month';
-
-/** The counts as the table holds them (rows that count anything). */
-async function stored(): Promise<MonthRow[]> {
-  return ownerQuery<MonthRow>(
-    `SELECT facility_id, assignee_id, month::text, due_closed, due_on_time, completed, records, records_late, records_recorded_late, records_documents
-       FROM closed_event_months
-      WHERE due_closed <> 0 OR due_on_time <> 0 OR completed <> 0 OR records <> 0 OR records_late <> 0 OR records_recorded_late <> 0 OR records_documents <> 0
-      ${ORDER}`);
-}
-
-/** The same counts straight from the events and their close records, written out by hand: a
- *  closed event counts in its due month (on time when completed on or before the due date) and
- *  in its completion month; each close record of a closed event in the record's due month. */
-async function counted(): Promise<MonthRow[]> {
-  return ownerQuery<MonthRow>(
+/** The monthly counts straight from the events, written out by hand: a closed event counts in
+ *  its due month (on time when completed on or before the due date) and its completion month. */
+async function countedMonths(): Promise<Array<Record<string, unknown>>> {
+  return ownerQuery(
     `WITH closed AS (SELECT * FROM events WHERE status = 'closed'),
-          due AS (SELECT facility_id, assignee_id, date_trunc('month', due_date)::date AS month, count(*)::int AS due_closed,
-                         count(*) FILTER (WHERE completed_on <= due_date)::int AS due_on_time
-                    FROM closed GROUP BY 1, 2, 3),
-          done AS (SELECT facility_id, assignee_id, date_trunc('month', completed_on)::date AS month, count(*)::int AS completed FROM closed GROUP BY 1, 2, 3),
-          records AS (SELECT e.facility_id, e.assignee_id, date_trunc('month', k.due_date)::date AS month, count(*)::int AS records,
-                             count(*) FILTER (WHERE k.late)::int AS records_late, count(*) FILTER (WHERE k.recorded_late)::int AS records_recorded_late,
-                             sum(jsonb_array_length(k.documents))::int AS records_documents
-                        FROM closed e JOIN event_closures k ON k.event_id = e.id GROUP BY 1, 2, 3),
-          keys AS (SELECT facility_id, assignee_id, month FROM due UNION SELECT facility_id, assignee_id, month FROM done UNION SELECT facility_id, assignee_id, month FROM records)
-     SELECT k.facility_id, k.assignee_id, k.month::text, coalesce(d.due_closed, 0) AS due_closed, coalesce(d.due_on_time, 0) AS due_on_time,
-            coalesce(c.completed, 0) AS completed, coalesce(r.records, 0) AS records, coalesce(r.records_late, 0) AS records_late,
-            coalesce(r.records_recorded_late, 0) AS records_recorded_late, coalesce(r.records_documents, 0) AS records_documents
-       FROM keys k
-       LEFT JOIN due d USING (facility_id, assignee_id, month)
-       LEFT JOIN done c USING (facility_id, assignee_id, month)
-       LEFT JOIN records r USING (facility_id, assignee_id, month)
-      ${ORDER}`);
+          due AS (SELECT facility_id, date_trunc('month', due_date)::date AS month, assignee_id, count(*)::int AS due_closed,
+                         count(*) FILTER (WHERE completed_on <= due_date)::int AS due_on_time FROM closed GROUP BY 1, 2, 3),
+          done AS (SELECT facility_id, date_trunc('month', completed_on)::date AS month, assignee_id, count(*)::int AS completed FROM closed GROUP BY 1, 2, 3)
+     SELECT facility_id, month, assignee_id, coalesce(d.due_closed, 0) AS due_closed, coalesce(d.due_on_time, 0) AS due_on_time, coalesce(c.completed, 0) AS completed
+       FROM due d FULL JOIN done c USING (facility_id, month, assignee_id)
+      ORDER BY facility_id, month, assignee_id`);
+}
+
+/** Each person's counts per facility straight from the rows: the events they hold, the documents
+ *  they uploaded, the close records of their closed events. */
+async function countedPeople(): Promise<Array<Record<string, unknown>>> {
+  return ownerQuery(
+    `WITH held AS (SELECT facility_id, assignee_id AS person_id, count(*)::int AS events FROM events GROUP BY 1, 2),
+          uploaded AS (SELECT facility_id, uploaded_by AS person_id, count(*)::int AS documents FROM documents WHERE uploaded_by IS NOT NULL GROUP BY 1, 2),
+          recorded AS (SELECT e.facility_id, e.assignee_id AS person_id, count(*)::int AS records, count(*) FILTER (WHERE k.late)::int AS records_late,
+                              count(*) FILTER (WHERE k.recorded_late)::int AS records_recorded_late, sum(jsonb_array_length(k.documents))::int AS records_documents
+                         FROM events e JOIN event_closures k ON k.event_id = e.id WHERE e.status = 'closed' GROUP BY 1, 2)
+     SELECT facility_id, person_id, coalesce(h.events, 0) AS events, coalesce(u.documents, 0) AS documents, coalesce(r.records, 0) AS records,
+            coalesce(r.records_late, 0) AS records_late, coalesce(r.records_recorded_late, 0) AS records_recorded_late, coalesce(r.records_documents, 0) AS records_documents
+       FROM held h FULL JOIN uploaded u USING (facility_id, person_id) FULL JOIN recorded r USING (facility_id, person_id)
+      ORDER BY facility_id, person_id`);
 }
 
 async function expectEqual(after: string): Promise<void> {
-  const [got, want] = await Promise.all([stored(), counted()]);
-  expect(got, after).to.deep.equal(want);
+  expect(await stored('closed_event_months', 'facility_id, month, assignee_id', MONTH_COUNTS), `months, ${after}`).to.deep.equal(await countedMonths());
+  expect(await stored('facility_people', 'facility_id, person_id', PEOPLE_COUNTS), `people, ${after}`).to.deep.equal(await countedPeople());
 }
 
 interface World {
@@ -127,6 +116,14 @@ async function insertHistory(w: World): Promise<void> {
        FROM events e WHERE e.plan_item_id = ANY ($1::uuid[]) AND e.status = 'closed' AND extract(doy FROM e.due_date)::int % 2 = 0`,
     [w.items],
   );
+  // Documents on a third of the closed events, some uploaded by support staff (no user).
+  await ownerQuery(
+    `INSERT INTO documents (client_id, event_id, facility_id, file_name, content_type, size_bytes, sha256, uploaded_by)
+     SELECT e.client_id, e.id, e.facility_id, 'evidence.pdf', 'application/pdf', 4, repeat('e', 64),
+            CASE WHEN extract(doy FROM e.due_date)::int % 9 = 0 THEN NULL ELSE e.assignee_id END
+       FROM events e WHERE e.plan_item_id = ANY ($1::uuid[]) AND e.status = 'closed' AND extract(doy FROM e.due_date)::int % 3 = 0`,
+    [w.items],
+  );
 }
 
 async function post(agent: Agent, eventId: string, action: string, fields: Record<string, string>): Promise<number> {
@@ -140,7 +137,7 @@ async function someEvent(w: World, where: string): Promise<string> {
   return row.id;
 }
 
-describe('closed events by month: equal to counting the events', function () {
+describe('counts kept by triggers: equal to counting the rows', function () {
   this.timeout(60_000);
   let w: World;
   beforeEach(async () => {
@@ -155,7 +152,8 @@ describe('closed events by month: equal to counting the events', function () {
     expect(rows).to.deep.include({ n: 693 });
     expect(rows!.closed).to.be.greaterThan(400);
     expect(rows!.records).to.be.greaterThan(150);
-    expect((await stored()).length).to.be.greaterThan(60);
+    expect((await stored('closed_event_months', 'facility_id, month, assignee_id', MONTH_COUNTS)).length).to.be.greaterThan(60);
+    expect((await stored('facility_people', 'facility_id, person_id', PEOPLE_COUNTS)).length).to.equal(3);
     await expectEqual('the inserted history');
   });
 
@@ -227,12 +225,31 @@ describe('closed events by month: equal to counting the events', function () {
     await expectEqual('half of them deleted');
   });
 
-  it('after the close records, then the events, are truncated', async () => {
+  it('after documents are added, given to someone else and removed', async () => {
+    const open = await someEvent(w, `status = 'open'`);
+    const added = await ownerQuery<{ id: string }>(
+      `INSERT INTO documents (client_id, event_id, facility_id, file_name, content_type, size_bytes, sha256, uploaded_by)
+       SELECT client_id, id, facility_id, 'photo-' || n || '.jpg', 'image/jpeg', 4, repeat('f', 64), $2 FROM events, generate_series(1, 5) n WHERE id = $1
+       RETURNING id`,
+      [open, w.bob.id],
+    );
+    await expectEqual('five documents added');
+    await ownerQuery('UPDATE documents SET uploaded_by = $2 WHERE id = $1', [added[0]!.id, w.ann.id]);
+    await ownerQuery('UPDATE documents SET uploaded_by = NULL WHERE id = $1', [added[1]!.id]);
+    await expectEqual('two given to someone else or to no one');
+    await ownerQuery('DELETE FROM documents WHERE id = ANY ($1::uuid[])', [added.slice(1, 4).map((d) => d.id)]);
+    await expectEqual('three removed');
+  });
+
+  it('after the close records, the documents, then the events are truncated', async () => {
     await ownerQuery('TRUNCATE event_closures');
     await expectEqual('no close records left');
-    expect((await stored()).every((r) => r.records === 0)).to.equal(true);
+    expect((await stored('facility_people', 'facility_id, person_id', PEOPLE_COUNTS)).every((r) => r.records === 0)).to.equal(true);
+    await ownerQuery('TRUNCATE documents CASCADE');
+    await expectEqual('no documents left');
     await ownerQuery('TRUNCATE events CASCADE');
-    expect(await stored()).to.deep.equal([]);
+    expect(await stored('closed_event_months', 'facility_id, month, assignee_id', MONTH_COUNTS)).to.deep.equal([]);
+    expect(await stored('facility_people', 'facility_id, person_id', PEOPLE_COUNTS)).to.deep.equal([]);
   });
 
   it('refuses inconsistent counts, and hides other facilities and clients as the events are hidden', async () => {
@@ -256,7 +273,7 @@ describe('closed events by month: equal to counting the events', function () {
     // As the runtime role, in each user's unit of work.
     const visible = async (user: UserRow) => {
       const rows = await inUnitOfWork(testEnv().db.sequelize, { actorKind: 'user', clientId: user.client_id, userId: user.id },
-        () => sql<{ facility_id: string }>('SELECT DISTINCT facility_id FROM closed_event_months ORDER BY 1'));
+        () => sql<{ facility_id: string }>('SELECT facility_id FROM closed_event_months UNION SELECT facility_id FROM facility_people ORDER BY 1'));
       return rows.map((r) => r.facility_id);
     };
     expect(await visible(manager)).to.deep.equal([w.auckland.id]);
