@@ -40,18 +40,29 @@ export const onTimeRate = (f: Figures): number | null => (f.counted ? f.onTime /
  * the period covers whole and from the events for its partial months (services/reports/closed-months.ts).
  * One LATERAL per facility, so a narrow scope reads only its own facilities' rows.
  */
+/**
+ * Each visible facility with its today ($1 the instant, $2 the client's zone), the day a year
+ * before, this month and the parts of the last 12 months. Materialized, so the figures' laterals
+ * compare with plain values, which row-level security lets them use as index conditions (a
+ * comparison with an expression of the zone is not leakproof and would be checked row by row).
+ */
+const FACILITY_PERIODS = `WITH facility AS MATERIALIZED (
+  SELECT f.id, t.today, t.year_ago, date_trunc('month', t.today)::date AS this_month, p.*
+    FROM org_units f
+   CROSS JOIN LATERAL (SELECT d.today, (d.today - interval '12 months')::date AS year_ago
+                         FROM (SELECT ($1::timestamptz AT TIME ZONE coalesce(f.time_zone, $2))::date AS today) d) t
+   CROSS JOIN LATERAL (${periodPartsSql('t.year_ago + 1', 't.today')}) p
+   WHERE f.client_id = app_current_client() AND f.kind = 'facility')`;
+
 export async function facilityFigures(client: Client, now: Date = new Date()): Promise<Map<string, Figures>> {
   const today = 'f.today';
   const live = onTimeCountsSql('o', today, `o.due_date > f.year_ago AND o.due_date <= ${today}`);
   const partial = onTimeCountsSql('c', today);
   const rows = await sql<Figures & { facilityId: string }>(
-    `SELECT f.id AS "facilityId", o.overdue::int, o."dueSoon"::int, o.upcoming::int, m."closedThisMonth"::int,
+    `${FACILITY_PERIODS}
+     SELECT f.id AS "facilityId", o.overdue::int, o."dueSoon"::int, o.upcoming::int, m."closedThisMonth"::int,
             (o."onTime" + c."onTime" + m."onTime")::int AS "onTime", (o.counted + c.counted + m.counted)::int AS counted, r."recordedLate"::int
-       FROM (SELECT f.id, t.today, (t.today - interval '12 months')::date AS year_ago, date_trunc('month', t.today)::date AS this_month
-               FROM org_units f
-              CROSS JOIN LATERAL (SELECT ($1::timestamptz AT TIME ZONE coalesce(f.time_zone, $2))::date AS today) t
-              WHERE f.client_id = app_current_client() AND f.kind = 'facility') f
-      CROSS JOIN LATERAL (${periodPartsSql('f.year_ago + 1', today)}) p
+       FROM facility f
       -- Open events due by the end of the upcoming window (overdue ones however old). The status is
       -- the constant the WHERE asks for, so the scan stays index-only.
       CROSS JOIN LATERAL (
@@ -62,13 +73,13 @@ export async function facilityFigures(client: Client, now: Date = new Date()): P
           FROM (SELECT 'open'::text AS status, e.due_date, NULL::date AS completed_on FROM events e
                  WHERE e.client_id = app_current_client() AND e.facility_id = f.id AND e.status = 'open'
                    AND e.due_date <= ${today} + ${UPCOMING_DAYS}) o) o
-      CROSS JOIN LATERAL (SELECT ${partial.onTime} AS "onTime", ${partial.counted} AS counted FROM (${partialMonthsClosedSql('f', 'p')}) c) c
+      CROSS JOIN LATERAL (SELECT ${partial.onTime} AS "onTime", ${partial.counted} AS counted FROM (${partialMonthsClosedSql('f', 'f')}) c) c
       CROSS JOIN LATERAL (
-        SELECT coalesce(sum(m.due_on_time) FILTER (WHERE m.month < p.whole_until), 0) AS "onTime",
-               coalesce(sum(m.due_closed) FILTER (WHERE m.month < p.whole_until), 0) AS counted,
+        SELECT coalesce(sum(m.due_on_time) FILTER (WHERE m.month < f.whole_until), 0) AS "onTime",
+               coalesce(sum(m.due_closed) FILTER (WHERE m.month < f.whole_until), 0) AS counted,
                coalesce(sum(m.completed) FILTER (WHERE m.month >= f.this_month), 0) AS "closedThisMonth"
           FROM closed_event_months m
-         WHERE m.client_id = app_current_client() AND m.facility_id = f.id AND m.month >= p.whole_from) m
+         WHERE m.client_id = app_current_client() AND m.facility_id = f.id AND m.month >= f.whole_from) m
       CROSS JOIN LATERAL (
         SELECT count(*) AS "recordedLate" FROM events e
          WHERE e.client_id = app_current_client() AND e.facility_id = f.id AND ${statusFilterSql('e', 'recorded_late', () => today)}
