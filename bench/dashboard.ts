@@ -222,19 +222,25 @@ interface Captured {
   ms: number;
 }
 
+/** The statements one request runs on the runtime connection, failed ones (a time-out) included:
+ *  Sequelize's query hooks, which run whether a statement succeeds or not. */
 async function captureStatements(db: Database, run: () => Promise<unknown>): Promise<Captured[]> {
-  const options = (db.sequelize as unknown as { options: { logging: unknown; benchmark: boolean } }).options;
-  const captured: Captured[] = [];
-  options.benchmark = true;
-  options.logging = (message: string, ms: number, queryOptions?: { bind?: unknown }) => {
-    const sql = message.replace(/^Execut(?:ed|ing) \([^)]*\): /, '').replace(/;\s*$/, '');
-    captured.push({ sql, bind: Array.isArray(queryOptions?.bind) ? queryOptions.bind : [], ms });
+  const hooks = db.sequelize as unknown as {
+    addHook(name: string, key: string, fn: (options: { bind?: unknown }, query: { sql?: string }) => void): void;
+    removeHook(name: string, key: string): void;
   };
+  const captured: Captured[] = [];
+  const started = new WeakMap<object, number>();
+  hooks.addHook('beforeQuery', 'benchCapture', (options) => void started.set(options, performance.now()));
+  hooks.addHook('afterQuery', 'benchCapture', (options, query) => {
+    if (!query.sql) return;
+    captured.push({ sql: query.sql.replace(/;\s*$/, ''), bind: Array.isArray(options.bind) ? options.bind : [], ms: performance.now() - (started.get(options) ?? performance.now()) });
+  });
   try {
     await run();
   } finally {
-    options.logging = false;
-    options.benchmark = false;
+    hooks.removeHook('beforeQuery', 'benchCapture');
+    hooks.removeHook('afterQuery', 'benchCapture');
   }
   return captured;
 }
