@@ -36,7 +36,7 @@ export async function assignmentsReport(client: Client, filter: ReportFilter, no
        SELECT e.assignee_id, 0, count(*)::int, count(*) FILTER (WHERE ${overdueSql('e', today)})::int
          FROM events e
          JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
-         JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id
+         ${filter.category ? 'JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id' : ''}
         WHERE ${eventsFilter.sql} GROUP BY e.assignee_id),
      per_user AS (SELECT user_id, sum(plan_items)::int AS plan_items, sum(open_events)::int AS open_events, sum(overdue)::int AS overdue FROM held GROUP BY user_id)
      SELECT u.id AS "userId", u.name, u.status, h.plan_items AS "planItems", h.open_events AS "openEvents", h.overdue,

@@ -53,16 +53,44 @@ export function upcomingWindow(today: string, filter: Pick<ReportFilter, 'from' 
   return { from: filter.from && filter.from > today ? filter.from : today, through: filter.to && filter.to < horizon ? filter.to : horizon };
 }
 
+/**
+ * The engine's dates of schedules in windows, memoised for one report: many items share a rule,
+ * a start and a window (presets, copied items, one zone per client). A refusal is kept too.
+ */
+export class Expansions {
+  private readonly dates = new Map<string, string[] | ScheduleError>();
+
+  of(schedule: CalendarSchedule, window: { from: string; through: string }): string[] {
+    const key = `${schedule.rrule}|${schedule.start}|${schedule.monthEnd}|${window.from}|${window.through}`;
+    let dates = this.dates.get(key);
+    if (dates === undefined) {
+      try {
+        dates = calendarDates(schedule, window);
+      } catch (error) {
+        if (!(error instanceof ScheduleError)) throw error;
+        dates = error;
+      }
+      this.dates.set(key, dates);
+    }
+    if (dates instanceof ScheduleError) throw dates;
+    return dates;
+  }
+}
+
 /** One item's projected dates: the engine's dates in the window after its last generated event
  *  (and from its resume date). Throws the engine's ScheduleError. */
-export function projectedDates(item: Pick<ItemRow, 'rrule' | 'start' | 'monthEnd' | 'generateFrom' | 'lastScheduled' | 'today'>, filter: Pick<ReportFilter, 'from' | 'to'>): string[] {
+export function projectedDates(
+  item: Pick<ItemRow, 'rrule' | 'start' | 'monthEnd' | 'generateFrom' | 'lastScheduled' | 'today'>,
+  filter: Pick<ReportFilter, 'from' | 'to'>,
+  expansions: Expansions = new Expansions(),
+): string[] {
   const window = upcomingWindow(item.today, filter);
   if (window.through < window.from) return [];
   const schedule: CalendarSchedule = { kind: 'calendar', rrule: item.rrule, start: item.start, monthEnd: item.monthEnd };
-  return calendarDates(schedule, window).filter((d) => (item.lastScheduled === null || d > item.lastScheduled) && (item.generateFrom === null || d >= item.generateFrom));
+  return expansions.of(schedule, window).filter((d) => (item.lastScheduled === null || d > item.lastScheduled) && (item.generateFrom === null || d >= item.generateFrom));
 }
 
-async function projections(client: Client, filter: ReportFilter, now: Date) {
+async function projections(client: Client, filter: ReportFilter, now: Date, reach: number) {
   const f = new SqlFilter().where('p.client_id = app_current_client()').where(`p.schedule_kind = 'calendar'`).where('p.schedules_events').where('NOT p.hidden');
   f.scope(filter, { facility: 'p.facility_id', assignee: 'p.assignee_id', category: 'p.category' });
   const today = facilityToday(f, client, now);
@@ -76,30 +104,58 @@ async function projections(client: Client, filter: ReportFilter, now: Date) {
       WHERE ${f.sql}`,
     f.params,
   );
-  const rows: UpcomingRow[] = [];
+  const projected: Projected[] = [];
   const refused: UpcomingReport['refused'] = [];
+  const expansions = new Expansions();
   for (const item of items) {
-    let dates: string[];
     try {
-      dates = projectedDates(item, filter);
+      projected.push({ item, dates: projectedDates(item, filter, expansions) });
     } catch (error) {
       if (!(error instanceof ScheduleError)) throw error;
       refused.push({ planItemId: item.id, activity: item.activity, facilityName: item.facilityName, message: error.message });
-      continue;
     }
+  }
+  return { first: firstProjected(projected, reach), total: projected.reduce((n, p) => n + p.dates.length, 0), refused, itemsProjected: projected.length };
+}
+
+interface Projected {
+  item: ItemRow;
+  /** Ascending. */
+  dates: string[];
+}
+
+/**
+ * The first `reach` projected occurrences by due date, activity and item, without building or
+ * sorting the rest (a large client projects a few hundred thousand): the day the `reach`-th falls
+ * on is found from counts per day, and only occurrences up to it are made into rows.
+ */
+export function firstProjected(projected: Projected[], reach: number): UpcomingRow[] {
+  const perDay = new Map<string, number>();
+  for (const p of projected) for (const d of p.dates) perDay.set(d, (perDay.get(d) ?? 0) + 1);
+  let lastDay = '';
+  let seen = 0;
+  for (const day of [...perDay.keys()].sort()) {
+    lastDay = day;
+    seen += perDay.get(day)!;
+    if (seen >= reach) break;
+  }
+  const rows: UpcomingRow[] = [];
+  for (const { item, dates } of projected) {
     for (const dueDate of dates) {
+      if (dueDate > lastDay) break;
       rows.push({ eventId: null, planItemId: item.id, activity: item.activity, facilityName: item.facilityName, assigneeName: item.assigneeName, dueDate, projected: true, overdue: false });
     }
   }
   rows.sort((a, b) => (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : a.activity.localeCompare(b.activity) || (a.planItemId < b.planItemId ? -1 : 1)));
-  return { rows, refused, itemsProjected: items.length - refused.length };
+  return rows.slice(0, reach);
 }
 
+/** The generated events in the window: due from today through the horizon, and a relative
+ *  item's one open event whenever it is due. */
 function generatedFilter(client: Client, filter: ReportFilter, now: Date) {
   const f = new SqlFilter().where('e.client_id = app_current_client()').where(`e.status = 'open'`);
   f.scope(filter, { facility: 'e.facility_id', assignee: 'e.assignee_id', category: 'p.category' }).range(filter, 'e.due_date');
   const today = facilityToday(f, client, now);
-  // Due from today through the horizon; a relative item's one open event whenever it is due.
   f.where(`e.due_date <= (${today} + interval '${UPCOMING_MONTHS} months')::date`).where(`(p.schedule_kind = 'relative' OR e.due_date >= ${today})`);
   return { f, today };
 }
@@ -108,14 +164,37 @@ const GENERATED_FROM = `FROM events e
   JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
   JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id`;
 
+/**
+ * How many generated events the window holds, per facility with its today and horizon computed
+ * once (materialized, so the laterals' date bounds are index conditions): those due from today
+ * through the horizon from the open events' index, and those due before today of relative items.
+ */
+async function generatedCount(client: Client, filter: ReportFilter, now: Date): Promise<number> {
+  const f = new SqlFilter().where('e.client_id = app_current_client()').where(`e.status = 'open'`);
+  f.scope(filter, { facility: 'e.facility_id', assignee: 'e.assignee_id', category: 'p.category' }).range(filter, 'e.due_date');
+  const today = facilityToday(f, client, now, 'u');
+  const item = 'JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id';
+  const [row] = await sql<{ generated: number }>(
+    `WITH facility AS MATERIALIZED (
+       SELECT u.id, t.today, (t.today + interval '${UPCOMING_MONTHS} months')::date AS horizon
+         FROM org_units u CROSS JOIN LATERAL (SELECT ${today} AS today) t
+        WHERE u.client_id = app_current_client() AND u.kind = 'facility')
+     SELECT count(*)::int AS generated FROM facility f CROSS JOIN LATERAL (
+       SELECT 1 FROM events e ${filter.category ? item : ''} WHERE e.facility_id = f.id AND e.due_date >= f.today AND e.due_date <= f.horizon AND ${f.sql}
+       UNION ALL
+       SELECT 1 FROM events e ${item} WHERE e.facility_id = f.id AND e.due_date < f.today AND p.schedule_kind = 'relative' AND ${f.sql}) x`,
+    f.params,
+  );
+  return row!.generated;
+}
+
 export async function upcomingReport(client: Client, filter: ReportFilter, now: Date = new Date()): Promise<UpcomingReport> {
-  const projected = await projections(client, filter, now);
-  const counted = generatedFilter(client, filter, now);
-  const [{ generated }] = (await sql<{ generated: number }>(`SELECT count(*)::int AS generated ${GENERATED_FROM} WHERE ${counted.f.sql}`, counted.f.params)) as [{ generated: number }];
-  const total = generated + projected.rows.length;
-  const pages = checkPage(filter.page, total);
   // The first offset + 50 of the merged list come from the first offset + 50 of each list.
   const reach = offsetOf(filter.page) + REPORT_PAGE_SIZE;
+  const projected = await projections(client, filter, now, reach);
+  const generated = await generatedCount(client, filter, now);
+  const total = generated + projected.total;
+  const pages = checkPage(filter.page, total);
   const { f, today } = generatedFilter(client, filter, now);
   const events = await sql<Omit<UpcomingRow, 'projected' | 'overdue'> & { today: string }>(
     `SELECT e.id AS "eventId", e.plan_item_id AS "planItemId", e.activity, f.name AS "facilityName", coalesce(a.name, '—') AS "assigneeName",
@@ -132,9 +211,9 @@ export async function upcomingReport(client: Client, filter: ReportFilter, now: 
   let j = 0;
   const generatedRows = events.map(({ today: t, ...r }) => ({ ...r, projected: false, overdue: isOverdue(t, r.dueDate) }));
   // By due date; on one date the generated events come before the projected ones.
-  while (merged.length < reach && (i < generatedRows.length || j < projected.rows.length)) {
+  while (merged.length < reach && (i < generatedRows.length || j < projected.first.length)) {
     const g = generatedRows[i];
-    const p = projected.rows[j];
+    const p = projected.first[j];
     if (g && (!p || g.dueDate <= p.dueDate)) {
       merged.push(g);
       i += 1;
@@ -149,7 +228,7 @@ export async function upcomingReport(client: Client, filter: ReportFilter, now: 
     page: filter.page,
     pages,
     generated,
-    projected: projected.rows.length,
+    projected: projected.total,
     itemsProjected: projected.itemsProjected,
     refused: projected.refused,
   };
