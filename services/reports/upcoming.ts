@@ -34,17 +34,23 @@ export interface UpcomingReport extends ReportPage<UpcomingRow> {
   refused: Array<{ planItemId: string; activity: string; facilityName: string; message: string }>;
 }
 
-interface ItemRow {
-  id: string;
-  activity: string;
-  facilityName: string;
-  assigneeName: string;
+/** Items that project the same dates: one schedule, resume date, last generated event and today. */
+interface ScheduleGroup {
   rrule: string;
   start: string;
   monthEnd: MonthEndPolicy;
   generateFrom: string | null;
   lastScheduled: string | null;
   today: string;
+  itemIds: string[];
+}
+
+/** What a row shows of an item. */
+interface ItemNames {
+  id: string;
+  activity: string;
+  facilityName: string;
+  assigneeName: string;
 }
 
 /** The window [from, through] an item's facility looks at, narrowed by the filter's range. */
@@ -80,7 +86,7 @@ export class Expansions {
 /** One item's projected dates: the engine's dates in the window after its last generated event
  *  (and from its resume date). Throws the engine's ScheduleError. */
 export function projectedDates(
-  item: Pick<ItemRow, 'rrule' | 'start' | 'monthEnd' | 'generateFrom' | 'lastScheduled' | 'today'>,
+  item: Pick<ScheduleGroup, 'rrule' | 'start' | 'monthEnd' | 'generateFrom' | 'lastScheduled' | 'today'>,
   filter: Pick<ReportFilter, 'from' | 'to'>,
   expansions: Expansions = new Expansions(),
 ): string[] {
@@ -90,48 +96,75 @@ export function projectedDates(
   return expansions.of(schedule, window).filter((d) => (item.lastScheduled === null || d > item.lastScheduled) && (item.generateFrom === null || d >= item.generateFrom));
 }
 
+/**
+ * The projected occurrences of the active, non-hidden calendar items in the filter: their count,
+ * the first `reach` of them in order, and the items the engine refused. Items are read grouped by
+ * what decides their dates, so each group is expanded once, and only the items whose dates reach
+ * the page are named.
+ */
 async function projections(client: Client, filter: ReportFilter, now: Date, reach: number) {
+  const groups = await scheduleGroups(client, filter, now);
+  const projected: Array<{ group: ScheduleGroup; dates: string[] }> = [];
+  const refusedIds = new Map<string, string>();
+  const expansions = new Expansions();
+  for (const group of groups) {
+    try {
+      projected.push({ group, dates: projectedDates(group, filter, expansions) });
+    } catch (error) {
+      if (!(error instanceof ScheduleError)) throw error;
+      for (const id of group.itemIds) refusedIds.set(id, error.message);
+    }
+  }
+  const lastDay = lastDayOfFirst(projected, reach);
+  const shown = projected.filter((p) => p.dates.length && p.dates[0]! <= lastDay);
+  const names = await itemNames([...shown.flatMap((p) => p.group.itemIds), ...refusedIds.keys()]);
+  const first: UpcomingRow[] = [];
+  for (const { group, dates } of shown) {
+    for (const id of group.itemIds) {
+      const item = names.get(id)!;
+      for (const dueDate of dates) {
+        if (dueDate > lastDay) break;
+        first.push({ eventId: null, planItemId: id, activity: item.activity, facilityName: item.facilityName, assigneeName: item.assigneeName, dueDate, projected: true, overdue: false });
+      }
+    }
+  }
+  first.sort((a, b) => (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : a.activity.localeCompare(b.activity) || (a.planItemId < b.planItemId ? -1 : 1)));
+  const refused = [...refusedIds].map(([id, message]) => ({ planItemId: id, activity: names.get(id)!.activity, facilityName: names.get(id)!.facilityName, message }));
+  refused.sort((a, b) => (a.planItemId < b.planItemId ? -1 : 1));
+  return {
+    first: first.slice(0, reach),
+    total: projected.reduce((n, p) => n + p.dates.length * p.group.itemIds.length, 0),
+    refused,
+    itemsProjected: projected.reduce((n, p) => n + p.group.itemIds.length, 0),
+  };
+}
+
+/** The items grouped by schedule, resume date, last generated event and facility today. */
+function scheduleGroups(client: Client, filter: ReportFilter, now: Date): Promise<ScheduleGroup[]> {
   const f = new SqlFilter().where('p.client_id = app_current_client()').where(`p.schedule_kind = 'calendar'`).where('p.schedules_events').where('NOT p.hidden');
   f.scope(filter, { facility: 'p.facility_id', assignee: 'p.assignee_id', category: 'p.category' });
   const today = facilityToday(f, client, now);
-  const items = await sql<ItemRow>(
-    `SELECT p.id, p.activity, f.name AS "facilityName", coalesce(a.name, '—') AS "assigneeName", p.rrule, p.schedule_start::text AS start,
-            p.month_end_policy AS "monthEnd", p.generate_from::text AS "generateFrom", ${today}::text AS today,
-            (SELECT max(e.scheduled_date)::text FROM events e WHERE e.client_id = p.client_id AND e.plan_item_id = p.id) AS "lastScheduled"
+  return sql<ScheduleGroup>(
+    `SELECT p.rrule, p.schedule_start::text AS start, p.month_end_policy AS "monthEnd", p.generate_from::text AS "generateFrom",
+            t.today::text AS today, l.last::text AS "lastScheduled", array_agg(p.id ORDER BY p.id) AS "itemIds"
        FROM plan_items p
        JOIN org_units f ON f.client_id = p.client_id AND f.id = p.facility_id
-       LEFT JOIN users a ON a.client_id = p.client_id AND a.id = p.assignee_id
-      WHERE ${f.sql}`,
+      CROSS JOIN LATERAL (SELECT ${today} AS today) t
+      CROSS JOIN LATERAL (SELECT max(e.scheduled_date) AS last FROM events e WHERE e.client_id = p.client_id AND e.plan_item_id = p.id) l
+      WHERE ${f.sql}
+      GROUP BY p.rrule, p.schedule_start, p.month_end_policy, p.generate_from, t.today, l.last`,
     f.params,
   );
-  const projected: Projected[] = [];
-  const refused: UpcomingReport['refused'] = [];
-  const expansions = new Expansions();
-  for (const item of items) {
-    try {
-      projected.push({ item, dates: projectedDates(item, filter, expansions) });
-    } catch (error) {
-      if (!(error instanceof ScheduleError)) throw error;
-      refused.push({ planItemId: item.id, activity: item.activity, facilityName: item.facilityName, message: error.message });
-    }
-  }
-  return { first: firstProjected(projected, reach), total: projected.reduce((n, p) => n + p.dates.length, 0), refused, itemsProjected: projected.length };
-}
-
-interface Projected {
-  item: ItemRow;
-  /** Ascending. */
-  dates: string[];
 }
 
 /**
- * The first `reach` projected occurrences by due date, activity and item, without building or
- * sorting the rest (a large client projects a few hundred thousand): the day the `reach`-th falls
- * on is found from counts per day, and only occurrences up to it are made into rows.
+ * The day the `reach`-th projected occurrence falls on (by due date), from counts per day, so
+ * only occurrences up to it are made into rows and sorted (a large client projects a few hundred
+ * thousand); the last day of all when there are fewer.
  */
-export function firstProjected(projected: Projected[], reach: number): UpcomingRow[] {
+function lastDayOfFirst(projected: Array<{ group: ScheduleGroup; dates: string[] }>, reach: number): string {
   const perDay = new Map<string, number>();
-  for (const p of projected) for (const d of p.dates) perDay.set(d, (perDay.get(d) ?? 0) + 1);
+  for (const { group, dates } of projected) for (const d of dates) perDay.set(d, (perDay.get(d) ?? 0) + group.itemIds.length);
   let lastDay = '';
   let seen = 0;
   for (const day of [...perDay.keys()].sort()) {
@@ -139,15 +172,20 @@ export function firstProjected(projected: Projected[], reach: number): UpcomingR
     seen += perDay.get(day)!;
     if (seen >= reach) break;
   }
-  const rows: UpcomingRow[] = [];
-  for (const { item, dates } of projected) {
-    for (const dueDate of dates) {
-      if (dueDate > lastDay) break;
-      rows.push({ eventId: null, planItemId: item.id, activity: item.activity, facilityName: item.facilityName, assigneeName: item.assigneeName, dueDate, projected: true, overdue: false });
-    }
-  }
-  rows.sort((a, b) => (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : a.activity.localeCompare(b.activity) || (a.planItemId < b.planItemId ? -1 : 1)));
-  return rows.slice(0, reach);
+  return lastDay;
+}
+
+async function itemNames(ids: string[]): Promise<Map<string, ItemNames>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sql<ItemNames>(
+    `SELECT p.id, p.activity, f.name AS "facilityName", coalesce(a.name, '—') AS "assigneeName"
+       FROM plan_items p
+       JOIN org_units f ON f.client_id = p.client_id AND f.id = p.facility_id
+       LEFT JOIN users a ON a.client_id = p.client_id AND a.id = p.assignee_id
+      WHERE p.client_id = app_current_client() AND p.id = ANY ($1::uuid[])`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
 /** The generated events in the window: due from today through the horizon, and a relative
