@@ -78,10 +78,13 @@ function flatten(nodes: TreeNode[], depth = 0, out: FilterForm['nodes'] = [], fa
  */
 export async function parseReportFilter(query: unknown): Promise<ParsedReportFilter> {
   const source = (query && typeof query === 'object' ? query : {}) as Record<string, unknown>;
-  const [tree, choices, scope] = await Promise.all([hierarchyTree({ includeInactive: true }), filterChoices(), currentScope()]);
+  // One after another: they share the unit of work's one connection.
+  const tree = await hierarchyTree({ includeInactive: true });
+  const scope = await currentScope();
   const { nodes, facilities } = flatten(tree);
   facilities.sort((a, b) => a.name.localeCompare(b.name));
   const scopeFacilityIds = scope.whole ? null : facilities.map((f) => f.id);
+  const choices = await filterChoices(scopeFacilityIds);
   const form: FilterForm = { values: { ...EMPTY_VALUES }, nodes, facilities, ...choices };
   const unfiltered = (messages: string[], by = NO_FILTER.by): ParsedReportFilter => ({ filter: { ...NO_FILTER, scopeFacilityIds, by }, form: { ...form, values: { ...EMPTY_VALUES, by } }, messages });
 

@@ -113,17 +113,22 @@ export interface Choice {
 /** The filter form's choices, all within the scope: people who hold or held work in it, people
  *  who uploaded documents in it (both from facility_people, which counts them per facility), and
  *  the categories its Plan Items use. */
-export async function filterChoices(): Promise<{ assignees: Choice[]; uploaders: Choice[]; categories: string[] }> {
+export async function filterChoices(scopeFacilityIds: string[] | null = null): Promise<{ assignees: Choice[]; uploaders: Choice[]; categories: string[] }> {
+  // A narrow scope's facilities named, as the reports name them (ReportFilter.scopeFacilityIds).
+  const inScope = (column: string) => (scopeFacilityIds ? `AND ${column} = ANY ($1::uuid[])` : '');
   const [row] = await sql<{ assignees: Choice[] | null; uploaders: Choice[] | null; categories: string[] | null }>(
     `SELECT (SELECT json_agg(json_build_object('id', u.id, 'name', u.name) ORDER BY lower(u.name), u.id) FROM users u
               WHERE u.client_id = app_current_client()
-                AND (u.id IN (SELECT p.assignee_id FROM plan_items p WHERE p.client_id = app_current_client())
-                     OR u.id IN (SELECT w.person_id FROM facility_people w WHERE w.client_id = app_current_client() AND w.events > 0))) AS assignees,
+                AND (u.id IN (SELECT p.assignee_id FROM plan_items p WHERE p.client_id = app_current_client() ${inScope('p.facility_id')})
+                     OR u.id IN (SELECT w.person_id FROM facility_people w
+                                  WHERE w.client_id = app_current_client() AND w.events > 0 ${inScope('w.facility_id')}))) AS assignees,
             (SELECT json_agg(json_build_object('id', u.id, 'name', u.name) ORDER BY lower(u.name), u.id) FROM users u
               WHERE u.client_id = app_current_client()
-                AND u.id IN (SELECT w.person_id FROM facility_people w WHERE w.client_id = app_current_client() AND w.documents > 0)) AS uploaders,
+                AND u.id IN (SELECT w.person_id FROM facility_people w
+                              WHERE w.client_id = app_current_client() AND w.documents > 0 ${inScope('w.facility_id')})) AS uploaders,
             (SELECT array_agg(DISTINCT p.category ORDER BY p.category) FROM plan_items p
-              WHERE p.client_id = app_current_client() AND p.category IS NOT NULL) AS categories`,
+              WHERE p.client_id = app_current_client() AND p.category IS NOT NULL ${inScope('p.facility_id')}) AS categories`,
+    scopeFacilityIds ? [scopeFacilityIds] : [],
   );
   return { assignees: row?.assignees ?? [], uploaders: row?.uploaders ?? [], categories: row?.categories ?? [] };
 }
