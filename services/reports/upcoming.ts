@@ -3,7 +3,7 @@
 // after its last generated event, up to the facility's today + 12 months; they are merged with the
 // generated open events due in that window. A relative item's only next event is its open one
 // (the next exists only once it is closed), shown even when overdue.
-import { addMonths } from '../../lib/calendar-dates.ts';
+import { addDays, addMonths } from '../../lib/calendar-dates.ts';
 import { sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
 import { isOverdue } from '../events/definitions.ts';
@@ -34,15 +34,16 @@ export interface UpcomingReport extends ReportPage<UpcomingRow> {
   refused: Array<{ planItemId: string; activity: string; facilityName: string; message: string }>;
 }
 
-/** Items that project the same dates: one schedule, resume date, last generated event and today. */
+/** Items with one schedule, resume date and facility today (so one expansion), each with the
+ *  scheduled date of its last generated event (null: none yet). */
 interface ScheduleGroup {
   rrule: string;
   start: string;
   monthEnd: MonthEndPolicy;
   generateFrom: string | null;
-  lastScheduled: string | null;
   today: string;
   itemIds: string[];
+  lastScheduled: Array<string | null>;
 }
 
 /** What a row shows of an item. */
@@ -83,76 +84,91 @@ export class Expansions {
   }
 }
 
-/** One item's projected dates: the engine's dates in the window after its last generated event
- *  (and from its resume date). Throws the engine's ScheduleError. */
-export function projectedDates(
-  item: Pick<ScheduleGroup, 'rrule' | 'start' | 'monthEnd' | 'generateFrom' | 'lastScheduled' | 'today'>,
-  filter: Pick<ReportFilter, 'from' | 'to'>,
-  expansions: Expansions = new Expansions(),
-): string[] {
-  const window = upcomingWindow(item.today, filter);
+/** A schedule's dates in its window from the resume date (ascending). Throws ScheduleError. */
+function windowDates(group: Pick<ScheduleGroup, 'rrule' | 'start' | 'monthEnd' | 'generateFrom' | 'today'>, filter: Pick<ReportFilter, 'from' | 'to'>, expansions: Expansions): string[] {
+  const window = upcomingWindow(group.today, filter);
   if (window.through < window.from) return [];
-  const schedule: CalendarSchedule = { kind: 'calendar', rrule: item.rrule, start: item.start, monthEnd: item.monthEnd };
-  return expansions.of(schedule, window).filter((d) => (item.lastScheduled === null || d > item.lastScheduled) && (item.generateFrom === null || d >= item.generateFrom));
+  const schedule: CalendarSchedule = { kind: 'calendar', rrule: group.rrule, start: group.start, monthEnd: group.monthEnd };
+  const dates = expansions.of(schedule, window);
+  return group.generateFrom === null ? dates : dates.slice(firstAfter(dates, addDays(group.generateFrom, -1)));
+}
+
+/** The index of the first of ascending `dates` after `date` (0 when `date` is null). */
+function firstAfter(dates: string[], date: string | null): number {
+  if (date === null) return 0;
+  let lo = 0;
+  let hi = dates.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (dates[mid]! > date) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** A group's window dates, and for each of its items the index of its first projected one. */
+interface Projected {
+  group: ScheduleGroup;
+  dates: string[];
+  firsts: number[];
 }
 
 /**
  * The projected occurrences of the active, non-hidden calendar items in the filter: their count,
  * the first `reach` of them in order, and the items the engine refused. Items are read grouped by
- * what decides their dates, so each group is expanded once, and only the items whose dates reach
- * the page are named.
+ * schedule, so each group is expanded once, and only the items whose dates reach the page are named.
  */
 async function projections(client: Client, filter: ReportFilter, now: Date, reach: number) {
-  const groups = await scheduleGroups(client, filter, now);
-  const projected: Array<{ group: ScheduleGroup; dates: string[] }> = [];
+  const projected: Projected[] = [];
   const refusedIds = new Map<string, string>();
   const expansions = new Expansions();
-  for (const group of groups) {
+  for (const group of await scheduleGroups(client, filter, now)) {
     try {
-      projected.push({ group, dates: projectedDates(group, filter, expansions) });
+      const dates = windowDates(group, filter, expansions);
+      projected.push({ group, dates, firsts: group.lastScheduled.map((last) => firstAfter(dates, last)) });
     } catch (error) {
       if (!(error instanceof ScheduleError)) throw error;
       for (const id of group.itemIds) refusedIds.set(id, error.message);
     }
   }
   const lastDay = lastDayOfFirst(projected, reach);
-  const shown = projected.filter((p) => p.dates.length && p.dates[0]! <= lastDay);
-  const names = await itemNames([...shown.flatMap((p) => p.group.itemIds), ...refusedIds.keys()]);
+  const reaching = projected.flatMap((p) => p.group.itemIds.filter((_, i) => p.dates[p.firsts[i]!] !== undefined && p.dates[p.firsts[i]!]! <= lastDay));
+  const names = await itemNames([...reaching, ...refusedIds.keys()]);
   const first: UpcomingRow[] = [];
-  for (const { group, dates } of shown) {
-    for (const id of group.itemIds) {
-      const item = names.get(id)!;
-      for (const dueDate of dates) {
-        if (dueDate > lastDay) break;
-        first.push({ eventId: null, planItemId: id, activity: item.activity, facilityName: item.facilityName, assigneeName: item.assigneeName, dueDate, projected: true, overdue: false });
+  for (const { group, dates, firsts } of projected) {
+    group.itemIds.forEach((id, i) => {
+      for (let k = firsts[i]!; k < dates.length && dates[k]! <= lastDay; k++) {
+        const item = names.get(id)!;
+        first.push({ eventId: null, planItemId: id, activity: item.activity, facilityName: item.facilityName, assigneeName: item.assigneeName, dueDate: dates[k]!, projected: true, overdue: false });
       }
-    }
+    });
   }
   first.sort((a, b) => (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : a.activity.localeCompare(b.activity) || (a.planItemId < b.planItemId ? -1 : 1)));
   const refused = [...refusedIds].map(([id, message]) => ({ planItemId: id, activity: names.get(id)!.activity, facilityName: names.get(id)!.facilityName, message }));
   refused.sort((a, b) => (a.planItemId < b.planItemId ? -1 : 1));
   return {
     first: first.slice(0, reach),
-    total: projected.reduce((n, p) => n + p.dates.length * p.group.itemIds.length, 0),
+    total: projected.reduce((n, p) => n + p.firsts.reduce((m, f) => m + p.dates.length - f, 0), 0),
     refused,
     itemsProjected: projected.reduce((n, p) => n + p.group.itemIds.length, 0),
   };
 }
 
-/** The items grouped by schedule, resume date, last generated event and facility today. */
+/** The items grouped by schedule, resume date and facility today (computed once per facility),
+ *  each with the scheduled date of its last generated event. */
 function scheduleGroups(client: Client, filter: ReportFilter, now: Date): Promise<ScheduleGroup[]> {
   const f = new SqlFilter().where('p.client_id = app_current_client()').where(`p.schedule_kind = 'calendar'`).where('p.schedules_events').where('NOT p.hidden');
   f.scope(filter, { facility: 'p.facility_id', assignee: 'p.assignee_id', category: 'p.category' });
-  const today = facilityToday(f, client, now);
+  const today = facilityToday(f, client, now, 'u');
   return sql<ScheduleGroup>(
-    `SELECT p.rrule, p.schedule_start::text AS start, p.month_end_policy AS "monthEnd", p.generate_from::text AS "generateFrom",
-            t.today::text AS today, l.last::text AS "lastScheduled", array_agg(p.id ORDER BY p.id) AS "itemIds"
+    `WITH facility AS MATERIALIZED (SELECT u.id, ${today} AS today FROM org_units u WHERE u.client_id = app_current_client() AND u.kind = 'facility')
+     SELECT p.rrule, p.schedule_start::text AS start, p.month_end_policy AS "monthEnd", p.generate_from::text AS "generateFrom", f.today::text AS today,
+            array_agg(p.id ORDER BY p.id) AS "itemIds", array_agg(l.last::text ORDER BY p.id) AS "lastScheduled"
        FROM plan_items p
-       JOIN org_units f ON f.client_id = p.client_id AND f.id = p.facility_id
-      CROSS JOIN LATERAL (SELECT ${today} AS today) t
+       JOIN facility f ON f.id = p.facility_id
       CROSS JOIN LATERAL (SELECT max(e.scheduled_date) AS last FROM events e WHERE e.client_id = p.client_id AND e.plan_item_id = p.id) l
       WHERE ${f.sql}
-      GROUP BY p.rrule, p.schedule_start, p.month_end_policy, p.generate_from, t.today, l.last`,
+      GROUP BY p.rrule, p.schedule_start, p.month_end_policy, p.generate_from, f.today`,
     f.params,
   );
 }
@@ -162,9 +178,18 @@ function scheduleGroups(client: Client, filter: ReportFilter, now: Date): Promis
  * only occurrences up to it are made into rows and sorted (a large client projects a few hundred
  * thousand); the last day of all when there are fewer.
  */
-function lastDayOfFirst(projected: Array<{ group: ScheduleGroup; dates: string[] }>, reach: number): string {
+function lastDayOfFirst(projected: Projected[], reach: number): string {
   const perDay = new Map<string, number>();
-  for (const { group, dates } of projected) for (const d of dates) perDay.set(d, (perDay.get(d) ?? 0) + group.itemIds.length);
+  for (const { dates, firsts } of projected) {
+    // How many of the group's items project each of its dates: those whose first is at or before it.
+    const starting = new Array<number>(dates.length + 1).fill(0);
+    for (const first of firsts) starting[first]! += 1;
+    let projecting = 0;
+    dates.forEach((d, k) => {
+      projecting += starting[k]!;
+      if (projecting) perDay.set(d, (perDay.get(d) ?? 0) + projecting);
+    });
+  }
   let lastDay = '';
   let seen = 0;
   for (const day of [...perDay.keys()].sort()) {
