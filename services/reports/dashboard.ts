@@ -5,7 +5,7 @@
 import { sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
 import { DUE_SOON_DAYS, dueWithinSql, onTimeCountsSql, overdueSql, statusFilterSql, UPCOMING_DAYS } from '../events/definitions.ts';
-import { partialMonthsClosedSql, periodPartsSql } from './closed-months.ts';
+import { partialDaysClosedSql, periodPartsSql } from './closed-months.ts';
 import { hierarchyTree, type TreeNode } from '../organisation/hierarchy.ts';
 
 export interface Figures {
@@ -44,15 +44,17 @@ export const onTimeRate = (f: Figures): number | null => (f.counted ? f.onTime /
  * Each visible facility with its today ($1 the instant, $2 the client's zone), the day a year
  * before, this month and the parts of the last 12 months. Materialized, so the figures' laterals
  * compare with plain values, which row-level security lets them use as index conditions (a
- * comparison with an expression of the zone is not leakproof and would be checked row by row).
+ * comparison with an expression of the zone is not leakproof and would be checked row by row);
+ * the today apart and first, so the zone is read once per facility, not once per use of it.
  */
-const FACILITY_PERIODS = `WITH facility AS MATERIALIZED (
-  SELECT f.id, t.today, t.year_ago, date_trunc('month', t.today)::date AS this_month, p.*
-    FROM org_units f
-   CROSS JOIN LATERAL (SELECT d.today, (d.today - interval '12 months')::date AS year_ago
-                         FROM (SELECT ($1::timestamptz AT TIME ZONE coalesce(f.time_zone, $2))::date AS today) d) t
-   CROSS JOIN LATERAL (${periodPartsSql('t.year_ago + 1', 't.today')}) p
-   WHERE f.client_id = app_current_client() AND f.kind = 'facility')`;
+const FACILITY_PERIODS = `WITH facility_today AS MATERIALIZED (
+  SELECT f.id, ($1::timestamptz AT TIME ZONE coalesce(f.time_zone, $2))::date AS today
+    FROM org_units f WHERE f.client_id = app_current_client() AND f.kind = 'facility'),
+facility AS MATERIALIZED (
+  SELECT t.id, t.today, y.year_ago, date_trunc('month', t.today::timestamp)::date AS this_month, p.*
+    FROM facility_today t
+   CROSS JOIN LATERAL (SELECT (t.today - interval '12 months')::date AS year_ago) y
+   CROSS JOIN LATERAL (${periodPartsSql('y.year_ago + 1', 't.today')}) p)`;
 
 export async function facilityFigures(client: Client, now: Date = new Date()): Promise<Map<string, Figures>> {
   const today = 'f.today';
@@ -61,7 +63,8 @@ export async function facilityFigures(client: Client, now: Date = new Date()): P
   const rows = await sql<Figures & { facilityId: string }>(
     `${FACILITY_PERIODS}
      SELECT f.id AS "facilityId", o.overdue::int, o."dueSoon"::int, o.upcoming::int, m."closedThisMonth"::int,
-            (o."onTime" + c."onTime" + m."onTime")::int AS "onTime", (o.counted + c.counted + m.counted)::int AS counted, r."recordedLate"::int
+            (o."onTime" + m."onTime" + c."onTime" - s."onTime")::int AS "onTime", (o.counted + m.counted + c.counted - s.counted)::int AS counted,
+            r."recordedLate"::int
        FROM facility f
       -- Open events due by the end of the upcoming window (overdue ones however old). The status is
       -- the constant the WHERE asks for, so the scan stays index-only.
@@ -73,13 +76,15 @@ export async function facilityFigures(client: Client, now: Date = new Date()): P
           FROM (SELECT 'open'::text AS status, e.due_date, NULL::date AS completed_on FROM events e
                  WHERE e.client_id = app_current_client() AND e.facility_id = f.id AND e.status = 'open'
                    AND e.due_date <= ${today} + ${UPCOMING_DAYS}) o) o
-      CROSS JOIN LATERAL (SELECT ${partial.onTime} AS "onTime", ${partial.counted} AS counted FROM (${partialMonthsClosedSql('f', 'f')}) c) c
+      -- Closed events over the last 12 months: the months' counts, plus the added days, less the taken-away ones.
       CROSS JOIN LATERAL (
-        SELECT coalesce(sum(m.due_on_time) FILTER (WHERE m.month < f.whole_until), 0) AS "onTime",
-               coalesce(sum(m.due_closed) FILTER (WHERE m.month < f.whole_until), 0) AS counted,
+        SELECT coalesce(sum(m.due_on_time) FILTER (WHERE m.month < f.months_until), 0) AS "onTime",
+               coalesce(sum(m.due_closed) FILTER (WHERE m.month < f.months_until), 0) AS counted,
                coalesce(sum(m.completed) FILTER (WHERE m.month >= f.this_month), 0) AS "closedThisMonth"
           FROM closed_event_months m
-         WHERE m.client_id = app_current_client() AND m.facility_id = f.id AND m.month >= f.whole_from) m
+         WHERE m.client_id = app_current_client() AND m.facility_id = f.id AND m.month >= f.months_from) m
+      CROSS JOIN LATERAL (SELECT ${partial.onTime} AS "onTime", ${partial.counted} AS counted FROM (${partialDaysClosedSql('f', 'f', 'add')}) c) c
+      CROSS JOIN LATERAL (SELECT ${partial.onTime} AS "onTime", ${partial.counted} AS counted FROM (${partialDaysClosedSql('f', 'f', 'sub')}) c) s
       CROSS JOIN LATERAL (
         SELECT count(*) AS "recordedLate" FROM events e
          WHERE e.client_id = app_current_client() AND e.facility_id = f.id AND ${statusFilterSql('e', 'recorded_late', () => today)}

@@ -8,7 +8,7 @@ import { sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
 import { onTimeCountsSql, overdueSql } from '../events/definitions.ts';
 import { hierarchyTree, type TreeNode } from '../organisation/hierarchy.ts';
-import { partialMonthsClosedSql, periodPartsSql, wholeMonthsSql } from './closed-months.ts';
+import { monthsSql, partialDaysClosedSql, periodPartsSql } from './closed-months.ts';
 import { checkPage, facilityToday, offsetOf, type PerformanceGrouping, REPORT_PAGE_SIZE, type ReportFilter, type ReportPage, SqlFilter } from './filters.ts';
 
 export interface Performance {
@@ -41,7 +41,8 @@ export interface OnTimeReport extends ReportPage<PerformanceRow> {
 }
 
 /** A query of cells: per facility, assignee and due month (facility_id, assignee_id, month as a
- *  date), the counts on_time, counted and missed; with its parameters. */
+ *  date), the events of the period they stand for and the counts on_time, counted and missed;
+ *  with its parameters. */
 interface CellsQuery {
   sql: string;
   params: unknown[];
@@ -107,13 +108,13 @@ function countedCellsQuery(client: Client, filter: ReportFilter, now: Date): Cel
   else f.range(filter, 'e.due_date');
   const counts = onTimeCountsSql('e', today);
   return {
-    sql: `SELECT e.facility_id, e.assignee_id, date_trunc('month', e.due_date)::date AS month,
+    sql: `SELECT e.facility_id, e.assignee_id, date_trunc('month', e.due_date::timestamp)::date AS month, count(*) AS events,
                  ${counts.onTime} AS on_time, ${counts.counted} AS counted, count(*) FILTER (WHERE ${overdueSql('e', today)}) AS missed
             FROM events e
             JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
             JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id
            WHERE ${f.sql}
-           GROUP BY e.facility_id, e.assignee_id, date_trunc('month', e.due_date)`,
+           GROUP BY e.facility_id, e.assignee_id, date_trunc('month', e.due_date::timestamp)`,
     params: f.params,
   };
 }
@@ -137,27 +138,32 @@ function monthlyCellsQuery(client: Client, filter: ReportFilter, now: Date): Cel
   facilities.params.push(...f.params);
   facilities.where('f.client_id = app_current_client()').where(`f.kind = 'facility'`).scope(filter, { facility: 'f.id' });
   const assignee = (column: string) => (filter.assigneeId ? `${column} = ${facilities.param(filter.assigneeId)}::uuid` : 'true');
+  // Per assignee only when the report needs them (grouped or filtered by one): the months' counts
+  // per facility are a few rows a facility, per assignee several times as many.
+  const perAssignee = filter.by === 'assignee' || filter.assigneeId !== undefined;
+  const who = (column: string) => (perAssignee ? column : 'NULL::uuid');
   const closed = onTimeCountsSql('c', 'f.today');
   const live = onTimeCountsSql('o', 'f.today');
   const liveEvents = (status: string) =>
-    `SELECT f.id, o.assignee_id, date_trunc('month', o.due_date)::date, ${live.onTime}, ${live.counted}, count(*) FILTER (WHERE ${overdueSql('o', 'f.today')})
+    `SELECT f.id, ${who('o.assignee_id')}, date_trunc('month', o.due_date::timestamp)::date, count(*), ${live.onTime}, ${live.counted}, count(*) FILTER (WHERE ${overdueSql('o', 'f.today')})
        FROM facility f
        JOIN events o ON o.client_id = app_current_client() AND o.facility_id = f.id AND o.status = '${status}'
                     AND o.due_date >= f.first_due AND o.due_date < f.after_due AND ${assignee('o.assignee_id')}
-      GROUP BY f.id, o.assignee_id, date_trunc('month', o.due_date)`;
+      GROUP BY f.id, ${who('o.assignee_id')}, date_trunc('month', o.due_date::timestamp)`;
+  // The closed events of the days the months' counts leave out (sign 1) or count beyond the period (−1).
+  const partialDays = (side: 'add' | 'sub', sign: number) =>
+    `SELECT f.id, ${who('c.assignee_id')}, date_trunc('month', c.due_date::timestamp)::date, ${sign} * count(*), ${sign} * ${closed.onTime}, ${sign} * ${closed.counted}, 0
+       FROM facility f CROSS JOIN LATERAL (${partialDaysClosedSql('f', 'f', side, assignee('e.assignee_id'))}) c
+      GROUP BY f.id, ${who('c.assignee_id')}, date_trunc('month', c.due_date::timestamp)`;
+  const months = perAssignee ? 'closed_event_assignee_months' : 'closed_event_months';
   return {
-    sql: `WITH facility AS MATERIALIZED (
-       SELECT f.id, t.today, p.* FROM org_units f
-        CROSS JOIN LATERAL (SELECT ${today} AS today) t
-        CROSS JOIN LATERAL (${periodPartsSql(first, last)}) p
-        WHERE ${facilities.sql}),
+    sql: `WITH facility_today AS MATERIALIZED (SELECT f.id, ${today} AS today FROM org_units f WHERE ${facilities.sql}),
+     facility AS MATERIALIZED (SELECT t.id, t.today, p.* FROM facility_today t CROSS JOIN LATERAL (${periodPartsSql(first, last)}) p),
      cells AS (
-       SELECT f.id AS facility_id, m.assignee_id, m.month, m.due_on_time AS on_time, m.due_closed AS counted, 0 AS missed
-         FROM facility f CROSS JOIN LATERAL (${wholeMonthsSql('f', 'f', `m.due_closed > 0 AND ${assignee('m.assignee_id')}`)}) m
-       UNION ALL
-       SELECT f.id, c.assignee_id, date_trunc('month', c.due_date)::date, ${closed.onTime}, ${closed.counted}, 0
-         FROM facility f CROSS JOIN LATERAL (${partialMonthsClosedSql('f', 'f', assignee('e.assignee_id'))}) c
-        GROUP BY f.id, c.assignee_id, date_trunc('month', c.due_date)
+       SELECT f.id AS facility_id, ${who('m.assignee_id')} AS assignee_id, m.month, m.due_closed AS events, m.due_on_time AS on_time, m.due_closed AS counted, 0 AS missed
+         FROM facility f CROSS JOIN LATERAL (${monthsSql(months, 'f', 'f', `m.due_closed > 0 AND ${assignee('m.assignee_id')}`)}) m
+       UNION ALL ${partialDays('add', 1)}
+       UNION ALL ${partialDays('sub', -1)}
        UNION ALL ${liveEvents('open')}
        UNION ALL ${liveEvents('cancelled')})
      SELECT * FROM cells`,
@@ -165,23 +171,31 @@ function monthlyCellsQuery(client: Client, filter: ReportFilter, now: Date): Cel
   };
 }
 
-/** The cells summed by facility, by assignee and by due month, in one pass. */
-function sumsOf(q: CellsQuery): Promise<Sums[]> {
+/**
+ * The cells summed by due month and by facility (or, grouping by assignee, by assignee), in one
+ * pass. A sum stands for events of the period only when it counts some (a partial month read as
+ * the whole month less its days outside the period may leave a cell of none).
+ */
+function sumsOf(q: CellsQuery, by: PerformanceGrouping): Promise<Sums[]> {
+  const assignee = by === 'assignee';
+  const key = assignee ? 'c.assignee_id' : 'c.facility_id';
   return sql<Sums>(
     `WITH cells AS (${q.sql})
-     SELECT CASE WHEN grouping(c.facility_id) = 0 THEN c.facility_id END AS "facilityId",
-            CASE WHEN grouping(c.assignee_id) = 0 THEN c.assignee_id END AS "assigneeId", min(a.name) AS "assigneeName",
+     SELECT ${assignee ? 'NULL::uuid' : `CASE WHEN grouping(c.month) = 1 THEN ${key} END`} AS "facilityId",
+            ${assignee ? `CASE WHEN grouping(c.month) = 1 THEN ${key} END` : 'NULL::uuid'} AS "assigneeId",
+            ${assignee ? 'min(a.name)' : 'NULL::text'} AS "assigneeName",
             CASE WHEN grouping(c.month) = 0 THEN to_char(c.month, 'YYYY-MM') END AS month,
             sum(c.on_time)::int AS "onTime", sum(c.counted)::int AS counted, sum(c.missed)::int AS missed
-       FROM cells c LEFT JOIN users a ON a.client_id = app_current_client() AND a.id = c.assignee_id
-      GROUP BY GROUPING SETS ((c.facility_id), (c.assignee_id), (c.month))`,
+       FROM cells c ${assignee ? 'LEFT JOIN users a ON a.client_id = app_current_client() AND a.id = c.assignee_id' : ''}
+      GROUP BY GROUPING SETS ((${key}), (c.month))
+     HAVING sum(c.events) > 0`,
     q.params,
   );
 }
 
 export async function onTimeReport(client: Client, filter: ReportFilter, now: Date = new Date()): Promise<OnTimeReport> {
   const defaultPeriod = !filter.from && !filter.to;
-  const sums = await sumsOf(filter.category ? countedCellsQuery(client, filter, now) : monthlyCellsQuery(client, filter, now));
+  const sums = await sumsOf(filter.category ? countedCellsQuery(client, filter, now) : monthlyCellsQuery(client, filter, now), filter.by);
   const places = placesOfFacilities(await hierarchyTree({ includeInactive: true }));
   const groupOf = (c: Sums): { key: string; name: string } => {
     const place = places.get(c.facilityId!);

@@ -66,6 +66,11 @@ describe('reports: summaries from the kept counts', function () {
           expect(kept, `${user.name}: ${path}`).to.deep.equal(counted);
         }
       }
+      {
+        const { kept, counted } = await bothWays(agent, `/reports/on-time?assignee=${fx.ann.id}`);
+        expect(kept.rows.length).to.be.greaterThan(0);
+        expect(kept, `${user.name}: on time of one assignee`).to.deep.equal(counted);
+      }
       for (const path of ['/reports/completed', `/reports/completed?assignee=${fx.ann.id}`, `/reports/completed?node=${fx.north.id}`]) {
         const { kept, counted } = await bothWays(agent, path);
         expect(kept.counts, path).to.match(/<strong>\d{2,}<\/strong> close records/);

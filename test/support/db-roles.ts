@@ -200,10 +200,17 @@ export const tenantRowInserts: Record<string, (tenant: { clientId: string | null
     [clientId, userId],
   ],
   // Counts on the client's first facility, in a month of their own (a month further on each time).
-  closed_event_months: ({ clientId, userId }) => [
-    `INSERT INTO closed_event_months (client_id, facility_id, assignee_id, month)
-     VALUES ($1, (SELECT id FROM org_units WHERE client_id = $1 AND kind = 'facility' ORDER BY created_at, id LIMIT 1), $2,
+  closed_event_months: ({ clientId }) => [
+    `INSERT INTO closed_event_months (client_id, facility_id, month)
+     VALUES ($1, (SELECT id FROM org_units WHERE client_id = $1 AND kind = 'facility' ORDER BY created_at, id LIMIT 1),
              (DATE '2000-01-01' + make_interval(months => (SELECT count(*)::int FROM closed_event_months WHERE client_id = $1)))::date)
+     RETURNING month`,
+    [clientId],
+  ],
+  closed_event_assignee_months: ({ clientId, userId }) => [
+    `INSERT INTO closed_event_assignee_months (client_id, facility_id, month, assignee_id)
+     VALUES ($1, (SELECT id FROM org_units WHERE client_id = $1 AND kind = 'facility' ORDER BY created_at, id LIMIT 1),
+             (DATE '2000-01-01' + make_interval(months => (SELECT count(*)::int FROM closed_event_assignee_months WHERE client_id = $1)))::date, $2)
      RETURNING month`,
     [clientId, userId],
   ],
@@ -223,7 +230,7 @@ export const tenantRowInserts: Record<string, (tenant: { clientId: string | null
 };
 
 /** Tables whose test row refers to rows of other tenant tables, in the order they must be filled. */
-const SEED_LAST = ['plan_items', 'events', 'checklist_responses', 'documents', 'document_blobs', 'event_comments', 'event_closures', 'notifications', 'closed_event_months', 'facility_people'];
+const SEED_LAST = ['plan_items', 'events', 'checklist_responses', 'documents', 'document_blobs', 'event_comments', 'event_closures', 'notifications', 'closed_event_months', 'closed_event_assignee_months', 'facility_people'];
 
 /** A client with a user and one row in every other tenant table, inserted as the owner. */
 export async function createTenant(name: string): Promise<Tenant> {
