@@ -11,11 +11,15 @@ import { countedDirectly, expectedFigures, shown } from './direct-counts.ts';
 
 describe('dashboard: the figures of each scope', function () {
   this.timeout(60_000);
-  let dataDir: string;
-  after(async () => removeDir(dataDir));
+  // Each test seeds the demo into a scratch folder of its own; all of them go afterwards.
+  const dataDirs: string[] = [];
+  const scratchDir = (label: string) => dataDirs[dataDirs.push(scratchPath(label)) - 1]!;
+  after(async () => {
+    for (const dir of dataDirs) await removeDir(dir);
+  });
 
   it('equal a direct count for every demo rank and scope, with some work closed on time, late and recorded late', async () => {
-    dataDir = scratchPath('dashboard-demo');
+    const dataDir = scratchDir('dashboard-demo');
     const env = testEnv();
     const logins = (await seedDemoIfEmpty({ owner: env.urls.owner, app: env.urls.app }, { dataDir, bcryptCost: 4 }))!;
     const [client] = await ownerQuery<{ id: string }>('SELECT id FROM clients');
@@ -42,7 +46,7 @@ describe('dashboard: the figures of each scope', function () {
   });
 
   it('drills down from regions to facilities, links each figure to its list, and answers 404 outside the scope', async () => {
-    dataDir = scratchPath('dashboard-drill');
+    const dataDir = scratchDir('dashboard-drill');
     const env = testEnv();
     const logins = (await seedDemoIfEmpty({ owner: env.urls.owner, app: env.urls.app }, { dataDir, bcryptCost: 4 }))!;
     const app = testApp();
