@@ -35,12 +35,6 @@ const add = (a: Figures, b: Figures): Figures => ({
 export const onTimeRate = (f: Figures): number | null => (f.counted ? f.onTime / f.counted : null);
 
 /**
- * Each visible facility's figures at `now`, in its zone: open events counted live (through the
- * open-events index), closed ones over the last 12 months from the monthly counts for the months
- * the period covers whole and from the events for its partial months (services/reports/closed-months.ts).
- * One LATERAL per facility, so a narrow scope reads only its own facilities' rows.
- */
-/**
  * Each visible facility with its today ($1 the instant, $2 the client's zone), the day a year
  * before, this month and the parts of the last 12 months. Materialized, so the figures' laterals
  * compare with plain values, which row-level security lets them use as index conditions (a
@@ -56,6 +50,12 @@ facility AS MATERIALIZED (
    CROSS JOIN LATERAL (SELECT (t.today - interval '12 months')::date AS year_ago) y
    CROSS JOIN LATERAL (${periodPartsSql('y.year_ago + 1', 't.today')}) p)`;
 
+/**
+ * Each visible facility's figures at `now`, in its zone: open events counted live (through the
+ * open-events index), closed ones over the last 12 months from the monthly counts for the months
+ * the period covers whole and from the events for its partial months (services/reports/closed-months.ts).
+ * One LATERAL per facility, so a narrow scope reads only its own facilities' rows.
+ */
 export async function facilityFigures(client: Client, now: Date = new Date()): Promise<Map<string, Figures>> {
   const today = 'f.today';
   const live = onTimeCountsSql('o', today, `o.due_date > f.year_ago AND o.due_date <= ${today}`);
