@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { isValidDate } from '../lib/calendar-dates.ts';
 import { isUuid } from '../lib/uuid.ts';
 import type { OrgUnit } from '../models/index.ts';
-import { facilitiesUnder, findUnitInScope, hierarchyTree, type TreeNode } from '../services/organisation/hierarchy.ts';
+import { currentScope, facilitiesUnder, findUnitInScope, hierarchyTree, type TreeNode } from '../services/organisation/hierarchy.ts';
 import { type Choice, filterChoices, NO_FILTER, PERFORMANCE_GROUPINGS, type ReportFilter } from '../services/reports/filters.ts';
 
 /** The highest page number the parser accepts at all (the report then checks its own last page). */
@@ -78,11 +78,15 @@ function flatten(nodes: TreeNode[], depth = 0, out: FilterForm['nodes'] = [], fa
  */
 export async function parseReportFilter(query: unknown): Promise<ParsedReportFilter> {
   const source = (query && typeof query === 'object' ? query : {}) as Record<string, unknown>;
-  const [tree, choices] = await Promise.all([hierarchyTree({ includeInactive: true }), filterChoices()]);
+  // One after another: they share the unit of work's one connection.
+  const tree = await hierarchyTree({ includeInactive: true });
+  const scope = await currentScope();
   const { nodes, facilities } = flatten(tree);
   facilities.sort((a, b) => a.name.localeCompare(b.name));
+  const scopeFacilityIds = scope.whole ? null : facilities.map((f) => f.id);
+  const choices = await filterChoices(scopeFacilityIds);
   const form: FilterForm = { values: { ...EMPTY_VALUES }, nodes, facilities, ...choices };
-  const unfiltered = (messages: string[], by = NO_FILTER.by): ParsedReportFilter => ({ filter: { ...NO_FILTER, by }, form: { ...form, values: { ...EMPTY_VALUES, by } }, messages });
+  const unfiltered = (messages: string[], by = NO_FILTER.by): ParsedReportFilter => ({ filter: { ...NO_FILTER, scopeFacilityIds, by }, form: { ...form, values: { ...EMPTY_VALUES, by } }, messages });
 
   // Visibility first: a node or facility outside the scope is a 404, whatever else is wrong.
   const node: OrgUnit | undefined = isUuid(source.node) ? await findUnitInScope(source.node) : undefined;
@@ -109,7 +113,7 @@ export async function parseReportFilter(query: unknown): Promise<ParsedReportFil
   if (q.from && q.to && q.from > q.to) messages.push('The due-date range ends before it starts: “Due from” must be on or before “Due to”.');
   if (messages.length) return unfiltered(messages, by);
 
-  const filter: ReportFilter = { facilityIds, from: q.from, to: q.to, assigneeId: q.assignee, category: q.category, search: q.q, uploaderId: q.uploader, page: q.page ?? 1, by };
+  const filter: ReportFilter = { facilityIds, scopeFacilityIds, from: q.from, to: q.to, assigneeId: q.assignee, category: q.category, search: q.q, uploaderId: q.uploader, page: q.page ?? 1, by };
   const values: FilterValues = {
     node: q.node ?? '', facility: q.facility ?? '', from: q.from ?? '', to: q.to ?? '', assignee: q.assignee ?? '',
     category: q.category ?? '', uploader: q.uploader ?? '', q: q.q ?? '', by: q.by ?? '',

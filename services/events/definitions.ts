@@ -35,6 +35,12 @@ export function displayStatus(event: { status: 'open' | 'closed' | 'cancelled'; 
   return isOverdue(today, event.dueDate) ? 'overdue' : 'open';
 }
 
+/** Closed on or before its due date (not late), as an SQL condition over events `e`. */
+export const closedOnTimeSql = (e: string): string => `(${e}.status = 'closed' AND ${e}.completed_on <= ${e}.due_date)`;
+
+/** What the on-time rate counts (closed, or open past its due date) as an SQL condition over events `e`. */
+export const countedForRateSql = (e: string, today: string): string => `(${e}.status = 'closed' OR ${overdueSql(e, today)})`;
+
 /**
  * The on-time rate's two counts as SQL aggregates over events `e` (the same rule as onTimeRate),
  * with `today` the facility's date and `period` the condition that puts an event's due date in
@@ -42,8 +48,8 @@ export function displayStatus(event: { status: 'open' | 'closed' | 'cancelled'; 
  */
 export function onTimeCountsSql(e: string, today: string, period = 'true'): { onTime: string; counted: string } {
   return {
-    onTime: `count(*) FILTER (WHERE (${period}) AND ${e}.status = 'closed' AND ${e}.completed_on <= ${e}.due_date)`,
-    counted: `count(*) FILTER (WHERE (${period}) AND (${e}.status = 'closed' OR (${e}.status = 'open' AND ${today} > ${e}.due_date)))`,
+    onTime: `count(*) FILTER (WHERE (${period}) AND ${closedOnTimeSql(e)})`,
+    counted: `count(*) FILTER (WHERE (${period}) AND ${countedForRateSql(e, today)})`,
   };
 }
 

@@ -241,9 +241,10 @@ export async function filterChoices(facilityIds: string[] | undefined, assigneeI
   const assignees = assigneeId ? [] : await sql<{ id: string; name: string }>(
     `SELECT u.id, u.name FROM users u
       WHERE u.client_id = app_current_client()
-        AND EXISTS (SELECT 1 FROM events e WHERE e.client_id = u.client_id AND e.assignee_id = u.id ${facilities})
+        AND u.id IN (SELECT w.person_id FROM facility_people w
+                      WHERE w.client_id = app_current_client() AND w.events > 0 ${facilityIds ? 'AND w.facility_id = ANY ($1::uuid[])' : ''})
       ORDER BY lower(u.name), u.id`,
-    params,
+    facilityIds ? [facilityIds] : [],
   );
   const categories = await sql<{ category: string }>(
     `SELECT DISTINCT p.category FROM plan_items p

@@ -28,15 +28,17 @@ export async function assignmentsReport(client: Client, filter: ReportFilter, no
   const eventsFilter = new SqlFilter();
   eventsFilter.params.push(...f.params);
   eventsFilter.where('e.client_id = app_current_client()').where(`e.status = 'open'`).scope(filter, { facility: 'e.facility_id', assignee: 'e.assignee_id', category: 'p.category' }).range(filter, 'e.due_date');
-  const today = facilityToday(eventsFilter, client, now);
+  const today = facilityToday(eventsFilter, client, now, 'u');
+  // Each facility's today computed once (not once per open event).
   const rows = await sql<AssignmentRow & { total: number; sumItems: number; sumOpen: number; sumOverdue: number }>(
-    `WITH held AS (
+    `WITH facility AS MATERIALIZED (SELECT u.id, ${today} AS today FROM org_units u WHERE u.client_id = app_current_client() AND u.kind = 'facility'),
+     held AS (
        SELECT p.assignee_id AS user_id, count(*)::int AS plan_items, 0 AS open_events, 0 AS overdue FROM plan_items p WHERE ${itemsSql} GROUP BY p.assignee_id
        UNION ALL
-       SELECT e.assignee_id, 0, count(*)::int, count(*) FILTER (WHERE ${overdueSql('e', today)})::int
+       SELECT e.assignee_id, 0, count(*)::int, count(*) FILTER (WHERE ${overdueSql('e', 'f.today')})::int
          FROM events e
-         JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
-         JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id
+         JOIN facility f ON f.id = e.facility_id
+         ${filter.category ? 'JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id' : ''}
         WHERE ${eventsFilter.sql} GROUP BY e.assignee_id),
      per_user AS (SELECT user_id, sum(plan_items)::int AS plan_items, sum(open_events)::int AS open_events, sum(overdue)::int AS overdue FROM held GROUP BY user_id)
      SELECT u.id AS "userId", u.name, u.status, h.plan_items AS "planItems", h.open_events AS "openEvents", h.overdue,

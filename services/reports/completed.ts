@@ -35,32 +35,55 @@ function filterOf(filter: ReportFilter) {
   return f;
 }
 
-const FROM = `FROM event_closures k
+/** The close records with their event and facility, and the Plan Item only when the category filter needs it. */
+const fromOf = (filter: ReportFilter) => `FROM event_closures k
   JOIN events e ON e.client_id = k.client_id AND e.id = k.event_id
   JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
-  JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id`;
+  ${filter.category ? 'JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id' : ''}`;
 
-export async function completedReport(client: Client, filter: ReportFilter): Promise<CompletedReport> {
-  const counts = filterOf(filter);
-  const [summary] = await sql<{ total: number; onTime: number; late: number; recordedLate: number; evidence: number }>(
+type Summary = Pick<CompletedReport, 'total' | 'onTime' | 'late' | 'recordedLate' | 'evidence'>;
+
+/** The counts over every close record in the filter, read record by record. */
+async function countedSummary(filter: ReportFilter): Promise<Summary> {
+  const f = filterOf(filter);
+  const [summary] = await sql<Summary>(
     `SELECT count(*)::int AS total, count(*) FILTER (WHERE NOT k.late)::int AS "onTime", count(*) FILTER (WHERE k.late)::int AS late,
             count(*) FILTER (WHERE k.recorded_late)::int AS "recordedLate", coalesce(sum(jsonb_array_length(k.documents)), 0)::int AS evidence
-       ${FROM} WHERE ${counts.sql}`,
-    counts.params,
+       ${fromOf(filter)} WHERE ${f.sql}`,
+    f.params,
   );
-  const pages = checkPage(filter.page, summary!.total);
+  return summary!;
+}
+
+/** The same counts from facility_people (which counts each person's close records of closed
+ *  events per facility), when no date range or category narrows them. */
+async function peopleSummary(filter: ReportFilter): Promise<Summary> {
+  const f = new SqlFilter().where('w.client_id = app_current_client()').scope(filter, { facility: 'w.facility_id', assignee: 'w.person_id' });
+  const [summary] = await sql<Summary>(
+    `SELECT coalesce(sum(w.records), 0)::int AS total, coalesce(sum(w.records - w.records_late), 0)::int AS "onTime",
+            coalesce(sum(w.records_late), 0)::int AS late, coalesce(sum(w.records_recorded_late), 0)::int AS "recordedLate",
+            coalesce(sum(w.records_documents), 0)::int AS evidence
+       FROM facility_people w WHERE ${f.sql}`,
+    f.params,
+  );
+  return summary!;
+}
+
+export async function completedReport(client: Client, filter: ReportFilter): Promise<CompletedReport> {
+  const summary = filter.category || filter.from || filter.to ? await countedSummary(filter) : await peopleSummary(filter);
+  const pages = checkPage(filter.page, summary.total);
   const f = filterOf(filter);
   const zone = `coalesce(f.time_zone, ${f.param(client.timeZone)}::text)`;
   const rows = await sql<ClosureReportRow>(
     `SELECT k.id AS "closureId", e.id AS "eventId", e.activity, f.name AS "facilityName", ${zone} AS "timeZone",
             k.due_date::text AS "dueDate", k.completed_on::text AS "completedOn", coalesce(u.name, ${staffNameOf('k.closed_by_staff_id')}) AS "closedByName",
             k.closed_at AS "closedAt", k.late, k.recorded_late AS "recordedLate", jsonb_array_length(k.documents)::int AS evidence
-       ${FROM}
+       ${fromOf(filter)}
        LEFT JOIN users u ON u.client_id = k.client_id AND u.id = k.closed_by
       WHERE ${f.sql}
       ORDER BY k.closed_at DESC, k.id
       LIMIT ${REPORT_PAGE_SIZE} OFFSET ${offsetOf(filter.page)}`,
     f.params,
   );
-  return { rows, total: summary!.total, page: filter.page, pages, onTime: summary!.onTime, late: summary!.late, recordedLate: summary!.recordedLate, evidence: summary!.evidence };
+  return { rows, page: filter.page, pages, ...summary };
 }

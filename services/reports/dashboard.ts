@@ -1,9 +1,11 @@
 // The dashboard's figures (DESIGN.md §7) over the user's scope: row-level security already
-// confines events to it, so one aggregate per facility, rolled up the hierarchy here, gives
-// every level's numbers. The words are services/events/definitions.ts's, in each facility's zone.
+// confines facilities and events to it, so the figures of each visible facility, rolled up the
+// hierarchy here, give every level's numbers. The words are services/events/definitions.ts's, in
+// each facility's zone.
 import { sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
-import { DUE_SOON_DAYS, onTimeCountsSql, UPCOMING_DAYS } from '../events/definitions.ts';
+import { DUE_SOON_DAYS, dueWithinSql, onTimeCountsSql, overdueSql, statusFilterSql, UPCOMING_DAYS } from '../events/definitions.ts';
+import { partialDaysClosedSql, periodPartsSql } from './closed-months.ts';
 import { hierarchyTree, type TreeNode } from '../organisation/hierarchy.ts';
 
 export interface Figures {
@@ -32,26 +34,61 @@ const add = (a: Figures, b: Figures): Figures => ({
 
 export const onTimeRate = (f: Figures): number | null => (f.counted ? f.onTime / f.counted : null);
 
-/** Each visible facility's figures at `now`. */
+/**
+ * Each visible facility with its today ($1 the instant, $2 the client's zone), the day a year
+ * before, this month and the parts of the last 12 months. Materialized, so the figures' laterals
+ * compare with plain values, which row-level security lets them use as index conditions (a
+ * comparison with an expression of the zone is not leakproof and would be checked row by row);
+ * the today apart and first, so the zone is read once per facility, not once per use of it.
+ */
+const FACILITY_PERIODS = `WITH facility_today AS MATERIALIZED (
+  SELECT f.id, ($1::timestamptz AT TIME ZONE coalesce(f.time_zone, $2))::date AS today
+    FROM org_units f WHERE f.client_id = app_current_client() AND f.kind = 'facility'),
+facility AS MATERIALIZED (
+  SELECT t.id, t.today, y.year_ago, date_trunc('month', t.today::timestamp)::date AS this_month, p.*
+    FROM facility_today t
+   CROSS JOIN LATERAL (SELECT (t.today - interval '12 months')::date AS year_ago) y
+   CROSS JOIN LATERAL (${periodPartsSql('y.year_ago + 1', 't.today')}) p)`;
+
+/**
+ * Each visible facility's figures at `now`, in its zone: open events counted live (through the
+ * open-events index), closed ones over the last 12 months from the monthly counts for the months
+ * the period covers whole and from the events for its partial months (services/reports/closed-months.ts).
+ * One LATERAL per facility, so a narrow scope reads only its own facilities' rows.
+ */
 export async function facilityFigures(client: Client, now: Date = new Date()): Promise<Map<string, Figures>> {
-  const today = 't.today';
-  const yearAgo = `${today} - interval '12 months'`;
-  const rate = onTimeCountsSql('e', today, `e.due_date > ${yearAgo} AND e.due_date <= ${today}`);
+  const today = 'f.today';
+  const live = onTimeCountsSql('o', today, `o.due_date > f.year_ago AND o.due_date <= ${today}`);
+  const partial = onTimeCountsSql('c', today);
   const rows = await sql<Figures & { facilityId: string }>(
-    `SELECT e.facility_id AS "facilityId",
-            count(*) FILTER (WHERE e.status = 'open' AND ${today} > e.due_date)::int AS overdue,
-            count(*) FILTER (WHERE e.status = 'open' AND e.due_date BETWEEN ${today} AND ${today} + ${DUE_SOON_DAYS})::int AS "dueSoon",
-            count(*) FILTER (WHERE e.status = 'open' AND e.due_date BETWEEN ${today} AND ${today} + ${UPCOMING_DAYS})::int AS upcoming,
-            count(*) FILTER (WHERE e.status = 'closed' AND e.completed_on >= date_trunc('month', ${today}))::int AS "closedThisMonth",
-            (${rate.onTime})::int AS "onTime",
-            (${rate.counted})::int AS counted,
-            count(*) FILTER (WHERE e.status = 'closed' AND e.recorded_late AND e.completed_on > ${yearAgo})::int AS "recordedLate"
-       FROM events e
-       JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
-       CROSS JOIN LATERAL (SELECT ($1::timestamptz AT TIME ZONE coalesce(f.time_zone, $2))::date AS today) t
-      WHERE e.client_id = app_current_client()
-        AND (e.status = 'open' OR e.due_date > ${yearAgo} OR e.completed_on > ${yearAgo})
-      GROUP BY e.facility_id`,
+    `${FACILITY_PERIODS}
+     SELECT f.id AS "facilityId", o.overdue::int, o."dueSoon"::int, o.upcoming::int, m."closedThisMonth"::int,
+            (o."onTime" + m."onTime" + c."onTime" - s."onTime")::int AS "onTime", (o.counted + m.counted + c.counted - s.counted)::int AS counted,
+            r."recordedLate"::int
+       FROM facility f
+      -- Open events due by the end of the upcoming window (overdue ones however old). The status is
+      -- the constant the WHERE asks for, so the scan stays index-only.
+      CROSS JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE ${overdueSql('o', today)}) AS overdue,
+               count(*) FILTER (WHERE ${dueWithinSql('o', today, DUE_SOON_DAYS)}) AS "dueSoon",
+               count(*) FILTER (WHERE ${dueWithinSql('o', today, UPCOMING_DAYS)}) AS upcoming,
+               ${live.onTime} AS "onTime", ${live.counted} AS counted
+          FROM (SELECT 'open'::text AS status, e.due_date, NULL::date AS completed_on FROM events e
+                 WHERE e.client_id = app_current_client() AND e.facility_id = f.id AND e.status = 'open'
+                   AND e.due_date <= ${today} + ${UPCOMING_DAYS}) o) o
+      -- Closed events over the last 12 months: the months' counts, plus the added days, less the taken-away ones.
+      CROSS JOIN LATERAL (
+        SELECT coalesce(sum(m.due_on_time) FILTER (WHERE m.month < f.months_until), 0) AS "onTime",
+               coalesce(sum(m.due_closed) FILTER (WHERE m.month < f.months_until), 0) AS counted,
+               coalesce(sum(m.completed) FILTER (WHERE m.month >= f.this_month), 0) AS "closedThisMonth"
+          FROM closed_event_months m
+         WHERE m.client_id = app_current_client() AND m.facility_id = f.id AND m.month >= f.months_from) m
+      CROSS JOIN LATERAL (SELECT ${partial.onTime} AS "onTime", ${partial.counted} AS counted FROM (${partialDaysClosedSql('f', 'f', 'add')}) c) c
+      CROSS JOIN LATERAL (SELECT ${partial.onTime} AS "onTime", ${partial.counted} AS counted FROM (${partialDaysClosedSql('f', 'f', 'sub')}) c) s
+      CROSS JOIN LATERAL (
+        SELECT count(*) AS "recordedLate" FROM events e
+         WHERE e.client_id = app_current_client() AND e.facility_id = f.id AND ${statusFilterSql('e', 'recorded_late', () => today)}
+           AND e.completed_on > f.year_ago) r`,
     [now.toISOString(), client.timeZone],
   );
   return new Map(rows.map(({ facilityId, ...f }) => [facilityId, f]));

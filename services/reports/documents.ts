@@ -34,21 +34,26 @@ function filterOf(client: Client, filter: ReportFilter) {
   return { f, zoneOf };
 }
 
-const FROM = `FROM documents d
-  JOIN events e ON e.client_id = d.client_id AND e.id = d.event_id
-  JOIN org_units f ON f.client_id = d.client_id AND f.id = d.facility_id
-  JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id`;
+/** The documents with the tables a filter reads: the event for the assignee, its Plan Item for
+ *  the category, the facility for its zone (`all` joins them all, for the page's columns). */
+function fromOf(filter: ReportFilter, all = false): string {
+  const event = all || filter.assigneeId || filter.category;
+  return `FROM documents d
+    ${event ? 'JOIN events e ON e.client_id = d.client_id AND e.id = d.event_id' : ''}
+    ${all || filter.from || filter.to ? 'JOIN org_units f ON f.client_id = d.client_id AND f.id = d.facility_id' : ''}
+    ${filter.category ? 'JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id' : ''}`;
+}
 
 export async function documentsReport(client: Client, filter: ReportFilter): Promise<ReportPage<DocumentReportRow>> {
   const counts = filterOf(client, filter);
-  const [summary] = await sql<{ total: number }>(`SELECT count(*)::int AS total ${FROM} WHERE ${counts.f.sql}`, counts.f.params);
+  const [summary] = await sql<{ total: number }>(`SELECT count(*)::int AS total ${fromOf(filter)} WHERE ${counts.f.sql}`, counts.f.params);
   const pages = checkPage(filter.page, summary!.total);
   const { f, zoneOf } = filterOf(client, filter);
   const rows = await sql<DocumentReportRow>(
     `SELECT d.id, d.file_name AS "fileName", d.size_bytes AS "sizeBytes", e.id AS "eventId", e.activity, e.due_date::text AS "dueDate",
             f.name AS "facilityName", ${zoneOf()} AS "timeZone", coalesce(u.name, ${staffNameOf('d.uploaded_by_staff_id')}) AS "uploadedByName",
             d.uploaded_at AS "uploadedAt"
-       ${FROM}
+       ${fromOf(filter, true)}
        LEFT JOIN users u ON u.client_id = d.client_id AND u.id = d.uploaded_by
       WHERE ${f.sql}
       ORDER BY d.uploaded_at DESC, d.id

@@ -13,6 +13,12 @@ export type PerformanceGrouping = (typeof PERFORMANCE_GROUPINGS)[number];
 export interface ReportFilter {
   /** The facilities a hierarchy node or facility filter leaves; null: everything in scope. */
   facilityIds: string[] | null;
+  /**
+   * The facilities the user's scope covers (null: the whole client). Row-level security confines
+   * every report to them anyway; naming them lets the planner read only their rows, through an
+   * index leading with (client_id, facility_id), rather than filter every row of the client.
+   */
+  scopeFacilityIds: string[] | null;
   /** Inclusive due-date range ('YYYY-MM-DD'). */
   from?: string;
   to?: string;
@@ -25,7 +31,7 @@ export interface ReportFilter {
   by: PerformanceGrouping;
 }
 
-export const NO_FILTER: ReportFilter = { facilityIds: null, page: 1, by: 'facility' };
+export const NO_FILTER: ReportFilter = { facilityIds: null, scopeFacilityIds: null, page: 1, by: 'facility' };
 
 /** A report's page of rows and the count of every row that matched. */
 export interface ReportPage<T> {
@@ -70,9 +76,13 @@ export class SqlFilter {
     return this;
   }
 
-  /** The facility, assignee and category filters (not the date range: each report says which date it ranges). */
+  /**
+   * The facility, assignee and category filters (not the date range: each report says which date
+   * it ranges). Without a facility filter, a scope narrower than the client is named all the same.
+   */
   scope(filter: ReportFilter, aliases: { facility: string; assignee?: string; category?: string }): this {
-    if (filter.facilityIds) this.where(`${aliases.facility} = ANY (${this.param(filter.facilityIds)}::uuid[])`);
+    const facilities = filter.facilityIds ?? filter.scopeFacilityIds;
+    if (facilities) this.where(`${aliases.facility} = ANY (${this.param(facilities)}::uuid[])`);
     if (filter.assigneeId && aliases.assignee) this.where(`${aliases.assignee} = ${this.param(filter.assigneeId)}::uuid`);
     if (filter.category && aliases.category) this.where(`${aliases.category} = ${this.param(filter.category)}::text`);
     return this;
@@ -101,18 +111,24 @@ export interface Choice {
 }
 
 /** The filter form's choices, all within the scope: people who hold or held work in it, people
- *  who uploaded documents in it, and the categories its Plan Items use. */
-export async function filterChoices(): Promise<{ assignees: Choice[]; uploaders: Choice[]; categories: string[] }> {
+ *  who uploaded documents in it (both from facility_people, which counts them per facility), and
+ *  the categories its Plan Items use. */
+export async function filterChoices(scopeFacilityIds: string[] | null = null): Promise<{ assignees: Choice[]; uploaders: Choice[]; categories: string[] }> {
+  // A narrow scope's facilities named, as the reports name them (ReportFilter.scopeFacilityIds).
+  const inScope = (column: string) => (scopeFacilityIds ? `AND ${column} = ANY ($1::uuid[])` : '');
   const [row] = await sql<{ assignees: Choice[] | null; uploaders: Choice[] | null; categories: string[] | null }>(
     `SELECT (SELECT json_agg(json_build_object('id', u.id, 'name', u.name) ORDER BY lower(u.name), u.id) FROM users u
               WHERE u.client_id = app_current_client()
-                AND (EXISTS (SELECT 1 FROM plan_items p WHERE p.client_id = u.client_id AND p.assignee_id = u.id)
-                     OR EXISTS (SELECT 1 FROM events e WHERE e.client_id = u.client_id AND e.assignee_id = u.id))) AS assignees,
+                AND (u.id IN (SELECT p.assignee_id FROM plan_items p WHERE p.client_id = app_current_client() ${inScope('p.facility_id')})
+                     OR u.id IN (SELECT w.person_id FROM facility_people w
+                                  WHERE w.client_id = app_current_client() AND w.events > 0 ${inScope('w.facility_id')}))) AS assignees,
             (SELECT json_agg(json_build_object('id', u.id, 'name', u.name) ORDER BY lower(u.name), u.id) FROM users u
               WHERE u.client_id = app_current_client()
-                AND EXISTS (SELECT 1 FROM documents d WHERE d.client_id = u.client_id AND d.uploaded_by = u.id)) AS uploaders,
+                AND u.id IN (SELECT w.person_id FROM facility_people w
+                              WHERE w.client_id = app_current_client() AND w.documents > 0 ${inScope('w.facility_id')})) AS uploaders,
             (SELECT array_agg(DISTINCT p.category ORDER BY p.category) FROM plan_items p
-              WHERE p.client_id = app_current_client() AND p.category IS NOT NULL) AS categories`,
+              WHERE p.client_id = app_current_client() AND p.category IS NOT NULL ${inScope('p.facility_id')}) AS categories`,
+    scopeFacilityIds ? [scopeFacilityIds] : [],
   );
   return { assignees: row?.assignees ?? [], uploaders: row?.uploaders ?? [], categories: row?.categories ?? [] };
 }

@@ -3,7 +3,7 @@
 // after its last generated event, up to the facility's today + 12 months; they are merged with the
 // generated open events due in that window. A relative item's only next event is its open one
 // (the next exists only once it is closed), shown even when overdue.
-import { addMonths } from '../../lib/calendar-dates.ts';
+import { addDays, addMonths } from '../../lib/calendar-dates.ts';
 import { sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
 import { isOverdue } from '../events/definitions.ts';
@@ -34,17 +34,24 @@ export interface UpcomingReport extends ReportPage<UpcomingRow> {
   refused: Array<{ planItemId: string; activity: string; facilityName: string; message: string }>;
 }
 
-interface ItemRow {
-  id: string;
-  activity: string;
-  facilityName: string;
-  assigneeName: string;
+/** Items with one schedule, resume date and facility today (so one expansion), each with the
+ *  scheduled date of its last generated event (null: none yet). */
+interface ScheduleGroup {
   rrule: string;
   start: string;
   monthEnd: MonthEndPolicy;
   generateFrom: string | null;
-  lastScheduled: string | null;
   today: string;
+  itemIds: string[];
+  lastScheduled: Array<string | null>;
+}
+
+/** What a row shows of an item. */
+interface ItemNames {
+  id: string;
+  activity: string;
+  facilityName: string;
+  assigneeName: string;
 }
 
 /** The window [from, through] an item's facility looks at, narrowed by the filter's range. */
@@ -53,53 +60,165 @@ export function upcomingWindow(today: string, filter: Pick<ReportFilter, 'from' 
   return { from: filter.from && filter.from > today ? filter.from : today, through: filter.to && filter.to < horizon ? filter.to : horizon };
 }
 
-/** One item's projected dates: the engine's dates in the window after its last generated event
- *  (and from its resume date). Throws the engine's ScheduleError. */
-export function projectedDates(item: Pick<ItemRow, 'rrule' | 'start' | 'monthEnd' | 'generateFrom' | 'lastScheduled' | 'today'>, filter: Pick<ReportFilter, 'from' | 'to'>): string[] {
-  const window = upcomingWindow(item.today, filter);
-  if (window.through < window.from) return [];
-  const schedule: CalendarSchedule = { kind: 'calendar', rrule: item.rrule, start: item.start, monthEnd: item.monthEnd };
-  return calendarDates(schedule, window).filter((d) => (item.lastScheduled === null || d > item.lastScheduled) && (item.generateFrom === null || d >= item.generateFrom));
+/**
+ * The engine's dates of schedules in windows, memoised for one report: many items share a rule,
+ * a start and a window (presets, copied items, one zone per client). A refusal is kept too.
+ */
+export class Expansions {
+  private readonly dates = new Map<string, string[] | ScheduleError>();
+
+  of(schedule: CalendarSchedule, window: { from: string; through: string }): string[] {
+    const key = `${schedule.rrule}|${schedule.start}|${schedule.monthEnd}|${window.from}|${window.through}`;
+    let dates = this.dates.get(key);
+    if (dates === undefined) {
+      try {
+        dates = calendarDates(schedule, window);
+      } catch (error) {
+        if (!(error instanceof ScheduleError)) throw error;
+        dates = error;
+      }
+      this.dates.set(key, dates);
+    }
+    if (dates instanceof ScheduleError) throw dates;
+    return dates;
+  }
 }
 
-async function projections(client: Client, filter: ReportFilter, now: Date) {
+/** A schedule's dates in its window from the resume date (ascending). Throws ScheduleError. */
+function windowDates(group: Pick<ScheduleGroup, 'rrule' | 'start' | 'monthEnd' | 'generateFrom' | 'today'>, filter: Pick<ReportFilter, 'from' | 'to'>, expansions: Expansions): string[] {
+  const window = upcomingWindow(group.today, filter);
+  if (window.through < window.from) return [];
+  const schedule: CalendarSchedule = { kind: 'calendar', rrule: group.rrule, start: group.start, monthEnd: group.monthEnd };
+  const dates = expansions.of(schedule, window);
+  return group.generateFrom === null ? dates : dates.slice(firstAfter(dates, addDays(group.generateFrom, -1)));
+}
+
+/** The index of the first of ascending `dates` after `date` (0 when `date` is null). */
+function firstAfter(dates: string[], date: string | null): number {
+  if (date === null) return 0;
+  let lo = 0;
+  let hi = dates.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (dates[mid]! > date) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** A group's window dates, and for each of its items the index of its first projected one. */
+interface Projected {
+  group: ScheduleGroup;
+  dates: string[];
+  firsts: number[];
+}
+
+/**
+ * The projected occurrences of the active, non-hidden calendar items in the filter: their count,
+ * the first `reach` of them in order, and the items the engine refused. Items are read grouped by
+ * schedule, so each group is expanded once, and only the items whose dates reach the page are named.
+ */
+async function projections(client: Client, filter: ReportFilter, now: Date, reach: number) {
+  const projected: Projected[] = [];
+  const refusedIds = new Map<string, string>();
+  const expansions = new Expansions();
+  for (const group of await scheduleGroups(client, filter, now)) {
+    try {
+      const dates = windowDates(group, filter, expansions);
+      projected.push({ group, dates, firsts: group.lastScheduled.map((last) => firstAfter(dates, last)) });
+    } catch (error) {
+      if (!(error instanceof ScheduleError)) throw error;
+      for (const id of group.itemIds) refusedIds.set(id, error.message);
+    }
+  }
+  const lastDay = lastDayOfFirst(projected, reach);
+  const reaching = projected.flatMap((p) => p.group.itemIds.filter((_, i) => p.dates[p.firsts[i]!] !== undefined && p.dates[p.firsts[i]!]! <= lastDay));
+  const names = await itemNames([...reaching, ...refusedIds.keys()]);
+  const first: UpcomingRow[] = [];
+  for (const { group, dates, firsts } of projected) {
+    group.itemIds.forEach((id, i) => {
+      for (let k = firsts[i]!; k < dates.length && dates[k]! <= lastDay; k++) {
+        const item = names.get(id)!;
+        first.push({ eventId: null, planItemId: id, activity: item.activity, facilityName: item.facilityName, assigneeName: item.assigneeName, dueDate: dates[k]!, projected: true, overdue: false });
+      }
+    });
+  }
+  first.sort((a, b) => (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : a.activity.localeCompare(b.activity) || (a.planItemId < b.planItemId ? -1 : 1)));
+  const refused = [...refusedIds].map(([id, message]) => ({ planItemId: id, activity: names.get(id)!.activity, facilityName: names.get(id)!.facilityName, message }));
+  refused.sort((a, b) => (a.planItemId < b.planItemId ? -1 : 1));
+  return {
+    first: first.slice(0, reach),
+    total: projected.reduce((n, p) => n + p.firsts.reduce((m, f) => m + p.dates.length - f, 0), 0),
+    refused,
+    itemsProjected: projected.reduce((n, p) => n + p.group.itemIds.length, 0),
+  };
+}
+
+/** The items grouped by schedule, resume date and facility today (computed once per facility),
+ *  each with the scheduled date of its last generated event. */
+function scheduleGroups(client: Client, filter: ReportFilter, now: Date): Promise<ScheduleGroup[]> {
   const f = new SqlFilter().where('p.client_id = app_current_client()').where(`p.schedule_kind = 'calendar'`).where('p.schedules_events').where('NOT p.hidden');
   f.scope(filter, { facility: 'p.facility_id', assignee: 'p.assignee_id', category: 'p.category' });
-  const today = facilityToday(f, client, now);
-  const items = await sql<ItemRow>(
-    `SELECT p.id, p.activity, f.name AS "facilityName", coalesce(a.name, '—') AS "assigneeName", p.rrule, p.schedule_start::text AS start,
-            p.month_end_policy AS "monthEnd", p.generate_from::text AS "generateFrom", ${today}::text AS today,
-            (SELECT max(e.scheduled_date)::text FROM events e WHERE e.client_id = p.client_id AND e.plan_item_id = p.id) AS "lastScheduled"
+  const today = facilityToday(f, client, now, 'u');
+  return sql<ScheduleGroup>(
+    `WITH facility AS MATERIALIZED (SELECT u.id, ${today} AS today FROM org_units u WHERE u.client_id = app_current_client() AND u.kind = 'facility')
+     SELECT p.rrule, p.schedule_start::text AS start, p.month_end_policy AS "monthEnd", p.generate_from::text AS "generateFrom", f.today::text AS today,
+            array_agg(p.id ORDER BY p.id) AS "itemIds", array_agg(l.last::text ORDER BY p.id) AS "lastScheduled"
+       FROM plan_items p
+       JOIN facility f ON f.id = p.facility_id
+      CROSS JOIN LATERAL (SELECT max(e.scheduled_date) AS last FROM events e WHERE e.client_id = p.client_id AND e.plan_item_id = p.id) l
+      WHERE ${f.sql}
+      GROUP BY p.rrule, p.schedule_start, p.month_end_policy, p.generate_from, f.today`,
+    f.params,
+  );
+}
+
+/**
+ * The day the `reach`-th projected occurrence falls on (by due date), from counts per day, so
+ * only occurrences up to it are made into rows and sorted (a large client projects a few hundred
+ * thousand); the last day of all when there are fewer.
+ */
+function lastDayOfFirst(projected: Projected[], reach: number): string {
+  const perDay = new Map<string, number>();
+  for (const { dates, firsts } of projected) {
+    // How many of the group's items project each of its dates: those whose first is at or before it.
+    const starting = new Array<number>(dates.length + 1).fill(0);
+    for (const first of firsts) starting[first]! += 1;
+    let projecting = 0;
+    dates.forEach((d, k) => {
+      projecting += starting[k]!;
+      if (projecting) perDay.set(d, (perDay.get(d) ?? 0) + projecting);
+    });
+  }
+  let lastDay = '';
+  let seen = 0;
+  for (const day of [...perDay.keys()].sort()) {
+    lastDay = day;
+    seen += perDay.get(day)!;
+    if (seen >= reach) break;
+  }
+  return lastDay;
+}
+
+async function itemNames(ids: string[]): Promise<Map<string, ItemNames>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sql<ItemNames>(
+    `SELECT p.id, p.activity, f.name AS "facilityName", coalesce(a.name, '—') AS "assigneeName"
        FROM plan_items p
        JOIN org_units f ON f.client_id = p.client_id AND f.id = p.facility_id
        LEFT JOIN users a ON a.client_id = p.client_id AND a.id = p.assignee_id
-      WHERE ${f.sql}`,
-    f.params,
+      WHERE p.client_id = app_current_client() AND p.id = ANY ($1::uuid[])`,
+    [ids],
   );
-  const rows: UpcomingRow[] = [];
-  const refused: UpcomingReport['refused'] = [];
-  for (const item of items) {
-    let dates: string[];
-    try {
-      dates = projectedDates(item, filter);
-    } catch (error) {
-      if (!(error instanceof ScheduleError)) throw error;
-      refused.push({ planItemId: item.id, activity: item.activity, facilityName: item.facilityName, message: error.message });
-      continue;
-    }
-    for (const dueDate of dates) {
-      rows.push({ eventId: null, planItemId: item.id, activity: item.activity, facilityName: item.facilityName, assigneeName: item.assigneeName, dueDate, projected: true, overdue: false });
-    }
-  }
-  rows.sort((a, b) => (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : a.activity.localeCompare(b.activity) || (a.planItemId < b.planItemId ? -1 : 1)));
-  return { rows, refused, itemsProjected: items.length - refused.length };
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
+/** The generated events in the window: due from today through the horizon, and a relative
+ *  item's one open event whenever it is due. */
 function generatedFilter(client: Client, filter: ReportFilter, now: Date) {
   const f = new SqlFilter().where('e.client_id = app_current_client()').where(`e.status = 'open'`);
   f.scope(filter, { facility: 'e.facility_id', assignee: 'e.assignee_id', category: 'p.category' }).range(filter, 'e.due_date');
   const today = facilityToday(f, client, now);
-  // Due from today through the horizon; a relative item's one open event whenever it is due.
   f.where(`e.due_date <= (${today} + interval '${UPCOMING_MONTHS} months')::date`).where(`(p.schedule_kind = 'relative' OR e.due_date >= ${today})`);
   return { f, today };
 }
@@ -108,14 +227,37 @@ const GENERATED_FROM = `FROM events e
   JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
   JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id`;
 
+/**
+ * How many generated events the window holds, per facility with its today and horizon computed
+ * once (materialized, so the laterals' date bounds are index conditions): those due from today
+ * through the horizon from the open events' index, and those due before today of relative items.
+ */
+async function generatedCount(client: Client, filter: ReportFilter, now: Date): Promise<number> {
+  const f = new SqlFilter().where('e.client_id = app_current_client()').where(`e.status = 'open'`);
+  f.scope(filter, { facility: 'e.facility_id', assignee: 'e.assignee_id', category: 'p.category' }).range(filter, 'e.due_date');
+  const today = facilityToday(f, client, now, 'u');
+  const item = 'JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id';
+  const [row] = await sql<{ generated: number }>(
+    `WITH facility AS MATERIALIZED (
+       SELECT u.id, t.today, (t.today + interval '${UPCOMING_MONTHS} months')::date AS horizon
+         FROM org_units u CROSS JOIN LATERAL (SELECT ${today} AS today) t
+        WHERE u.client_id = app_current_client() AND u.kind = 'facility')
+     SELECT count(*)::int AS generated FROM facility f CROSS JOIN LATERAL (
+       SELECT 1 FROM events e ${filter.category ? item : ''} WHERE e.facility_id = f.id AND e.due_date >= f.today AND e.due_date <= f.horizon AND ${f.sql}
+       UNION ALL
+       SELECT 1 FROM events e ${item} WHERE e.facility_id = f.id AND e.due_date < f.today AND p.schedule_kind = 'relative' AND ${f.sql}) x`,
+    f.params,
+  );
+  return row!.generated;
+}
+
 export async function upcomingReport(client: Client, filter: ReportFilter, now: Date = new Date()): Promise<UpcomingReport> {
-  const projected = await projections(client, filter, now);
-  const counted = generatedFilter(client, filter, now);
-  const [{ generated }] = (await sql<{ generated: number }>(`SELECT count(*)::int AS generated ${GENERATED_FROM} WHERE ${counted.f.sql}`, counted.f.params)) as [{ generated: number }];
-  const total = generated + projected.rows.length;
-  const pages = checkPage(filter.page, total);
   // The first offset + 50 of the merged list come from the first offset + 50 of each list.
   const reach = offsetOf(filter.page) + REPORT_PAGE_SIZE;
+  const projected = await projections(client, filter, now, reach);
+  const generated = await generatedCount(client, filter, now);
+  const total = generated + projected.total;
+  const pages = checkPage(filter.page, total);
   const { f, today } = generatedFilter(client, filter, now);
   const events = await sql<Omit<UpcomingRow, 'projected' | 'overdue'> & { today: string }>(
     `SELECT e.id AS "eventId", e.plan_item_id AS "planItemId", e.activity, f.name AS "facilityName", coalesce(a.name, '—') AS "assigneeName",
@@ -132,9 +274,9 @@ export async function upcomingReport(client: Client, filter: ReportFilter, now: 
   let j = 0;
   const generatedRows = events.map(({ today: t, ...r }) => ({ ...r, projected: false, overdue: isOverdue(t, r.dueDate) }));
   // By due date; on one date the generated events come before the projected ones.
-  while (merged.length < reach && (i < generatedRows.length || j < projected.rows.length)) {
+  while (merged.length < reach && (i < generatedRows.length || j < projected.first.length)) {
     const g = generatedRows[i];
-    const p = projected.rows[j];
+    const p = projected.first[j];
     if (g && (!p || g.dueDate <= p.dueDate)) {
       merged.push(g);
       i += 1;
@@ -149,7 +291,7 @@ export async function upcomingReport(client: Client, filter: ReportFilter, now: 
     page: filter.page,
     pages,
     generated,
-    projected: projected.rows.length,
+    projected: projected.total,
     itemsProjected: projected.itemsProjected,
     refused: projected.refused,
   };

@@ -7,44 +7,19 @@ import { testEnv } from '../support/env.ts';
 import { ownerQuery } from '../support/factories.ts';
 import { signedInAgent, testApp } from '../support/http.ts';
 import { removeDir, scratchPath } from '../support/mail-helpers.ts';
-
-interface Counts { overdue: number; dueSoon: number; upcoming: number; closedThisMonth: number; onTime: number; counted: number; recordedLate: number }
-
-/** The figures counted straight from the tables (as the owner) over the user's scope. */
-async function countedDirectly(clientId: string, userId: string): Promise<Counts> {
-  const [row] = await ownerQuery<Counts>(
-    `WITH s AS (SELECT whole, units::uuid[] AS units FROM app_scope_for($1, $2)),
-          ev AS (SELECT e.*, (now() AT TIME ZONE coalesce(f.time_zone, c.time_zone))::date AS today
-                   FROM events e JOIN org_units f ON f.id = e.facility_id JOIN clients c ON c.id = e.client_id, s
-                  WHERE e.client_id = $1 AND f.active AND (s.whole OR e.facility_id = ANY (s.units)))
-     SELECT count(*) FILTER (WHERE status = 'open' AND due_date < today)::int AS overdue,
-            count(*) FILTER (WHERE status = 'open' AND due_date >= today AND due_date <= today + 7)::int AS "dueSoon",
-            count(*) FILTER (WHERE status = 'open' AND due_date >= today AND due_date <= today + 30)::int AS upcoming,
-            count(*) FILTER (WHERE status = 'closed' AND date_trunc('month', completed_on) = date_trunc('month', today))::int AS "closedThisMonth",
-            count(*) FILTER (WHERE due_date > today - interval '12 months' AND due_date <= today AND status = 'closed' AND completed_on <= due_date)::int AS "onTime",
-            count(*) FILTER (WHERE due_date > today - interval '12 months' AND due_date <= today AND (status = 'closed' OR (status = 'open' AND due_date < today)))::int AS counted,
-            count(*) FILTER (WHERE status = 'closed' AND recorded_late AND completed_on > today - interval '12 months')::int AS "recordedLate"
-       FROM ev`,
-    [clientId, userId],
-  );
-  return row!;
-}
-
-/** The figures as the dashboard shows them, by label. */
-function shown(html: string): Record<string, string> {
-  const box = /<div class="figures" id="scope-figures">([\s\S]*?)<\/div>/.exec(html)![1]!;
-  const figures: Record<string, string> = {};
-  for (const m of box.matchAll(/<p class="figure-value">(?:<a href="[^"]*">)?([^<]*)(?:<\/a>)?<\/p>\s*<p class="figure-label">([^<]*)<\/p>/g)) figures[m[2]!] = m[1]!;
-  return figures;
-}
+import { countedDirectly, expectedFigures, shown } from './direct-counts.ts';
 
 describe('dashboard: the figures of each scope', function () {
   this.timeout(60_000);
-  let dataDir: string;
-  after(async () => removeDir(dataDir));
+  // Each test seeds the demo into a scratch folder of its own; all of them go afterwards.
+  const dataDirs: string[] = [];
+  const scratchDir = (label: string) => dataDirs[dataDirs.push(scratchPath(label)) - 1]!;
+  after(async () => {
+    for (const dir of dataDirs) await removeDir(dir);
+  });
 
   it('equal a direct count for every demo rank and scope, with some work closed on time, late and recorded late', async () => {
-    dataDir = scratchPath('dashboard-demo');
+    const dataDir = scratchDir('dashboard-demo');
     const env = testEnv();
     const logins = (await seedDemoIfEmpty({ owner: env.urls.owner, app: env.urls.app }, { dataDir, bcryptCost: 4 }))!;
     const [client] = await ownerQuery<{ id: string }>('SELECT id FROM clients');
@@ -61,16 +36,7 @@ describe('dashboard: the figures of each scope', function () {
       const page = await agent.get('/');
       expect(page.status, login.email).to.equal(200);
       const figures = shown(page.text);
-      const direct = await countedDirectly(client!.id, user!.id);
-      const rate = direct.counted ? `${Math.round((direct.onTime / direct.counted) * 1000) / 10}% (${direct.onTime} of ${direct.counted})` : '—';
-      expect(figures, login.email).to.deep.equal({
-        Overdue: String(direct.overdue),
-        'Due soon (7 days)': String(direct.dueSoon),
-        'Upcoming (30 days)': String(direct.upcoming),
-        'Closed this month': String(direct.closedThisMonth),
-        'On time, last 12 months': rate,
-        'Recorded late': String(direct.recordedLate),
-      });
+      expect(figures, login.email).to.deep.equal(expectedFigures(await countedDirectly(client!.id, user!.id)));
       checked += 1;
     }
     expect(checked).to.equal(7);
@@ -80,7 +46,7 @@ describe('dashboard: the figures of each scope', function () {
   });
 
   it('drills down from regions to facilities, links each figure to its list, and answers 404 outside the scope', async () => {
-    dataDir = scratchPath('dashboard-drill');
+    const dataDir = scratchDir('dashboard-drill');
     const env = testEnv();
     const logins = (await seedDemoIfEmpty({ owner: env.urls.owner, app: env.urls.app }, { dataDir, bcryptCost: 4 }))!;
     const app = testApp();

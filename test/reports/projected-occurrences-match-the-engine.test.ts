@@ -46,7 +46,12 @@ async function setUp() {
   // A stored rule outside the engine's subset: refused, with its message.
   const broken = await planItem(client.id, facility.id, admin.id, { activity: 'Broken rule', rrule: 'FREQ=DAILY', start: '2026-03-01', active: true });
   await ownerQuery(`UPDATE plan_items SET rrule = 'FREQ=SECONDLY' WHERE id = $1`, [broken]);
-  return { client, facility, admin, rules, ids, relative };
+  // The fortnightly rule again on an item with nothing generated yet, and a month-end rule
+  // resuming in 45 days: the same schedules, other dates.
+  const twin = await planItem(client.id, facility.id, admin.id, { activity: 'Twin of fortnightly', rrule: rules.fortnightly!.rrule, start: rules.fortnightly!.start, active: true });
+  const resumed = await planItem(client.id, facility.id, admin.id, { activity: 'Resumed month end', rrule: rules.monthEnd!.rrule, start: rules.monthEnd!.start, active: true });
+  await ownerQuery('UPDATE plan_items SET generate_from = $2 WHERE id = $1', [resumed, addDays(TODAY, 45)]);
+  return { client, facility, admin, rules, ids, relative, twin, resumed };
 }
 
 const run = (clientId: string, userId: string, filter: Partial<ReportFilter> = {}): Promise<UpcomingReport> =>
@@ -80,6 +85,9 @@ describe('reports: upcoming occurrences', () => {
       expect(rows.filter((r) => !r.projected && r.planItemId === fx.ids[name]).map((r) => r.dueDate), name).to.deep.equal(generated.map((g) => g.due));
       expect(new Set([...projected, ...generated.map((g) => g.due)]).size, name).to.equal(projected.length + generated.length);
     }
+    const window = { from: TODAY, through: horizon };
+    expect(rows.filter((r) => r.planItemId === fx.twin).map((r) => r.dueDate)).to.deep.equal(calendarDates(fx.rules.fortnightly!, window));
+    expect(rows.filter((r) => r.planItemId === fx.resumed).map((r) => r.dueDate)).to.deep.equal(calendarDates(fx.rules.monthEnd!, window).filter((d) => d >= addDays(TODAY, 45)));
     expect(rows.filter((r) => r.activity.startsWith('Hidden') || r.activity.startsWith('Inactive'))).to.deep.equal([]);
     const relative = rows.filter((r) => r.planItemId === fx.relative);
     expect(relative.map((r) => [r.dueDate, r.projected, r.overdue])).to.deep.equal([['2026-03-01', false, true]]);

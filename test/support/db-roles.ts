@@ -204,6 +204,30 @@ export const tenantRowInserts: Record<string, (tenant: { clientId: string | null
      VALUES ($1, $2, DATE '2026-01-17' + (SELECT count(*)::int FROM notification_digests WHERE client_id = $1), gen_random_uuid()) RETURNING user_id`,
     [clientId, userId],
   ],
+  // Counts on the client's first facility, in a month of their own (a month further on each time).
+  closed_event_months: ({ clientId }) => [
+    `INSERT INTO closed_event_months (client_id, facility_id, month)
+     VALUES ($1, (SELECT id FROM org_units WHERE client_id = $1 AND kind = 'facility' ORDER BY created_at, id LIMIT 1),
+             (DATE '2000-01-01' + make_interval(months => (SELECT count(*)::int FROM closed_event_months WHERE client_id = $1)))::date)
+     RETURNING month`,
+    [clientId],
+  ],
+  closed_event_assignee_months: ({ clientId, userId }) => [
+    `INSERT INTO closed_event_assignee_months (client_id, facility_id, month, assignee_id)
+     VALUES ($1, (SELECT id FROM org_units WHERE client_id = $1 AND kind = 'facility' ORDER BY created_at, id LIMIT 1),
+             (DATE '2000-01-01' + make_interval(months => (SELECT count(*)::int FROM closed_event_assignee_months WHERE client_id = $1)))::date, $2)
+     RETURNING month`,
+    [clientId, userId],
+  ],
+  // The tenant's user at the client's first facility (already counted there once the events
+  // above exist: the row is then written again as it is).
+  facility_people: ({ clientId, userId }) => [
+    `INSERT INTO facility_people (client_id, facility_id, person_id)
+     VALUES ($1, (SELECT id FROM org_units WHERE client_id = $1 AND kind = 'facility' ORDER BY created_at, id LIMIT 1), $2)
+     ON CONFLICT (client_id, facility_id, person_id) DO UPDATE SET events = facility_people.events
+     RETURNING person_id`,
+    [clientId, userId],
+  ],
   sensitive_data_warnings: ({ clientId, userId }) => [
     `INSERT INTO sensitive_data_warnings (client_id, user_id, form, kinds) VALUES ($1, $2, 'test', ARRAY['ssn']) RETURNING id`,
     [clientId, userId],
@@ -211,7 +235,7 @@ export const tenantRowInserts: Record<string, (tenant: { clientId: string | null
 };
 
 /** Tables whose test row refers to rows of other tenant tables, in the order they must be filled. */
-const SEED_LAST = ['plan_items', 'events', 'checklist_responses', 'documents', 'document_blobs', 'event_comments', 'event_closures', 'notifications'];
+const SEED_LAST = ['plan_items', 'events', 'checklist_responses', 'documents', 'document_blobs', 'event_comments', 'event_closures', 'notifications', 'closed_event_months', 'closed_event_assignee_months', 'facility_people'];
 
 /** A client with a user and one row in every other tenant table, inserted as the owner. */
 export async function createTenant(name: string): Promise<Tenant> {
