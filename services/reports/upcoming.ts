@@ -155,7 +155,7 @@ async function projections(client: Client, filter: ReportFilter, now: Date, reac
 }
 
 /** The items grouped by schedule, resume date and facility today (computed once per facility),
- *  each with the scheduled date of its last generated event. */
+ *  each with the scheduled date of its last generated event (kept on the item, migration 0017). */
 function scheduleGroups(client: Client, filter: ReportFilter, now: Date): Promise<ScheduleGroup[]> {
   const f = new SqlFilter().where('p.client_id = app_current_client()').where(`p.schedule_kind = 'calendar'`).where('p.schedules_events').where('NOT p.hidden');
   f.scope(filter, { facility: 'p.facility_id', assignee: 'p.assignee_id', category: 'p.category' });
@@ -163,10 +163,9 @@ function scheduleGroups(client: Client, filter: ReportFilter, now: Date): Promis
   return sql<ScheduleGroup>(
     `WITH facility AS MATERIALIZED (SELECT u.id, ${today} AS today FROM org_units u WHERE u.client_id = app_current_client() AND u.kind = 'facility')
      SELECT p.rrule, p.schedule_start::text AS start, p.month_end_policy AS "monthEnd", p.generate_from::text AS "generateFrom", f.today::text AS today,
-            array_agg(p.id ORDER BY p.id) AS "itemIds", array_agg(l.last::text ORDER BY p.id) AS "lastScheduled"
+            array_agg(p.id ORDER BY p.id) AS "itemIds", array_agg(p.last_scheduled_date::text ORDER BY p.id) AS "lastScheduled"
        FROM plan_items p
        JOIN facility f ON f.id = p.facility_id
-      CROSS JOIN LATERAL (SELECT max(e.scheduled_date) AS last FROM events e WHERE e.client_id = p.client_id AND e.plan_item_id = p.id) l
       WHERE ${f.sql}
       GROUP BY p.rrule, p.schedule_start, p.month_end_policy, p.generate_from, f.today`,
     f.params,

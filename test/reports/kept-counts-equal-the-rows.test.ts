@@ -4,7 +4,7 @@
 // closing, reopening and cancelling through the event pages; statements changing many events;
 // due and completion dates moved; an assignee changed; an item moved to another facility with its
 // events; documents added and removed; rows deleted; tables truncated) they equal counting the
-// events, close records and documents directly.
+// events, close records and documents directly; so does each Plan Item's last scheduled date.
 import { expect } from 'chai';
 import { addDays, todayIn } from '../../lib/calendar-dates.ts';
 import { inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
@@ -58,7 +58,17 @@ async function countedPeople(): Promise<Array<Record<string, unknown>>> {
       ORDER BY facility_id, person_id`);
 }
 
+/** Each item's newest scheduled date as kept on it, and as its events have it. */
+async function lastScheduled(): Promise<{ kept: unknown[]; counted: unknown[] }> {
+  const kept = await ownerQuery(`SELECT id, last_scheduled_date::text AS last FROM plan_items ORDER BY id`);
+  const counted = await ownerQuery(
+    `SELECT p.id, max(e.scheduled_date)::text AS last FROM plan_items p LEFT JOIN events e ON e.plan_item_id = p.id GROUP BY p.id ORDER BY p.id`);
+  return { kept, counted };
+}
+
 async function expectEqual(after: string): Promise<void> {
+  const last = await lastScheduled();
+  expect(last.kept, `items' last scheduled dates, ${after}`).to.deep.equal(last.counted);
   expect(await stored('closed_event_months', 'facility_id, month', MONTH_COUNTS), `months, ${after}`).to.deep.equal(await countedMonths());
   expect(await stored('closed_event_assignee_months', 'facility_id, month, assignee_id', ASSIGNEE_MONTH_COUNTS), `assignees' months, ${after}`)
     .to.deep.equal(await countedAssigneeMonths());
