@@ -212,19 +212,40 @@ async function itemNames(ids: string[]): Promise<Map<string, ItemNames>> {
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-/** The generated events in the window: due from today through the horizon, and a relative
- *  item's one open event whenever it is due. */
-function generatedFilter(client: Client, filter: ReportFilter, now: Date) {
+/**
+ * The first `reach` generated events of the window by due date, activity and id: those due from
+ * today through the horizon, and a relative item's one open event whenever it is due, each read in
+ * that order through the open events' due-date index (from the bounds of the facilities' todays),
+ * then merged.
+ */
+function firstGenerated(client: Client, filter: ReportFilter, now: Date, reach: number) {
   const f = new SqlFilter().where('e.client_id = app_current_client()').where(`e.status = 'open'`);
   f.scope(filter, { facility: 'e.facility_id', assignee: 'e.assignee_id', category: 'p.category' }).range(filter, 'e.due_date');
+  const bounds = facilityToday(f, client, now, 'u');
   const today = facilityToday(f, client, now);
-  f.where(`e.due_date <= (${today} + interval '${UPCOMING_MONTHS} months')::date`).where(`(p.schedule_kind = 'relative' OR e.due_date >= ${today})`);
-  return { f, today };
+  const item = 'JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id';
+  const half = (due: boolean) => `(
+    SELECT e.id, e.plan_item_id, e.activity, e.facility_id, e.assignee_id, e.due_date, ${today} AS today
+      FROM events e
+      JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
+      ${due ? (filter.category ? item : '') : item}
+     WHERE ${f.sql} AND ${due
+       ? `e.due_date >= (SELECT min(today) FROM facility) AND e.due_date >= ${today} AND e.due_date <= (${today} + interval '${UPCOMING_MONTHS} months')::date`
+       : `e.due_date < (SELECT max(today) FROM facility) AND e.due_date < ${today} AND p.schedule_kind = 'relative'`}
+     ORDER BY e.due_date, e.activity, e.id
+     LIMIT ${reach})`;
+  return sql<Omit<UpcomingRow, 'projected' | 'overdue'> & { today: string }>(
+    `WITH facility AS MATERIALIZED (SELECT u.id, ${bounds} AS today FROM org_units u WHERE u.client_id = app_current_client() AND u.kind = 'facility')
+     SELECT e.id AS "eventId", e.plan_item_id AS "planItemId", e.activity, f.name AS "facilityName", coalesce(a.name, '—') AS "assigneeName",
+            e.due_date::text AS "dueDate", e.today::text AS today
+       FROM (${half(true)} UNION ALL ${half(false)}) e
+       JOIN org_units f ON f.client_id = app_current_client() AND f.id = e.facility_id
+       LEFT JOIN users a ON a.client_id = app_current_client() AND a.id = e.assignee_id
+      ORDER BY e.due_date, e.activity, e.id
+      LIMIT ${reach}`,
+    f.params,
+  );
 }
-
-const GENERATED_FROM = `FROM events e
-  JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
-  JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id`;
 
 /**
  * How many generated events the window holds, per facility with its today and horizon computed
@@ -257,17 +278,7 @@ export async function upcomingReport(client: Client, filter: ReportFilter, now: 
   const generated = await generatedCount(client, filter, now);
   const total = generated + projected.total;
   const pages = checkPage(filter.page, total);
-  const { f, today } = generatedFilter(client, filter, now);
-  const events = await sql<Omit<UpcomingRow, 'projected' | 'overdue'> & { today: string }>(
-    `SELECT e.id AS "eventId", e.plan_item_id AS "planItemId", e.activity, f.name AS "facilityName", coalesce(a.name, '—') AS "assigneeName",
-            e.due_date::text AS "dueDate", ${today}::text AS today
-       ${GENERATED_FROM}
-       LEFT JOIN users a ON a.client_id = e.client_id AND a.id = e.assignee_id
-      WHERE ${f.sql}
-      ORDER BY e.due_date, e.activity, e.id
-      LIMIT ${reach}`,
-    f.params,
-  );
+  const events = await firstGenerated(client, filter, now, reach);
   const merged: UpcomingRow[] = [];
   let i = 0;
   let j = 0;
