@@ -8,7 +8,7 @@ import { sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
 import { isOverdue } from '../events/definitions.ts';
 import { calendarDates, type CalendarSchedule, type MonthEndPolicy, ScheduleError } from '../plans/recurrence.ts';
-import { checkPage, facilityToday, offsetOf, REPORT_PAGE_SIZE, type ReportFilter, type ReportPage, SqlFilter } from './filters.ts';
+import { checkPage, countsOpenFromPeople, facilityToday, offsetOf, openFromPeopleSql, REPORT_PAGE_SIZE, type ReportFilter, type ReportPage, SqlFilter } from './filters.ts';
 
 /** How far ahead the report looks, in months from each facility's today. */
 export const UPCOMING_MONTHS = 12;
@@ -250,22 +250,29 @@ function firstGenerated(client: Client, filter: ReportFilter, now: Date, reach: 
 /**
  * How many generated events the window holds, per facility with its today and horizon computed
  * once (materialized, so the laterals' date bounds are index conditions): those due from today
- * through the horizon from the open events' index, and those due before today of relative items.
+ * through the horizon, and those due before today of relative items. Unless dates or a category
+ * narrow them, all open ones are facility_people's sums, less those due before today of calendar
+ * items and those due after the horizon, counted from the events (the few at either end).
  */
 async function generatedCount(client: Client, filter: ReportFilter, now: Date): Promise<number> {
   const f = new SqlFilter().where('e.client_id = app_current_client()').where(`e.status = 'open'`);
   f.scope(filter, { facility: 'e.facility_id', assignee: 'e.assignee_id', category: 'p.category' }).range(filter, 'e.due_date');
   const today = facilityToday(f, client, now, 'u');
   const item = 'JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id';
+  const perFacility = (events: string) => `(SELECT count(*) FROM facility f CROSS JOIN LATERAL (${events}) x)`;
+  const counted = countsOpenFromPeople(filter)
+    ? `${openFromPeopleSql(f, filter)}
+       - ${perFacility(`SELECT 1 FROM events e ${item} WHERE e.facility_id = f.id AND e.due_date < f.today AND p.schedule_kind <> 'relative' AND ${f.sql}`)}
+       - ${perFacility(`SELECT 1 FROM events e WHERE e.facility_id = f.id AND e.due_date > f.horizon AND ${f.sql}`)}`
+    : perFacility(`SELECT 1 FROM events e ${filter.category ? item : ''} WHERE e.facility_id = f.id AND e.due_date >= f.today AND e.due_date <= f.horizon AND ${f.sql}
+                   UNION ALL
+                   SELECT 1 FROM events e ${item} WHERE e.facility_id = f.id AND e.due_date < f.today AND p.schedule_kind = 'relative' AND ${f.sql}`);
   const [row] = await sql<{ generated: number }>(
     `WITH facility AS MATERIALIZED (
        SELECT u.id, t.today, (t.today + interval '${UPCOMING_MONTHS} months')::date AS horizon
          FROM org_units u CROSS JOIN LATERAL (SELECT ${today} AS today) t
         WHERE u.client_id = app_current_client() AND u.kind = 'facility')
-     SELECT count(*)::int AS generated FROM facility f CROSS JOIN LATERAL (
-       SELECT 1 FROM events e ${filter.category ? item : ''} WHERE e.facility_id = f.id AND e.due_date >= f.today AND e.due_date <= f.horizon AND ${f.sql}
-       UNION ALL
-       SELECT 1 FROM events e ${item} WHERE e.facility_id = f.id AND e.due_date < f.today AND p.schedule_kind = 'relative' AND ${f.sql}) x`,
+     SELECT (${counted})::int AS generated`,
     f.params,
   );
   return row!.generated;

@@ -15,7 +15,7 @@ import { createUnit, grantScope, type UnitRow } from '../support/hierarchy-facto
 
 const MONTH_COUNTS = ['due_closed', 'due_on_time', 'completed'];
 const ASSIGNEE_MONTH_COUNTS = ['due_closed', 'due_on_time'];
-const PEOPLE_COUNTS = ['events', 'documents', 'records', 'records_late', 'records_recorded_late', 'records_documents'];
+const PEOPLE_COUNTS = ['events', 'open_events', 'documents', 'records', 'records_late', 'records_recorded_late', 'records_documents'];
 
 /** A table's rows that count anything, keys and counts, in key order. */
 async function stored(table: string, keys: string, counts: string[]): Promise<Array<Record<string, unknown>>> {
@@ -43,16 +43,17 @@ async function countedAssigneeMonths(): Promise<Array<Record<string, unknown>>> 
        FROM events WHERE status = 'closed' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`);
 }
 
-/** Each person's counts per facility straight from the rows: the events they hold, the documents
+/** Each person's counts per facility straight from the rows: the events they hold (and the open ones), the documents
  *  they uploaded, the close records of their closed events. */
 async function countedPeople(): Promise<Array<Record<string, unknown>>> {
   return ownerQuery(
-    `WITH held AS (SELECT facility_id, assignee_id AS person_id, count(*)::int AS events FROM events GROUP BY 1, 2),
+    `WITH held AS (SELECT facility_id, assignee_id AS person_id, count(*)::int AS events, count(*) FILTER (WHERE status = 'open')::int AS open_events
+                     FROM events GROUP BY 1, 2),
           uploaded AS (SELECT facility_id, uploaded_by AS person_id, count(*)::int AS documents FROM documents WHERE uploaded_by IS NOT NULL GROUP BY 1, 2),
           recorded AS (SELECT e.facility_id, e.assignee_id AS person_id, count(*)::int AS records, count(*) FILTER (WHERE k.late)::int AS records_late,
                               count(*) FILTER (WHERE k.recorded_late)::int AS records_recorded_late, sum(jsonb_array_length(k.documents))::int AS records_documents
                          FROM events e JOIN event_closures k ON k.event_id = e.id WHERE e.status = 'closed' GROUP BY 1, 2)
-     SELECT facility_id, person_id, coalesce(h.events, 0) AS events, coalesce(u.documents, 0) AS documents, coalesce(r.records, 0) AS records,
+     SELECT facility_id, person_id, coalesce(h.events, 0) AS events, coalesce(h.open_events, 0) AS open_events, coalesce(u.documents, 0) AS documents, coalesce(r.records, 0) AS records,
             coalesce(r.records_late, 0) AS records_late, coalesce(r.records_recorded_late, 0) AS records_recorded_late, coalesce(r.records_documents, 0) AS records_documents
        FROM held h FULL JOIN uploaded u USING (facility_id, person_id) FULL JOIN recorded r USING (facility_id, person_id)
       ORDER BY facility_id, person_id`);
