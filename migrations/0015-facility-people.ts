@@ -1,7 +1,8 @@
 // Who has worked at each facility, counted (DESIGN.md §7, §12): per facility and person, the events
-// they hold (any status), the documents they uploaded, and the close records of their closed
-// events (late, recorded late, the documents each lists). The report and list filters offer the
-// people of a scope from it, and the completed history's counts over a whole scope are its sums;
+// they hold (any status, and the open ones), the documents they uploaded, and the close records of
+// their closed events (late, recorded late, the documents each lists). The report and list filters
+// offer the people of a scope from it; the open events and the completed history's counts over a
+// whole scope are its sums;
 // read from the events, close records and documents themselves that is every row of a large client.
 // Statement triggers keep it equal to counting those rows (services/database/kept-counts.ts).
 // One statement must not both change an event's status and add its close record (a writable CTE
@@ -12,17 +13,18 @@ import type { MigrationContext } from '../services/database/migrator.ts';
 const PEOPLE: KeptCounts = {
   table: 'facility_people',
   keys: ['client_id', 'facility_id', 'person_id'],
-  counts: ['events', 'documents', 'records', 'records_late', 'records_recorded_late', 'records_documents'],
-  consistent: `events >= 0 AND documents >= 0 AND records >= 0 AND records_late BETWEEN 0 AND records
+  counts: ['events', 'open_events', 'documents', 'records', 'records_late', 'records_recorded_late', 'records_documents'],
+  consistent: `open_events BETWEEN 0 AND events AND documents >= 0 AND records >= 0 AND records_late BETWEEN 0 AND records
     AND records_recorded_late BETWEEN 0 AND records AND records_documents >= 0`,
 };
 
 /** Each event of `changed` (events rows with a `sign`) for its assignee, with the close records
  *  of the closed ones. */
 function eventsSql(changed: string): string {
-  return `SELECT c.client_id, c.facility_id, c.assignee_id, c.sign, 0, 0, 0, 0, 0 FROM (${changed}) c
+  return `SELECT c.client_id, c.facility_id, c.assignee_id, c.sign, CASE WHEN c.status = 'open' THEN c.sign ELSE 0 END, 0, 0, 0, 0, 0
+            FROM (${changed}) c
           UNION ALL
-          SELECT c.client_id, c.facility_id, c.assignee_id, 0, 0, c.sign, CASE WHEN k.late THEN c.sign ELSE 0 END,
+          SELECT c.client_id, c.facility_id, c.assignee_id, 0, 0, 0, c.sign, CASE WHEN k.late THEN c.sign ELSE 0 END,
                  CASE WHEN k.recorded_late THEN c.sign ELSE 0 END, c.sign * jsonb_array_length(k.documents)
             FROM (${changed}) c JOIN event_closures k ON k.client_id = c.client_id AND k.event_id = c.id
            WHERE c.status = 'closed'`;
@@ -30,14 +32,14 @@ function eventsSql(changed: string): string {
 
 /** New close records (`added`, event_closures rows) of closed events, for the event's assignee. */
 const recordsSql = (added: string) =>
-  `SELECT e.client_id, e.facility_id, e.assignee_id, 0, 0, 1, CASE WHEN k.late THEN 1 ELSE 0 END,
+  `SELECT e.client_id, e.facility_id, e.assignee_id, 0, 0, 0, 1, CASE WHEN k.late THEN 1 ELSE 0 END,
           CASE WHEN k.recorded_late THEN 1 ELSE 0 END, jsonb_array_length(k.documents)
      FROM ${added} k JOIN events e ON e.client_id = k.client_id AND e.id = k.event_id
     WHERE e.status = 'closed'`;
 
 /** Each document of `changed` (documents rows with a `sign`) for who uploaded it (staff uploads name no one). */
 const documentsSql = (changed: string) =>
-  `SELECT d.client_id, d.facility_id, d.uploaded_by, 0, d.sign, 0, 0, 0, 0 FROM (${changed}) d WHERE d.uploaded_by IS NOT NULL`;
+  `SELECT d.client_id, d.facility_id, d.uploaded_by, 0, 0, d.sign, 0, 0, 0, 0 FROM (${changed}) d WHERE d.uploaded_by IS NOT NULL`;
 
 /** The trigger function's body for a table with rows of `rows` (a contributions builder). */
 const changesBody = (rows: (changed: string) => string) => countingBlock(`
@@ -66,6 +68,7 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
       facility_id uuid NOT NULL,
       person_id uuid NOT NULL,
       events integer NOT NULL DEFAULT 0,
+      open_events integer NOT NULL DEFAULT 0,
       documents integer NOT NULL DEFAULT 0,
       records integer NOT NULL DEFAULT 0,
       records_late integer NOT NULL DEFAULT 0,

@@ -64,8 +64,15 @@ export function checkPage(page: number, total: number): number {
  * category. PostgreSQL must know each parameter's type, so each is cast where it is used.
  */
 export class SqlFilter {
-  readonly params: unknown[] = [];
   private readonly clauses: string[] = [];
+
+  /** `params`: another filter's, when both are parts of one statement. */
+  constructor(readonly params: unknown[] = []) {}
+
+  /** A filter of its own clauses, numbering its parameters after this one's (one statement). */
+  sibling(): SqlFilter {
+    return new SqlFilter(this.params);
+  }
 
   param(value: unknown): string {
     return `$${this.params.push(value)}`;
@@ -103,6 +110,16 @@ export class SqlFilter {
 /** SQL for the facility's today at `now` (`f` the facility's alias), with the parameters it binds. */
 export function facilityToday(filter: SqlFilter, client: Client, now: Date, f = 'f'): string {
   return `((${filter.param(now.toISOString())}::timestamptz AT TIME ZONE coalesce(${f}.time_zone, ${filter.param(client.timeZone)}::text))::date)`;
+}
+
+/** Whether a report's open events may be counted from facility_people's open_events: no range
+ *  of dates and no category narrows them (a facility and an assignee are its keys). */
+export const countsOpenFromPeople = (filter: ReportFilter): boolean => !filter.from && !filter.to && !filter.category;
+
+/** The sum of facility_people's open events in the filter's scope (alias `w`) as an SQL scalar subquery. */
+export function openFromPeopleSql(f: SqlFilter, filter: ReportFilter): string {
+  const w = f.sibling().where('w.client_id = app_current_client()').scope(filter, { facility: 'w.facility_id', assignee: 'w.person_id' });
+  return `(SELECT coalesce(sum(w.open_events), 0) FROM facility_people w WHERE ${w.sql})`;
 }
 
 export interface Choice {

@@ -134,8 +134,7 @@ function monthlyCellsQuery(client: Client, filter: ReportFilter, now: Date): Cel
   const defaultPeriod = !filter.from && !filter.to;
   const first = defaultPeriod ? `(t.today - interval '12 months')::date + 1` : filter.from ? `${f.param(filter.from)}::date` : `'-infinity'::date`;
   const last = defaultPeriod ? 't.today' : filter.to ? `${f.param(filter.to)}::date` : `'infinity'::date`;
-  const facilities = new SqlFilter();
-  facilities.params.push(...f.params);
+  const facilities = f.sibling();
   facilities.where('f.client_id = app_current_client()').where(`f.kind = 'facility'`).scope(filter, { facility: 'f.id' });
   const assignee = (column: string) => (filter.assigneeId ? `${column} = ${facilities.param(filter.assigneeId)}::uuid` : 'true');
   // Per assignee only when the report needs them (grouped or filtered by one): the months' counts

@@ -4,7 +4,7 @@ import { daysBetween } from '../../lib/calendar-dates.ts';
 import { sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
 import { isOverdue, overdueSql } from '../events/definitions.ts';
-import { checkPage, facilityToday, offsetOf, REPORT_PAGE_SIZE, type ReportFilter, type ReportPage, SqlFilter } from './filters.ts';
+import { checkPage, countsOpenFromPeople, facilityToday, offsetOf, openFromPeopleSql, REPORT_PAGE_SIZE, type ReportFilter, type ReportPage, SqlFilter } from './filters.ts';
 
 export interface OpenEventRow {
   id: string;
@@ -37,15 +37,21 @@ function facilitiesSql(f: SqlFilter, client: Client, now: Date): string {
     SELECT f.id, ${facilityToday(f, client, now)} AS today FROM org_units f WHERE f.client_id = app_current_client() AND f.kind = 'facility')`;
 }
 
-/** Open and overdue events counted per facility. The status is the constant the WHERE asks for,
- *  so counting stays within the open-events index. */
+/**
+ * Open and overdue events counted per facility. The status is the constant the WHERE asks for,
+ * so counting stays within the open-events index. Unless dates or a category narrow them, the open
+ * ones are facility_people's sums and only the overdue ones (all due before the facility's today)
+ * are counted from the events.
+ */
 async function countsOf(client: Client, filter: ReportFilter, now: Date): Promise<{ open: number; overdue: number }> {
   const f = filterOf(filter);
+  const kept = countsOpenFromPeople(filter);
   const [summary] = await sql<{ open: number; overdue: number }>(
     `${facilitiesSql(f, client, now)}
-     SELECT count(*)::int AS open, count(*) FILTER (WHERE ${overdueSql('o', 'f.today')})::int AS overdue
+     SELECT ${kept ? openFromPeopleSql(f, filter) : 'count(*)'}::int AS open, count(*) FILTER (WHERE ${overdueSql('o', 'f.today')})::int AS overdue
        FROM facility f
-      CROSS JOIN LATERAL (SELECT 'open'::text AS status, e.due_date FROM events e ${planItemOf(filter)} WHERE e.facility_id = f.id AND ${f.sql}) o`,
+      CROSS JOIN LATERAL (SELECT 'open'::text AS status, e.due_date FROM events e ${planItemOf(filter)}
+                           WHERE e.facility_id = f.id AND ${f.sql} ${kept ? 'AND e.due_date < f.today' : ''}) o`,
     f.params,
   );
   return summary!;

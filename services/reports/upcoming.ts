@@ -8,7 +8,7 @@ import { sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
 import { isOverdue } from '../events/definitions.ts';
 import { calendarDates, type CalendarSchedule, type MonthEndPolicy, ScheduleError } from '../plans/recurrence.ts';
-import { checkPage, facilityToday, offsetOf, REPORT_PAGE_SIZE, type ReportFilter, type ReportPage, SqlFilter } from './filters.ts';
+import { checkPage, countsOpenFromPeople, facilityToday, offsetOf, openFromPeopleSql, REPORT_PAGE_SIZE, type ReportFilter, type ReportPage, SqlFilter } from './filters.ts';
 
 /** How far ahead the report looks, in months from each facility's today. */
 export const UPCOMING_MONTHS = 12;
@@ -155,7 +155,7 @@ async function projections(client: Client, filter: ReportFilter, now: Date, reac
 }
 
 /** The items grouped by schedule, resume date and facility today (computed once per facility),
- *  each with the scheduled date of its last generated event. */
+ *  each with the scheduled date of its last generated event (kept on the item, migration 0017). */
 function scheduleGroups(client: Client, filter: ReportFilter, now: Date): Promise<ScheduleGroup[]> {
   const f = new SqlFilter().where('p.client_id = app_current_client()').where(`p.schedule_kind = 'calendar'`).where('p.schedules_events').where('NOT p.hidden');
   f.scope(filter, { facility: 'p.facility_id', assignee: 'p.assignee_id', category: 'p.category' });
@@ -163,10 +163,9 @@ function scheduleGroups(client: Client, filter: ReportFilter, now: Date): Promis
   return sql<ScheduleGroup>(
     `WITH facility AS MATERIALIZED (SELECT u.id, ${today} AS today FROM org_units u WHERE u.client_id = app_current_client() AND u.kind = 'facility')
      SELECT p.rrule, p.schedule_start::text AS start, p.month_end_policy AS "monthEnd", p.generate_from::text AS "generateFrom", f.today::text AS today,
-            array_agg(p.id ORDER BY p.id) AS "itemIds", array_agg(l.last::text ORDER BY p.id) AS "lastScheduled"
+            array_agg(p.id ORDER BY p.id) AS "itemIds", array_agg(p.last_scheduled_date::text ORDER BY p.id) AS "lastScheduled"
        FROM plan_items p
        JOIN facility f ON f.id = p.facility_id
-      CROSS JOIN LATERAL (SELECT max(e.scheduled_date) AS last FROM events e WHERE e.client_id = p.client_id AND e.plan_item_id = p.id) l
       WHERE ${f.sql}
       GROUP BY p.rrule, p.schedule_start, p.month_end_policy, p.generate_from, f.today`,
     f.params,
@@ -213,39 +212,67 @@ async function itemNames(ids: string[]): Promise<Map<string, ItemNames>> {
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-/** The generated events in the window: due from today through the horizon, and a relative
- *  item's one open event whenever it is due. */
-function generatedFilter(client: Client, filter: ReportFilter, now: Date) {
+/**
+ * The first `reach` generated events of the window by due date, activity and id: those due from
+ * today through the horizon, and a relative item's one open event whenever it is due, each read in
+ * that order through the open events' due-date index (from the bounds of the facilities' todays),
+ * then merged.
+ */
+function firstGenerated(client: Client, filter: ReportFilter, now: Date, reach: number) {
   const f = new SqlFilter().where('e.client_id = app_current_client()').where(`e.status = 'open'`);
   f.scope(filter, { facility: 'e.facility_id', assignee: 'e.assignee_id', category: 'p.category' }).range(filter, 'e.due_date');
+  const bounds = facilityToday(f, client, now, 'u');
   const today = facilityToday(f, client, now);
-  f.where(`e.due_date <= (${today} + interval '${UPCOMING_MONTHS} months')::date`).where(`(p.schedule_kind = 'relative' OR e.due_date >= ${today})`);
-  return { f, today };
+  const item = 'JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id';
+  const half = (due: boolean) => `(
+    SELECT e.id, e.plan_item_id, e.activity, e.facility_id, e.assignee_id, e.due_date, ${today} AS today
+      FROM events e
+      JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
+      ${due ? (filter.category ? item : '') : item}
+     WHERE ${f.sql} AND ${due
+       ? `e.due_date >= (SELECT min(today) FROM facility) AND e.due_date >= ${today} AND e.due_date <= (${today} + interval '${UPCOMING_MONTHS} months')::date`
+       : `e.due_date < (SELECT max(today) FROM facility) AND e.due_date < ${today} AND p.schedule_kind = 'relative'`}
+     ORDER BY e.due_date, e.activity, e.id
+     LIMIT ${reach})`;
+  return sql<Omit<UpcomingRow, 'projected' | 'overdue'> & { today: string }>(
+    `WITH facility AS MATERIALIZED (SELECT u.id, ${bounds} AS today FROM org_units u WHERE u.client_id = app_current_client() AND u.kind = 'facility')
+     SELECT e.id AS "eventId", e.plan_item_id AS "planItemId", e.activity, f.name AS "facilityName", coalesce(a.name, '—') AS "assigneeName",
+            e.due_date::text AS "dueDate", e.today::text AS today
+       FROM (${half(true)} UNION ALL ${half(false)}) e
+       JOIN org_units f ON f.client_id = app_current_client() AND f.id = e.facility_id
+       LEFT JOIN users a ON a.client_id = app_current_client() AND a.id = e.assignee_id
+      ORDER BY e.due_date, e.activity, e.id
+      LIMIT ${reach}`,
+    f.params,
+  );
 }
-
-const GENERATED_FROM = `FROM events e
-  JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
-  JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id`;
 
 /**
  * How many generated events the window holds, per facility with its today and horizon computed
  * once (materialized, so the laterals' date bounds are index conditions): those due from today
- * through the horizon from the open events' index, and those due before today of relative items.
+ * through the horizon, and those due before today of relative items. Unless dates or a category
+ * narrow them, all open ones are facility_people's sums, less those due before today of calendar
+ * items and those due after the horizon, counted from the events (the few at either end).
  */
 async function generatedCount(client: Client, filter: ReportFilter, now: Date): Promise<number> {
   const f = new SqlFilter().where('e.client_id = app_current_client()').where(`e.status = 'open'`);
   f.scope(filter, { facility: 'e.facility_id', assignee: 'e.assignee_id', category: 'p.category' }).range(filter, 'e.due_date');
   const today = facilityToday(f, client, now, 'u');
   const item = 'JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id';
+  const perFacility = (events: string) => `(SELECT count(*) FROM facility f CROSS JOIN LATERAL (${events}) x)`;
+  const counted = countsOpenFromPeople(filter)
+    ? `${openFromPeopleSql(f, filter)}
+       - ${perFacility(`SELECT 1 FROM events e ${item} WHERE e.facility_id = f.id AND e.due_date < f.today AND p.schedule_kind <> 'relative' AND ${f.sql}`)}
+       - ${perFacility(`SELECT 1 FROM events e WHERE e.facility_id = f.id AND e.due_date > f.horizon AND ${f.sql}`)}`
+    : perFacility(`SELECT 1 FROM events e ${filter.category ? item : ''} WHERE e.facility_id = f.id AND e.due_date >= f.today AND e.due_date <= f.horizon AND ${f.sql}
+                   UNION ALL
+                   SELECT 1 FROM events e ${item} WHERE e.facility_id = f.id AND e.due_date < f.today AND p.schedule_kind = 'relative' AND ${f.sql}`);
   const [row] = await sql<{ generated: number }>(
     `WITH facility AS MATERIALIZED (
        SELECT u.id, t.today, (t.today + interval '${UPCOMING_MONTHS} months')::date AS horizon
          FROM org_units u CROSS JOIN LATERAL (SELECT ${today} AS today) t
         WHERE u.client_id = app_current_client() AND u.kind = 'facility')
-     SELECT count(*)::int AS generated FROM facility f CROSS JOIN LATERAL (
-       SELECT 1 FROM events e ${filter.category ? item : ''} WHERE e.facility_id = f.id AND e.due_date >= f.today AND e.due_date <= f.horizon AND ${f.sql}
-       UNION ALL
-       SELECT 1 FROM events e ${item} WHERE e.facility_id = f.id AND e.due_date < f.today AND p.schedule_kind = 'relative' AND ${f.sql}) x`,
+     SELECT (${counted})::int AS generated`,
     f.params,
   );
   return row!.generated;
@@ -258,17 +285,7 @@ export async function upcomingReport(client: Client, filter: ReportFilter, now: 
   const generated = await generatedCount(client, filter, now);
   const total = generated + projected.total;
   const pages = checkPage(filter.page, total);
-  const { f, today } = generatedFilter(client, filter, now);
-  const events = await sql<Omit<UpcomingRow, 'projected' | 'overdue'> & { today: string }>(
-    `SELECT e.id AS "eventId", e.plan_item_id AS "planItemId", e.activity, f.name AS "facilityName", coalesce(a.name, '—') AS "assigneeName",
-            e.due_date::text AS "dueDate", ${today}::text AS today
-       ${GENERATED_FROM}
-       LEFT JOIN users a ON a.client_id = e.client_id AND a.id = e.assignee_id
-      WHERE ${f.sql}
-      ORDER BY e.due_date, e.activity, e.id
-      LIMIT ${reach}`,
-    f.params,
-  );
+  const events = await firstGenerated(client, filter, now, reach);
   const merged: UpcomingRow[] = [];
   let i = 0;
   let j = 0;

@@ -4,7 +4,7 @@
 // closing, reopening and cancelling through the event pages; statements changing many events;
 // due and completion dates moved; an assignee changed; an item moved to another facility with its
 // events; documents added and removed; rows deleted; tables truncated) they equal counting the
-// events, close records and documents directly.
+// events, close records and documents directly; so does each Plan Item's last scheduled date.
 import { expect } from 'chai';
 import { addDays, todayIn } from '../../lib/calendar-dates.ts';
 import { inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
@@ -15,7 +15,7 @@ import { createUnit, grantScope, type UnitRow } from '../support/hierarchy-facto
 
 const MONTH_COUNTS = ['due_closed', 'due_on_time', 'completed'];
 const ASSIGNEE_MONTH_COUNTS = ['due_closed', 'due_on_time'];
-const PEOPLE_COUNTS = ['events', 'documents', 'records', 'records_late', 'records_recorded_late', 'records_documents'];
+const PEOPLE_COUNTS = ['events', 'open_events', 'documents', 'records', 'records_late', 'records_recorded_late', 'records_documents'];
 
 /** A table's rows that count anything, keys and counts, in key order. */
 async function stored(table: string, keys: string, counts: string[]): Promise<Array<Record<string, unknown>>> {
@@ -43,22 +43,33 @@ async function countedAssigneeMonths(): Promise<Array<Record<string, unknown>>> 
        FROM events WHERE status = 'closed' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`);
 }
 
-/** Each person's counts per facility straight from the rows: the events they hold, the documents
+/** Each person's counts per facility straight from the rows: the events they hold (and the open ones), the documents
  *  they uploaded, the close records of their closed events. */
 async function countedPeople(): Promise<Array<Record<string, unknown>>> {
   return ownerQuery(
-    `WITH held AS (SELECT facility_id, assignee_id AS person_id, count(*)::int AS events FROM events GROUP BY 1, 2),
+    `WITH held AS (SELECT facility_id, assignee_id AS person_id, count(*)::int AS events, count(*) FILTER (WHERE status = 'open')::int AS open_events
+                     FROM events GROUP BY 1, 2),
           uploaded AS (SELECT facility_id, uploaded_by AS person_id, count(*)::int AS documents FROM documents WHERE uploaded_by IS NOT NULL GROUP BY 1, 2),
           recorded AS (SELECT e.facility_id, e.assignee_id AS person_id, count(*)::int AS records, count(*) FILTER (WHERE k.late)::int AS records_late,
                               count(*) FILTER (WHERE k.recorded_late)::int AS records_recorded_late, sum(jsonb_array_length(k.documents))::int AS records_documents
                          FROM events e JOIN event_closures k ON k.event_id = e.id WHERE e.status = 'closed' GROUP BY 1, 2)
-     SELECT facility_id, person_id, coalesce(h.events, 0) AS events, coalesce(u.documents, 0) AS documents, coalesce(r.records, 0) AS records,
+     SELECT facility_id, person_id, coalesce(h.events, 0) AS events, coalesce(h.open_events, 0) AS open_events, coalesce(u.documents, 0) AS documents, coalesce(r.records, 0) AS records,
             coalesce(r.records_late, 0) AS records_late, coalesce(r.records_recorded_late, 0) AS records_recorded_late, coalesce(r.records_documents, 0) AS records_documents
        FROM held h FULL JOIN uploaded u USING (facility_id, person_id) FULL JOIN recorded r USING (facility_id, person_id)
       ORDER BY facility_id, person_id`);
 }
 
+/** Each item's newest scheduled date as kept on it, and as its events have it. */
+async function lastScheduled(): Promise<{ kept: unknown[]; counted: unknown[] }> {
+  const kept = await ownerQuery(`SELECT id, last_scheduled_date::text AS last FROM plan_items ORDER BY id`);
+  const counted = await ownerQuery(
+    `SELECT p.id, max(e.scheduled_date)::text AS last FROM plan_items p LEFT JOIN events e ON e.plan_item_id = p.id GROUP BY p.id ORDER BY p.id`);
+  return { kept, counted };
+}
+
 async function expectEqual(after: string): Promise<void> {
+  const last = await lastScheduled();
+  expect(last.kept, `items' last scheduled dates, ${after}`).to.deep.equal(last.counted);
   expect(await stored('closed_event_months', 'facility_id, month', MONTH_COUNTS), `months, ${after}`).to.deep.equal(await countedMonths());
   expect(await stored('closed_event_assignee_months', 'facility_id, month, assignee_id', ASSIGNEE_MONTH_COUNTS), `assignees' months, ${after}`)
     .to.deep.equal(await countedAssigneeMonths());

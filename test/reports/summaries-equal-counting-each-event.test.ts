@@ -1,6 +1,7 @@
-// The on-time report and the completed history's counts, read from the counts the triggers keep
-// (closed events by month, people by facility) and from the events at a period's ends, equal the
-// same reports counted event by event — which they still are when a category narrows them. Over
+// The on-time report, the completed history's counts and the open events' counts (open and
+// overdue, upcoming, assignments), read from the counts the triggers keep (closed events by month,
+// people by facility) and from the events at a period's ends, equal the same reports counted event
+// by event, which they still are when a category narrows them. Over
 // two and a half years of history in zones a day apart, every grouping, the default period and
 // chosen ranges starting and ending inside months, for the whole client and for one region.
 import { expect } from 'chai';
@@ -33,6 +34,8 @@ describe('reports: summaries from the kept counts', function () {
   it('equal the same reports counted event by event', async () => {
     const fx = await reportFixture();
     await ownerQuery(`UPDATE plan_items SET category = 'Safety' WHERE client_id = $1`, [fx.client.id]);
+    // Beta's item times its events relatively: its open ones count as upcoming however overdue.
+    await ownerQuery(`UPDATE plan_items SET schedule_kind = 'relative', rrule = NULL, relative_every = 3, relative_unit = 'month' WHERE id = $1`, [fx.items.beta]);
     await ownerQuery(`UPDATE org_units SET time_zone = CASE name WHEN 'Alpha Plant' THEN 'Pacific/Auckland' WHEN 'Beta Plant' THEN 'Pacific/Honolulu' ELSE time_zone END WHERE client_id = $1`, [fx.client.id]);
     // Every day for 900 days on each item: open, cancelled, closed on time or late, some
     // with close records (late, recorded late, 0-2 documents).
@@ -75,6 +78,15 @@ describe('reports: summaries from the kept counts', function () {
         const { kept, counted } = await bothWays(agent, path);
         expect(kept.counts, path).to.match(/<strong>\d{2,}<\/strong> close records/);
         expect(kept, `${user.name}: ${path}`).to.deep.equal(counted);
+      }
+      // Open events: facility_people's sums with the overdue ones counted, against counting each.
+      for (const report of ['open', 'upcoming', 'assignments']) {
+        for (const narrowing of ['', `?assignee=${fx.bob.id}`, `?node=${fx.north.id}`]) {
+          const path = `/reports/${report}${narrowing}`;
+          const { kept, counted } = await bothWays(agent, path);
+          expect(kept.counts, path).to.match(/<strong>[1-9]\d*<\/strong>/);
+          expect(kept, `${user.name}: ${path}`).to.deep.equal(counted);
+        }
       }
     }
   });
