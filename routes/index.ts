@@ -5,6 +5,7 @@ import { adminClientsController } from '../controllers/admin-clients.ts';
 import { adminOperationsController } from '../controllers/admin-operations.ts';
 import { adminStaffController } from '../controllers/admin-staff.ts';
 import { auditLogController } from '../controllers/audit-log.ts';
+import { eventListExportsController } from '../controllers/event-list-exports.ts';
 import { eventListsController } from '../controllers/event-lists.ts';
 import { eventsController } from '../controllers/events.ts';
 import { documentsController } from '../controllers/documents.ts';
@@ -73,6 +74,7 @@ export function appRouteTable(deps: AppDeps): Route[] {
   const plans = planItemsController();
   const planCopies = planCopiesController();
   const eventLists = eventListsController();
+  const eventListExports = eventListExportsController();
   const reassignments = reassignmentsController();
   const transition = transitionController(deps);
   const documents = documentsController(deps.config);
@@ -121,6 +123,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['get', '/units/:id/plan/copy', [signedIn], userAction(planCopies.copyForm)],
     ['post', '/units/:id/plan/copy', [signedIn], userAction(planCopies.copy)],
     ['get', '/units/:id/events', [signedIn], userAction(eventLists.events)],
+    ['get', '/units/:id/events/export.csv', [signedIn], userAction(eventListExports.unitCsv)],
+    ['get', '/units/:id/events/export.xlsx', [signedIn], userAction(eventListExports.unitXlsx)],
     ['get', '/plan-items/:id', [signedIn], userAction(plans.show)],
     ['get', '/plan-items/:id/edit', [signedIn], userAction(plans.edit)],
     ['post', '/plan-items/:id', [signedIn], userAction(plans.update)],
@@ -132,6 +136,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
 
     // Events
     ['get', '/events', [signedIn], userAction(events.mine)],
+    ['get', '/events/export.csv', [signedIn], userAction(eventListExports.mineCsv)],
+    ['get', '/events/export.xlsx', [signedIn], userAction(eventListExports.mineXlsx)],
     ['get', '/events/:id', [signedIn], userAction(events.show)],
     ['post', '/events/:id/checklist', [signedIn], userAction(events.saveChecklist)],
     ['post', '/events/:id/close', [signedIn], userAction(events.close)],

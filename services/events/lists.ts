@@ -4,7 +4,7 @@
 // rather than copy it. Visibility is row-level security; the status a row shows (overdue, closed
 // late, …) and every status filter follow services/events/definitions.ts in each facility's zone.
 import { daysBetween, todayIn } from '../../lib/calendar-dates.ts';
-import { sql } from '../../lib/unit-of-work.ts';
+import { cursorRows, sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
 import {
   daysOverdueSql, type DisplayStatus, displayStatus, isStatusFilter, isOverdue, overdueSql, STATUS_FILTERS, type StatusFilter, statusFilterSql, UPCOMING_DAYS,
@@ -79,7 +79,7 @@ interface Row extends Omit<EventListRow, 'status' | 'overdue' | 'daysOverdue'> {
   stored: 'open' | 'closed' | 'cancelled';
   late: boolean;
   timeZone: string;
-  total: number;
+  total?: number;
 }
 
 /** A query's WHERE clause and parameters; the client's zone and the facility's today are
@@ -148,33 +148,43 @@ function orderOf(query: EventListQuery, localToday: () => string): string {
  */
 export async function eventList(client: Client, query: EventListQuery): Promise<{ rows: EventListRow[]; total: number }> {
   const now = query.now ?? new Date();
+  const { text, params } = listSql(client, query, now, { limit: query.limit ?? EVENT_LIST_LIMIT, offset: query.offset ?? 0 });
+  const rows = await sql<Row>(text, params);
+  return { total: rows[0]?.total ?? 0, rows: rows.map((row) => shapeRow(row, now)) };
+}
+
+/** Every event matching `query`, in the list's order, read from a cursor (a download): no limit,
+ *  no count. No other query may run in the unit of work until the rows are read. */
+export async function* eventRows(client: Client, query: EventListQuery): AsyncGenerator<EventListRow> {
+  const now = query.now ?? new Date();
+  const { text, params } = listSql(client, query, now, null);
+  for await (const row of cursorRows<Row>(text, params)) yield shapeRow(row, now);
+}
+
+/** The list's statement: a page of it (with the count of every match), or all of it. */
+function listSql(client: Client, query: EventListQuery, now: Date, page: { limit: number; offset: number } | null) {
   const { params, param, zoneOf, localToday, where } = filterOf(client, query, now);
   const order = orderOf(query, localToday);
-  const rows = await sql<Row>(
-    `SELECT e.id, e.plan_item_id AS "planItemId", e.activity, e.facility_id AS "facilityId", f.name AS "facilityName",
+  const text = `SELECT e.id, e.plan_item_id AS "planItemId", e.activity, e.facility_id AS "facilityId", f.name AS "facilityName",
             ${zoneOf()} AS "timeZone", e.due_date::text AS "dueDate", coalesce(a.name, '—') AS "assigneeName",
             e.status AS stored, e.late, e.recorded_late AS "recordedLate", e.completed_on::text AS "completedOn", e.closed_at AS "closedAt",
-            coalesce(c.name, ${staffNameOf('e.closed_by_staff_id')}) AS "closedByName", e.cancel_reason AS "cancelReason",
-            count(*) OVER ()::int AS total
+            coalesce(c.name, ${staffNameOf('e.closed_by_staff_id')}) AS "closedByName", e.cancel_reason AS "cancelReason"
+            ${page ? ', count(*) OVER ()::int AS total' : ''}
        FROM events e
        JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
        LEFT JOIN users a ON a.client_id = e.client_id AND a.id = e.assignee_id
        LEFT JOIN users c ON c.client_id = e.client_id AND c.id = e.closed_by
       WHERE ${where}
       ORDER BY ${order}
-      LIMIT ${param(query.limit ?? EVENT_LIST_LIMIT)}::int OFFSET ${param(query.offset ?? 0)}::int`,
-    params,
-  );
-  const total = rows[0]?.total ?? 0;
-  return {
-    total,
-    rows: rows.map(({ stored, late, timeZone, total: _, ...r }) => {
-      const today = todayIn(timeZone, now);
-      const status = displayStatus({ status: stored, late, dueDate: r.dueDate }, today);
-      const overdue = status === 'overdue';
-      return { ...r, status, overdue, daysOverdue: overdue && isOverdue(today, r.dueDate) ? daysBetween(r.dueDate, today) : null };
-    }),
-  };
+      ${page ? `LIMIT ${param(page.limit)}::int OFFSET ${param(page.offset)}::int` : ''}`;
+  return { text, params };
+}
+
+function shapeRow({ stored, late, timeZone, total: _, ...r }: Row, now: Date): EventListRow {
+  const today = todayIn(timeZone, now);
+  const status = displayStatus({ status: stored, late, dueDate: r.dueDate }, today);
+  const overdue = status === 'overdue';
+  return { ...r, status, overdue, daysOverdue: overdue && isOverdue(today, r.dueDate) ? daysBetween(r.dueDate, today) : null };
 }
 
 /** How many events match `query`. */
