@@ -19,6 +19,7 @@ import { notificationsController } from '../controllers/notifications.ts';
 import { planCopiesController } from '../controllers/plan-copies.ts';
 import { planItemsController } from '../controllers/plan-items.ts';
 import { reassignmentsController } from '../controllers/reassignments.ts';
+import { reportExportsController } from '../controllers/report-exports.ts';
 import { reportsController } from '../controllers/reports.ts';
 import { passwordsController } from '../controllers/passwords.ts';
 import { securitySettingsController } from '../controllers/security-settings.ts';
@@ -81,6 +82,7 @@ export function appRouteTable(deps: AppDeps): Route[] {
   const events = eventsController();
   const auditLog = auditLogController();
   const reports = reportsController();
+  const reportExports = reportExportsController();
   const supportSessions = supportSessionsController(deps);
   const supportAccess = supportAccessController();
   const notificationSettings = notificationSettingsController();
@@ -192,6 +194,20 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['get', '/reports/plan-summary', [signedIn], userAction(reports.planSummary)],
     ['get', '/reports/assignments', [signedIn], userAction(reports.assignments)],
     ['get', '/reports/documents', [signedIn], userAction(reports.documents)],
+    ['get', '/reports/open/export.csv', [signedIn], userAction(reportExports.openCsv)],
+    ['get', '/reports/open/export.xlsx', [signedIn], userAction(reportExports.openXlsx)],
+    ['get', '/reports/upcoming/export.csv', [signedIn], userAction(reportExports.upcomingCsv)],
+    ['get', '/reports/upcoming/export.xlsx', [signedIn], userAction(reportExports.upcomingXlsx)],
+    ['get', '/reports/completed/export.csv', [signedIn], userAction(reportExports.completedCsv)],
+    ['get', '/reports/completed/export.xlsx', [signedIn], userAction(reportExports.completedXlsx)],
+    ['get', '/reports/on-time/export.csv', [signedIn], userAction(reportExports.onTimeCsv)],
+    ['get', '/reports/on-time/export.xlsx', [signedIn], userAction(reportExports.onTimeXlsx)],
+    ['get', '/reports/plan-summary/export.csv', [signedIn], userAction(reportExports.planSummaryCsv)],
+    ['get', '/reports/plan-summary/export.xlsx', [signedIn], userAction(reportExports.planSummaryXlsx)],
+    ['get', '/reports/assignments/export.csv', [signedIn], userAction(reportExports.assignmentsCsv)],
+    ['get', '/reports/assignments/export.xlsx', [signedIn], userAction(reportExports.assignmentsXlsx)],
+    ['get', '/reports/documents/export.csv', [signedIn], userAction(reportExports.documentsCsv)],
+    ['get', '/reports/documents/export.xlsx', [signedIn], userAction(reportExports.documentsXlsx)],
 
     // Audit-log viewer
     ['get', '/audit', [signedIn], userAction(auditLog.index)],

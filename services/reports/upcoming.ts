@@ -4,7 +4,7 @@
 // generated open events due in that window. A relative item's only next event is its open one
 // (the next exists only once it is closed), shown even when overdue.
 import { addMonths } from '../../lib/calendar-dates.ts';
-import { sql } from '../../lib/unit-of-work.ts';
+import { cursorRows, sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
 import { isOverdue } from '../events/definitions.ts';
 import { calendarDates, type CalendarSchedule, type MonthEndPolicy, ScheduleError } from '../plans/recurrence.ts';
@@ -153,4 +153,27 @@ export async function upcomingReport(client: Client, filter: ReportFilter, now: 
     itemsProjected: projected.itemsProjected,
     refused: projected.refused,
   };
+}
+
+/** Every row of the report, in its order (its download): the projected occurrences worked out
+ *  first, as the page does, then merged with the generated events read from a cursor. */
+export async function* upcomingRows(client: Client, filter: ReportFilter, now: Date = new Date()): AsyncGenerator<UpcomingRow> {
+  const projected = (await projections(client, filter, now)).rows;
+  const { f, today } = generatedFilter(client, filter, now);
+  const events = cursorRows<Omit<UpcomingRow, 'projected' | 'overdue'> & { today: string }>(
+    `SELECT e.id AS "eventId", e.plan_item_id AS "planItemId", e.activity, f.name AS "facilityName", coalesce(a.name, '—') AS "assigneeName",
+            e.due_date::text AS "dueDate", ${today}::text AS today
+       ${GENERATED_FROM}
+       LEFT JOIN users a ON a.client_id = e.client_id AND a.id = e.assignee_id
+      WHERE ${f.sql}
+      ORDER BY e.due_date, e.activity, e.id`,
+    f.params,
+  );
+  let j = 0;
+  // By due date; on one date the generated events come before the projected ones.
+  for await (const { today: t, ...r } of events) {
+    while (j < projected.length && projected[j]!.dueDate < r.dueDate) yield projected[j++]!;
+    yield { ...r, projected: false, overdue: isOverdue(t, r.dueDate) };
+  }
+  while (j < projected.length) yield projected[j++]!;
 }
