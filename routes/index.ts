@@ -17,6 +17,7 @@ import { notificationSettingsController } from '../controllers/notification-sett
 import { notificationUnsubscribeController } from '../controllers/notification-unsubscribe.ts';
 import { notificationsController } from '../controllers/notifications.ts';
 import { planCopiesController } from '../controllers/plan-copies.ts';
+import { planExportsController } from '../controllers/plan-exports.ts';
 import { planItemsController } from '../controllers/plan-items.ts';
 import { reassignmentsController } from '../controllers/reassignments.ts';
 import { reportExportsController } from '../controllers/report-exports.ts';
@@ -32,6 +33,7 @@ import { transitionController } from '../controllers/transition.ts';
 import { twoFactorController } from '../controllers/two-factor.ts';
 import { unitAdminController } from '../controllers/unit-admin.ts';
 import { unitsController } from '../controllers/units.ts';
+import { userExportsController } from '../controllers/user-exports.ts';
 import { usersController } from '../controllers/users.ts';
 import { actionAdapters, signedIn, signedOut } from '../middleware/action.ts';
 import { csrfAfterUpload } from '../middleware/csrf.ts';
@@ -70,10 +72,12 @@ export function appRouteTable(deps: AppDeps): Route[] {
   const duringEnrolment = { duringEnrolment: true, ownAccount: true };
   const ownAccount = { ownAccount: true };
   const users = usersController(deps);
+  const userExports = userExportsController();
   const unitAdmin = unitAdminController();
   const levelLabels = levelLabelsController();
   const plans = planItemsController();
   const planCopies = planCopiesController();
+  const planExports = planExportsController();
   const eventLists = eventListsController();
   const eventListExports = eventListExportsController();
   const reassignments = reassignmentsController();
@@ -106,6 +110,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
     // Organisation hierarchy
     ['get', '/units', [signedIn], userAction(units.index)],
     ['get', '/units/select', [signedIn], userAction(units.select)],
+    ['get', '/units/export.csv', [signedIn], userAction(units.exportCsv)],
+    ['get', '/units/export.xlsx', [signedIn], userAction(units.exportXlsx)],
     ['get', '/units/new', [signedIn], userAction(unitAdmin.new)],
     ['post', '/units', [signedIn], userAction(unitAdmin.create)],
     ['get', '/units/:id', [signedIn], userAction(units.show)],
@@ -120,6 +126,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
 
     // Management plans
     ['get', '/units/:id/plan', [signedIn], userAction(plans.index)],
+    ['get', '/units/:id/plan/export.csv', [signedIn], userAction(planExports.csv)],
+    ['get', '/units/:id/plan/export.xlsx', [signedIn], userAction(planExports.xlsx)],
     ['get', '/units/:id/plan/new', [signedIn], userAction(plans.new)],
     ['post', '/units/:id/plan', [signedIn], userAction(plans.create)],
     ['get', '/units/:id/plan/copy', [signedIn], userAction(planCopies.copyForm)],
@@ -162,6 +170,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
 
     // Users
     ['get', '/users', [signedIn], userAction(users.index)],
+    ['get', '/users/export.csv', [signedIn], userAction(userExports.csv)],
+    ['get', '/users/export.xlsx', [signedIn], userAction(userExports.xlsx)],
     ['get', '/users/invite', [signedIn], userAction(users.newInvite)],
     ['post', '/users/invite', [signedIn], userAction(users.invite)],
     ['get', '/users/:id', [signedIn], userAction(users.show)],
