@@ -158,8 +158,14 @@ export async function eventList(client: Client, query: EventListQuery): Promise<
 export async function* eventRows(client: Client, query: EventListQuery): AsyncGenerator<EventListRow> {
   const now = query.now ?? new Date();
   const { text, params } = listSql(client, query, now, null);
-  for await (const row of cursorRows<Row>(text, params)) yield shapeRow(row, now);
+  // Each zone's today once, not once a row.
+  const todays = new Map<string, string>();
+  const todayOf = (zone: string) => todays.get(zone) ?? todays.set(zone, todayIn(zone, now)).get(zone)!;
+  for await (const row of cursorRows<Row>(text, params)) yield shapeRow(row, now, todayOf);
 }
+
+/** The statement eventRows reads (a download's, for a benchmark's same-rows baseline). */
+export const eventRowsSql = (client: Client, query: EventListQuery): { text: string; params: unknown[] } => listSql(client, query, query.now ?? new Date(), null);
 
 /** The list's statement: a page of it (with the count of every match), or all of it. */
 function listSql(client: Client, query: EventListQuery, now: Date, page: { limit: number; offset: number } | null) {
@@ -180,8 +186,8 @@ function listSql(client: Client, query: EventListQuery, now: Date, page: { limit
   return { text, params };
 }
 
-function shapeRow({ stored, late, timeZone, total: _, ...r }: Row, now: Date): EventListRow {
-  const today = todayIn(timeZone, now);
+function shapeRow({ stored, late, timeZone, total: _, ...r }: Row, now: Date, todayOf = (zone: string) => todayIn(zone, now)): EventListRow {
+  const today = todayOf(timeZone);
   const status = displayStatus({ status: stored, late, dueDate: r.dueDate }, today);
   const overdue = status === 'overdue';
   return { ...r, status, overdue, daysOverdue: overdue && isOverdue(today, r.dueDate) ? daysBetween(r.dueDate, today) : null };
