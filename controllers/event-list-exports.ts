@@ -6,8 +6,9 @@ import type { Request } from 'express';
 import { type Outcome, table } from '../lib/outcomes.ts';
 import { authorize } from '../policies/index.ts';
 import { eventListExport } from '../services/events/list-export.ts';
-import { MY_EVENTS_DAYS } from '../services/events/lists.ts';
-import { findUnitInScope } from '../services/organisation/hierarchy.ts';
+import { isListStatus, MY_EVENTS_DAYS } from '../services/events/lists.ts';
+import { findFacilityInScope, findUnitInScope } from '../services/organisation/hierarchy.ts';
+import { findPlanItemInScope } from '../services/plans/plan-items.ts';
 import type { Actor } from '../types/actor.ts';
 import type { ExportFormat } from '../types/table.ts';
 import { STATUS_TITLES, unitEventsTable, unitList } from './event-lists.ts';
@@ -33,7 +34,22 @@ export function eventListExportsController() {
     return table(eventListExport(actor.client, query, format, { title: 'My events', unitId: null, filters: recorded(mine.filters) }));
   }
 
+  async function planItemEvents(req: Request, actor: Actor, format: ExportFormat): Promise<Outcome> {
+    authorize(actor.user, 'plans.view');
+    const item = await findPlanItemInScope(String(req.params.id));
+    await findFacilityInScope(item.facilityId);
+    // As the Plan Item page reads it: an unknown status is all of them.
+    const status = isListStatus(req.query.status) ? req.query.status : 'all';
+    return table(eventListExport(actor.client, { status, planItemId: item.id }, format, {
+      title: `${STATUS_TITLES[status]} of ${item.activity}`, unitId: item.facilityId, filters: { planItem: item.id, status },
+    }));
+  }
+
   return {
+    // GET /plan-items/:id/events/export.csv?status=… — a Plan Item's events, as on its page.
+    planItemCsv: (req: Request, actor: Actor) => planItemEvents(req, actor, 'csv'),
+    // GET /plan-items/:id/events/export.xlsx?status=… — the same, as a workbook.
+    planItemXlsx: (req: Request, actor: Actor) => planItemEvents(req, actor, 'xlsx'),
     // GET /units/:id/events/export.csv?status=…&q=…&sort=… — the unit's list, every matching event.
     unitCsv: (req: Request, actor: Actor) => unitEvents(req, actor, 'csv'),
     // GET /units/:id/events/export.xlsx?… — the same, as a workbook.

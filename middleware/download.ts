@@ -31,6 +31,8 @@ export async function streamTable(res: Response, file: StreamedTable): Promise<v
 
 /** After commit: the last bytes go out with the end of the response. */
 export function finishTable(res: Response): void {
+  // Only userAction streams a table; from any other adapter it would end an empty response.
+  if (!res.headersSent) throw new Error('a streamed table reached send() unwritten');
   res.end();
 }
 

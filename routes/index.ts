@@ -136,6 +136,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['get', '/units/:id/events/export.csv', [signedIn], userAction(eventListExports.unitCsv)],
     ['get', '/units/:id/events/export.xlsx', [signedIn], userAction(eventListExports.unitXlsx)],
     ['get', '/plan-items/:id', [signedIn], userAction(plans.show)],
+    ['get', '/plan-items/:id/events/export.csv', [signedIn], userAction(eventListExports.planItemCsv)],
+    ['get', '/plan-items/:id/events/export.xlsx', [signedIn], userAction(eventListExports.planItemXlsx)],
     ['get', '/plan-items/:id/edit', [signedIn], userAction(plans.edit)],
     ['post', '/plan-items/:id', [signedIn], userAction(plans.update)],
     ['post', '/plan-items/:id/deactivate', [signedIn], userAction(plans.deactivate)],

@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import ExcelJS from 'exceljs';
 import { auditRows } from '../support/auth-helpers.ts';
+import { ownerQuery } from '../support/factories.ts';
 import type { Agent } from '../support/http.ts';
 import { day, event, idsIn, item, listWorld, type ListWorld } from '../event-lists/list-world.ts';
 import { csvRows, dayOf, downloadLink, sheetValues, xlsxSheet } from './read-back.ts';
@@ -125,6 +126,19 @@ describe('events lists: downloads hold what the page shows', () => {
       expect(sheetValues(sheet).slice(1).map((r) => r[ID]), query).to.deep.equal(pageIds);
     }
     await alice.get(`/events/export.csv?assignee=${w.bob.id}`).expect(422);
+  });
+
+  it('downloads a Plan Item’s events as its page lists them, by status; outside the scope is 404', async () => {
+    const [{ id: tank }] = await ownerQuery<{ id: string }>(`SELECT plan_item_id AS id FROM events WHERE id = $1`, [ids.closed]);
+    for (const query of ['', '?status=closed', '?status=cancelled', '?status=open']) {
+      const page = await director.get(`/plan-items/${tank}${query}`).expect(200);
+      const [, ...rows] = await csvRows(director, downloadLink(page.text, 'csv'));
+      expect(rows.map((r) => r[ID]), query).to.deep.equal(idsIn(page.text, 'item-events'));
+      const sheet = await xlsxSheet(director, downloadLink(page.text, 'xlsx'));
+      expect(sheetValues(sheet).slice(1).map((r) => r[ID]), query).to.deep.equal(idsIn(page.text, 'item-events'));
+    }
+    const [{ id: south }] = await ownerQuery<{ id: string }>(`SELECT plan_item_id AS id FROM events WHERE id = $1`, [ids.south]);
+    await director.get(`/plan-items/${south}/events/export.csv`).expect(404);
   });
 
   it('audits each download with its format, filters and row count', async () => {
