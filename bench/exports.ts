@@ -6,9 +6,9 @@
 // each against a same-run baseline: COPY (the same statement) TO STDOUT as CSV, as the runtime
 // role in the same context. Every measurement runs in a child process of its own (a clean heap
 // and RSS), as the runtime role inside a unit of work (row-level security applies), through the
-// same code as a download (the list's cursor, the row shaping, the writer, the audit entry) into
-// a sink that drops the bytes; only Express is left out. It boots its own embedded PostgreSQL
-// under var/ and stops and removes everything it started.
+// code a download runs (middleware/download.ts writeTable: the list's cursor, the row shaping, the
+// writer, the audit entry) into a sink that drops the bytes; only Express and the socket are left
+// out. It boots its own embedded PostgreSQL under var/ and stops and removes all it started.
 //
 //   npm run bench:exports [-- --rounds 2 --xlsx-rows 100000 (and any fixture size: --closed-events 950000 --open-events 50000 …)]
 import { spawn } from 'node:child_process';
@@ -19,10 +19,9 @@ import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { DatabaseUrls } from '../config/index.ts';
 import { setLogLevel } from '../lib/logger.ts';
-import { currentUnit, inUnitOfWork } from '../lib/unit-of-work.ts';
+import { allowLongStatement, currentUnit, inUnitOfWork } from '../lib/unit-of-work.ts';
 import { Client, initModels, openDatabase } from '../models/index.ts';
-import { streamCsv } from '../services/exports/csv.ts';
-import { streamXlsx } from '../services/exports/xlsx.ts';
+import { writeTable } from '../middleware/download.ts';
 import { eventListExport } from '../services/events/list-export.ts';
 import { type EventListQuery, eventRowsSql } from '../services/events/lists.ts';
 import { buildFixture, fixtureOptions } from './fixture.ts';
@@ -89,6 +88,7 @@ async function child(job: ChildJob): Promise<ChildResult> {
   const started = performance.now();
   const rows = await inUnitOfWork(db.sequelize, context, async () => {
     if (job.mode === 'copy') {
+      await allowLongStatement(30);
       const { text, params } = eventRowsSql(client, query);
       const connection = (currentUnit().transaction as unknown as { connection: pg.ClientBase }).connection;
       const stream = connection.query(copyTo(`COPY (${inline(text, params)}) TO STDOUT WITH (FORMAT csv, HEADER)`));
@@ -99,12 +99,7 @@ async function child(job: ChildJob): Promise<ChildResult> {
       });
       return stream.rowCount;
     }
-    const file = eventListExport(client, query, job.mode, { title: 'All events', unitId: null, filters: { status: 'all' } });
-    const count = job.mode === 'csv'
-      ? await streamCsv(sink, file.columns.map((c) => c.header), file.rows())
-      : await streamXlsx(sink, { sheetName: file.sheetName, columns: file.columns, rows: file.rows() });
-    await file.written(count);
-    return count;
+    return writeTable(sink, eventListExport(client, query, job.mode, { title: 'All events', unitId: null, filters: { status: 'all' } }));
   });
   const ms = performance.now() - started;
   clearInterval(sampler);
