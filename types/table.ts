@@ -17,6 +17,13 @@ export interface TableColumn {
 export type ExportFormat = 'csv' | 'xlsx';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'xlsx'];
 
+/** What the writers read: each item one row, or a batch of rows (an array of rows: a row's cells
+ *  are never arrays), so a cursor's batches go through without a promise per row. */
+export type TableRows = AsyncIterable<CellValue[] | CellValue[][]> | Iterable<CellValue[] | CellValue[][]>;
+
+/** The rows of one item of TableRows. */
+export const rowsOf = (item: CellValue[] | CellValue[][]): CellValue[][] => (item.length > 0 && Array.isArray(item[0]) ? (item as CellValue[][]) : item.length > 0 ? [item as CellValue[]] : []);
+
 /** A table file to stream: its rows are read only once the response has started, inside the
  *  request's unit of work, and `written` runs after the last row, still inside it. */
 export interface StreamedTable {
@@ -24,7 +31,7 @@ export interface StreamedTable {
   fileName: string;
   sheetName: string;
   columns: TableColumn[];
-  rows: () => AsyncIterable<CellValue[]>;
+  rows: () => TableRows;
   /** The download's own record (its audit entry), given how many rows went out. */
   written: (rowCount: number) => Promise<void>;
 }

@@ -4,11 +4,11 @@
 // condition lets the (client_id, seq DESC) index do the work.
 import { addDays, isValidDate } from '../../lib/calendar-dates.ts';
 import type { FieldErrors } from '../../lib/errors.ts';
-import { cursorRows, sql } from '../../lib/unit-of-work.ts';
+import { cursorBatches, sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
 import { STAFF_ROLE_LABELS, type StaffRole } from '../../models/staff-user.ts';
 import { redactSecrets } from './entries.ts';
-import { activeFilters as setFilters, exportFileName as tableFileName, mapRows, tableDownload } from '../exports/tables.ts';
+import { activeFilters as setFilters, exportFileName as tableFileName, mapBatches, tableDownload } from '../exports/tables.ts';
 import type { ExportFormat, StreamedTable } from '../../types/table.ts';
 import { type StaffName, staffNames } from '../staff/directory.ts';
 
@@ -219,9 +219,9 @@ export async function auditPage(client: Client, filters: AuditFilters, before: s
 
 /** Every matching entry, newest first, from a cursor. The names of the staff in the client's log
  *  are read first: while the cursor is open, no other query can run. */
-async function* auditEntriesForExport(client: Client, filters: AuditFilters, staff: Map<string, StaffName>): AsyncGenerator<AuditRow> {
+async function* auditEntriesForExport(client: Client, filters: AuditFilters, staff: Map<string, StaffName>): AsyncGenerator<AuditRow[]> {
   const { text, bind } = entriesQuery(client, filters, null, null);
-  for await (const entry of cursorRows<RawEntry>(text, bind)) yield shapeEntry(entry, client, staff);
+  for await (const batch of cursorBatches<RawEntry>(text, bind)) yield batch.map((entry) => shapeEntry(entry, client, staff));
 }
 
 async function staffOfLog(client: Client): Promise<Map<string, StaffName>> {
@@ -345,7 +345,7 @@ export async function exportAuditLog(client: Client, filters: AuditFilters, form
     what: ['audit-log'],
     sheetName: 'Audit log',
     columns: EXPORT_COLUMNS,
-    rows: () => mapRows(auditEntriesForExport(client, filters, staff), exportCells),
+    rows: () => mapBatches(auditEntriesForExport(client, filters, staff), exportCells),
     action: 'audit.exported',
     entityType: 'audit_log',
     filters,

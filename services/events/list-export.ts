@@ -2,8 +2,8 @@
 // it), with the columns of the table and the rest of what a row knows.
 import type { Client } from '../../models/index.ts';
 import type { CellValue, ExportFormat, StreamedTable, TableColumn } from '../../types/table.ts';
-import { mapRows, tableDownload } from '../exports/tables.ts';
-import { type EventListQuery, type EventListRow, eventRows } from './lists.ts';
+import { mapBatches, tableDownload } from '../exports/tables.ts';
+import { type EventListQuery, type EventListRow, eventBatches } from './lists.ts';
 
 export const EVENT_STATUS_TEXT: Record<EventListRow['status'], string> = {
   open: 'Open', overdue: 'Overdue', closed: 'Closed on time', 'closed late': 'Closed late', cancelled: 'Cancelled',
@@ -45,7 +45,7 @@ export function eventListExport(client: Client, query: EventListQuery, format: E
     what: [file.title, file.place ?? ''],
     sheetName: file.title,
     columns: EVENT_EXPORT_COLUMNS,
-    rows: () => mapRows(eventRows(client, query), eventCells),
+    rows: () => mapBatches(eventBatches(client, query), eventCells),
     action: 'events.exported',
     entityType: file.unitId ? 'org_unit' : 'events',
     entityId: file.unitId,

@@ -3,7 +3,7 @@
 // text cell a spreadsheet would run as a formula (= + - @ tab CR) gets a leading apostrophe, which
 // Excel, LibreOffice and Google Sheets all read as "this is text".
 import { PassThrough, type Writable } from 'node:stream';
-import type { CellValue } from '../../types/table.ts';
+import { type CellValue, rowsOf, type TableRows } from '../../types/table.ts';
 import { writeChunk } from './sink.ts';
 
 export const FORMULA_START = /^[=+\-@\t\r]/;
@@ -25,13 +25,15 @@ const CHUNK_CHARS = 64 * 1024;
 
 /** The header line and every row, written into `out` as they come (never ended here: the caller
  *  ends it). Returns how many rows were written. */
-export async function streamCsv(out: Writable, header: string[], rows: AsyncIterable<CsvValue[]> | Iterable<CsvValue[]>): Promise<number> {
+export async function streamCsv(out: Writable, header: string[], rows: TableRows): Promise<number> {
   await writeChunk(out, Buffer.from(`\uFEFF${csvLine(header)}`, 'utf8'));
   let pending = '';
   let count = 0;
-  for await (const row of rows) {
-    pending += csvLine(row);
-    count += 1;
+  for await (const item of rows) {
+    for (const row of rowsOf(item)) {
+      pending += csvLine(row);
+      count += 1;
+    }
     if (pending.length >= CHUNK_CHARS) {
       await writeChunk(out, Buffer.from(pending, 'utf8'));
       pending = '';
@@ -42,7 +44,7 @@ export async function streamCsv(out: Writable, header: string[], rows: AsyncIter
 }
 
 /** The whole file in memory (small files and tests). */
-export async function writeCsv(header: string[], rows: AsyncIterable<CsvValue[]> | Iterable<CsvValue[]>): Promise<Buffer> {
+export async function writeCsv(header: string[], rows: TableRows): Promise<Buffer> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -3,7 +3,7 @@
 // the request's unit of work once the last row is out.
 import { todayIn } from '../../lib/calendar-dates.ts';
 import type { Client } from '../../models/index.ts';
-import type { CellValue, ExportFormat, StreamedTable, TableColumn } from '../../types/table.ts';
+import type { CellValue, ExportFormat, StreamedTable, TableColumn, TableRows } from '../../types/table.ts';
 import { audit } from '../audit/entries.ts';
 
 /** 'Ärger & Söhne, "Water"' → 'arger-sohne-water' (at most 40 characters). */
@@ -37,7 +37,7 @@ export interface TableSpec {
   sheetName: string;
   columns: TableColumn[];
   /** Read once the response has begun, inside the unit of work (a cursor, typically). */
-  rows: () => AsyncIterable<CellValue[]>;
+  rows: () => TableRows;
   /** The audit entry's action ('events.exported', …), entity and the filters in effect. */
   action: string;
   entityType: string;
@@ -54,6 +54,11 @@ export function tableDownload(client: Client, format: ExportFormat, spec: TableS
     rows: spec.rows,
     written: (rows) => audit({ action: spec.action, entityType: spec.entityType, entityId: spec.entityId ?? null, changes: { format, filters: activeFilters(spec.filters), rows } }),
   };
+}
+
+/** Maps each batch of rows through `cells` as it comes. */
+export async function* mapBatches<T>(batches: AsyncIterable<T[]>, cells: (row: T) => CellValue[]): AsyncGenerator<CellValue[][]> {
+  for await (const batch of batches) yield batch.map(cells);
 }
 
 /** Maps each row of `rows` through `cells` as it comes. */

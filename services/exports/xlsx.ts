@@ -3,7 +3,7 @@
 // rows would pass a sheet's 1,048,576. The only module that imports exceljs (DESIGN.md §10 rule 7).
 import { PassThrough, type Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import type { CellValue, ColumnType, TableColumn } from '../../types/table.ts';
+import { type CellValue, type ColumnType, rowsOf, type TableColumn, type TableRows } from '../../types/table.ts';
 import { FORMULA_START } from './csv.ts';
 import { drained, ReaderGoneError } from './sink.ts';
 
@@ -13,7 +13,7 @@ export type XlsxColumn = TableColumn;
 export interface XlsxSheet {
   sheetName: string;
   columns: XlsxColumn[];
-  rows: AsyncIterable<XlsxValue[]> | Iterable<XlsxValue[]>;
+  rows: TableRows;
   /** Rows a sheet holds, its header included (Excel's limit unless told: tests use less). */
   maxSheetRows?: number;
 }
@@ -88,22 +88,24 @@ export async function streamXlsx(out: Writable, sheet: XlsxSheet): Promise<numbe
     header.commit();
   };
   nextSheet();
-  for await (const values of sheet.rows) {
-    if (onSheet === perSheet) nextSheet();
-    const row = worksheet!.addRow(values.map((v, i) => cellValue(v, types[i])));
-    // Text that looks like a formula is held as text even when someone edits the cell later.
-    values.forEach((v, i) => {
-      if (typeof v === 'string' && FORMULA_START.test(v)) row.getCell(i + 1).numFmt = '@';
-    });
-    row.commit();
-    onSheet += 1;
-    count += 1;
-    if (count % ROWS_PER_CHECK === 0) {
-      if (out.destroyed) throw new ReaderGoneError();
-      // Let the compressor catch up, and the reader when it is slower than the rows.
-      await new Promise((resolve) => setImmediate(resolve));
-      if (zip.writableNeedDrain) await drained(zip);
-      if (out.writableNeedDrain) await drained(out);
+  for await (const item of sheet.rows) {
+    for (const values of rowsOf(item)) {
+      if (onSheet === perSheet) nextSheet();
+      const row = worksheet!.addRow(values.map((v, i) => cellValue(v, types[i])));
+      // Text that looks like a formula is held as text even when someone edits the cell later.
+      values.forEach((v, i) => {
+        if (typeof v === 'string' && FORMULA_START.test(v)) row.getCell(i + 1).numFmt = '@';
+      });
+      row.commit();
+      onSheet += 1;
+      count += 1;
+      if (count % ROWS_PER_CHECK === 0) {
+        if (out.destroyed) throw new ReaderGoneError();
+        // Let the compressor catch up, and the reader when it is slower than the rows.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (zip.writableNeedDrain) await drained(zip);
+        if (out.writableNeedDrain) await drained(out);
+      }
     }
   }
   worksheet!.commit();

@@ -3,11 +3,11 @@
 // already confines the rows (a user reads their own notices and those about facilities in their
 // scope); the explicit client and recipient conditions let the indexes do the work.
 import type { FieldErrors } from '../../lib/errors.ts';
-import { cursorRows, sql } from '../../lib/unit-of-work.ts';
+import { cursorBatches, sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
 import type { ExportFormat, StreamedTable, TableColumn } from '../../types/table.ts';
 import { withOffset } from '../audit/viewer.ts';
-import { mapRows, tableDownload } from '../exports/tables.ts';
+import { mapBatches, tableDownload } from '../exports/tables.ts';
 import { LADDER_NAMES } from './settings.ts';
 
 export const NOTIFICATION_KINDS = ['assignment', 'reminder', 'due_today', 'overdue', 'escalation', 'weekly_summary'] as const;
@@ -211,9 +211,9 @@ export async function ledgerPage(client: Client, filters: LedgerFilters, before:
 }
 
 /** Every matching notice, newest first, from a cursor. */
-async function* ledgerForExport(client: Client, filters: LedgerFilters): AsyncGenerator<LedgerRow> {
+async function* ledgerForExport(client: Client, filters: LedgerFilters): AsyncGenerator<LedgerRow[]> {
   const { text, bind } = noticesQuery(client, filters, null, null);
-  for await (const row of cursorRows<RawRow>(text, bind)) yield shape(row);
+  for await (const batch of cursorBatches<RawRow>(text, bind)) yield batch.map(shape);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -243,7 +243,7 @@ export function exportLedger(client: Client, filters: LedgerFilters, format: Exp
     what: ['notifications'],
     sheetName: 'Notifications',
     columns: LEDGER_EXPORT_COLUMNS,
-    rows: () => mapRows(ledgerForExport(client, filters), ledgerCells),
+    rows: () => mapBatches(ledgerForExport(client, filters), ledgerCells),
     action: 'notifications.exported',
     entityType: 'notifications',
     filters,
