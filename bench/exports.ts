@@ -11,6 +11,7 @@
 // out. It boots its own embedded PostgreSQL under var/ and stops and removes all it started.
 //
 //   npm run bench:exports [-- --rounds 2 --xlsx-rows 100000 (and any fixture size: --closed-events 950000 --open-events 50000 …)]
+//   BENCH_CPU_PROFILE_DIR=<dir> writes each child's CPU profile there (node --cpu-prof).
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
