@@ -5,11 +5,12 @@ import { isValidDate } from '../lib/calendar-dates.ts';
 import type { FieldErrors } from '../lib/errors.ts';
 import { parseForm } from '../lib/forms.ts';
 import type { Actor } from '../types/actor.ts';
-import { download, type Outcome, view } from '../lib/outcomes.ts';
+import { type Outcome, table, view } from '../lib/outcomes.ts';
 import { authorize } from '../policies/index.ts';
 import {
-  AUDIT_PAGE_SIZE, type AuditFilters, auditPage, checkFilters, EXPORT_ROW_CAP, type ExportFormat, exportAuditLog, filterOptions, filterQuery,
+  AUDIT_PAGE_SIZE, type AuditFilters, auditPage, checkFilters, exportAuditLog, filterOptions, filterQuery,
 } from '../services/audit/viewer.ts';
+import type { ExportFormat } from '../types/table.ts';
 import { UUID_PATTERN as UUID } from '../lib/uuid.ts';
 
 const ACTOR = /^(user:|staff:)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^(system|anonymous)$/i;
@@ -49,10 +50,8 @@ export function auditLogController() {
       title: 'Audit log',
       timeZone: displayZone(actor.user, actor.client),
       pageSize: AUDIT_PAGE_SIZE,
-      exportCap: EXPORT_ROW_CAP,
       rows: [],
       nextBefore: null,
-      exportCapped: false,
       errors: {},
       query: '',
       ...locals,
@@ -64,8 +63,7 @@ export function auditLogController() {
     const options = await filterOptions(actor.client);
     const parsed = await readFilters(req, options);
     if (!parsed.ok) return page(actor, { options, filter: parsed.values, errors: parsed.errors }, 422);
-    const file = await exportAuditLog(actor.client, parsed.filters, format);
-    return download(file.body, file.fileName, file.contentType, { 'X-Export-Rows': String(file.rowCount), 'X-Export-Capped': String(file.capped) });
+    return table(await exportAuditLog(actor.client, parsed.filters, format));
   }
 
   return {

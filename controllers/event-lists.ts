@@ -14,7 +14,7 @@ import type { AssigneeChoice } from '../services/plans/plan-items.ts';
 import type { Actor } from '../types/actor.ts';
 import { checkChoices, type EventListFilters, eventListHref, hasFilters, listQueryOf, pageLinks, parseEventListQuery, sortLinks } from './event-list-query.ts';
 
-const STATUS_TITLES: Record<ListStatus, string> = {
+export const STATUS_TITLES: Record<ListStatus, string> = {
   open: 'Open events', overdue: 'Overdue events', due_soon: 'Events due soon', upcoming: 'Upcoming events', closed: 'Closed events',
   closed_late: 'Events closed late', recorded_late: 'Events recorded late', cancelled: 'Cancelled events', all: 'All events',
 };
@@ -119,6 +119,7 @@ export async function unitEventsTable(actor: Actor, unit: OrgUnit, state: TableS
     listHref: eventListHref(base, filters),
     tabBase: eventListHref(base, { ...filters, status: undefined, page: undefined }),
     actionQuery: eventListHref('', { ...filters, page: undefined }),
+    exportQuery: eventListHref('', { ...filters, page: undefined }).replace(/^\?/, ''),
     notices,
     labels: levelLabels(actor.client),
     selected: state.selected,

@@ -119,6 +119,24 @@ function unitChoices(tree: TreeNode[], labels: Record<string, string>, depth = 0
   return out;
 }
 
+/** My events as the query string asks for them: the filters kept, why others were left out, the
+ *  list query (always the user's own) and whether the upcoming window applies. The page and its
+ *  downloads read it alike. */
+export async function myEventsList(actor: Actor, rawQuery: unknown) {
+  const parsed = parseEventListQuery(rawQuery);
+  const units = unitChoices(await hierarchyTree(), levelLabels(actor.client));
+  const { categories } = await filterChoices(undefined, actor.user.id);
+  checkChoices(parsed, { units, categories });
+  const { filters, errors } = parsed;
+  const chosen = filters.unit ? await OrgUnit.findByPk(filters.unit) : null;
+  const facilityIds = chosen ? (await facilitiesUnder(chosen)).map((f) => f.id) : undefined;
+  const query = { ...listQueryOf(filters), assigneeId: actor.user.id, facilityIds };
+  const all = filters.show === 'all';
+  // The upcoming window: open events only, unless all are asked for or a due range is given.
+  const windowed = query.status === 'open' && !all && !filters.from && !filters.to;
+  return { filters, errors, units, categories, query, windowed, all };
+}
+
 export function eventsController() {
   return {
     // GET /events?status=…&q=…&from=…&to=…&unit=…&category=…&sort=…&dir=…&page=…&show=all — the
@@ -126,17 +144,7 @@ export function eventsController() {
     // all, with show=all or a due-date range); closed ones newest first. The same filters as a
     // unit's list (event-list-query.ts), but always the user's own.
     async mine(req: Request, actor: Actor): Promise<Outcome> {
-      const parsed = parseEventListQuery(req.query);
-      const units = unitChoices(await hierarchyTree(), levelLabels(actor.client));
-      const { categories } = await filterChoices(undefined, actor.user.id);
-      checkChoices(parsed, { units, categories });
-      const { filters, errors } = parsed;
-      const chosen = filters.unit ? await OrgUnit.findByPk(filters.unit) : null;
-      const facilityIds = chosen ? (await facilitiesUnder(chosen)).map((f) => f.id) : undefined;
-      const query = { ...listQueryOf(filters), assigneeId: actor.user.id, facilityIds };
-      const all = filters.show === 'all';
-      // The upcoming window: open events only, unless all are asked for or a due range is given.
-      const windowed = query.status === 'open' && !all && !filters.from && !filters.to;
+      const { filters, errors, units, categories, query, windowed, all } = await myEventsList(actor, req.query);
       const page = await eventListPage(actor.client, { ...query, dueWithinDays: windowed ? MY_EVENTS_DAYS : undefined }, filters.page ?? 1);
       const later = windowed ? (await countEvents(actor.client, query)) - page.total : 0;
       const notices = filters.page && page.page !== filters.page ? [`There is no page ${filters.page} of this list; showing page ${page.page}, the last.`] : [];
@@ -146,6 +154,7 @@ export function eventsController() {
         paging: { ...page, href: pageLinks(base, filters) }, sorting: sortLinks(base, filters), base, filters, filterErrors: errors, notices,
         filterChoices: { units, categories }, statusChoices: STATUS_FILTERS.map((s) => ({ value: s, text: STATUS_FILTER_NAMES[s] })), filtered: hasFilters(filters),
         tabBase: eventListHref(base, { ...filters, status: undefined, page: undefined }),
+        exportQuery: eventListHref('', { ...filters, page: undefined }).replace(/^\?/, ''),
         allHref: eventListHref(base, { ...filters, page: undefined, show: 'all' }), windowHref: eventListHref(base, { ...filters, page: undefined, show: undefined }),
       }, Object.keys(errors).length ? 422 : 200);
     },

@@ -6,14 +6,15 @@ import { z } from 'zod';
 import { isValidDate } from '../lib/calendar-dates.ts';
 import type { FieldErrors } from '../lib/errors.ts';
 import { parseForm } from '../lib/forms.ts';
-import { download, type Outcome, view } from '../lib/outcomes.ts';
+import { type Outcome, table, view } from '../lib/outcomes.ts';
 import { UUID_PATTERN as UUID } from '../lib/uuid.ts';
 import { authorize } from '../policies/index.ts';
 import {
-  checkLedgerFilters, type ExportFormat, exportLedger, KIND_LABELS, LEDGER_EXPORT_CAP, LEDGER_PAGE_SIZE, type LedgerFilters, ledgerPage, ledgerQuery,
+  checkLedgerFilters, exportLedger, KIND_LABELS, LEDGER_PAGE_SIZE, type LedgerFilters, ledgerPage, ledgerQuery,
   NOTIFICATION_KINDS, NOTIFICATION_STATUSES, type RecipientOption, recipientOptions, STATUS_LABELS,
 } from '../services/notifications/ledger.ts';
 import type { Actor } from '../types/actor.ts';
+import type { ExportFormat } from '../types/table.ts';
 
 /** An optional single value from the query string: blank means "no filter"; a repeated
  *  parameter (an array) fails the string check with the message given. */
@@ -52,7 +53,6 @@ export function notificationsController() {
       statuses: NOTIFICATION_STATUSES.map((s) => ({ value: s, text: STATUS_LABELS[s] })),
       recipients,
       pageSize: LEDGER_PAGE_SIZE,
-      exportCap: LEDGER_EXPORT_CAP,
       rows: [],
       nextBefore: null,
       errors: {},
@@ -66,8 +66,7 @@ export function notificationsController() {
     const recipients = await recipientOptions(actor.client);
     const parsed = readFilters(req, recipients);
     if (!parsed.ok) return page(actor, recipients, { filter: parsed.values, errors: parsed.errors }, 422);
-    const file = await exportLedger(actor.client, parsed.filters, format);
-    return download(file.body, file.fileName, file.contentType, { 'X-Export-Rows': String(file.rowCount), 'X-Export-Capped': String(file.capped) });
+    return table(exportLedger(actor.client, parsed.filters, format));
   }
 
   return {

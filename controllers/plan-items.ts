@@ -12,7 +12,6 @@ import { authorize, can } from '../policies/index.ts';
 import { ancestorsOf, facilitiesUnder, findFacilityInScope, findUnitInScope, levelLabels } from '../services/organisation/hierarchy.ts';
 import {
   assigneeChoices,
-  CATEGORY_MAX,
   categoriesOf,
   createPlanItem,
   deletePlanItem,
@@ -31,6 +30,7 @@ import {
 } from '../services/plans/plan-items.ts';
 import { describeSchedule, ScheduleError } from '../services/plans/recurrence.ts';
 import { eventList, isListStatus } from '../services/events/lists.ts';
+import { planFilterOf, planFilterQuery } from './plan-exports.ts';
 import type { Actor } from '../types/actor.ts';
 import { actionForm, CHECKLIST_ROWS, echoOf, inputFrom, planItemForm, scheduleFrom, type Values, valuesOf } from './plan-item-form.ts';
 
@@ -116,9 +116,7 @@ export function planItemsController() {
       authorize(actor.user, 'plans.view');
       const unit = await findUnitInScope(String(req.params.id));
       const facilities = unit.kind === 'facility' ? [unit] : await facilitiesUnder(unit);
-      const showHidden = req.query.hidden === '1';
-      const category = typeof req.query.category === 'string' && req.query.category.length <= CATEGORY_MAX ? req.query.category : '';
-      const status = req.query.status === 'active' || req.query.status === 'inactive' ? req.query.status : undefined;
+      const { showHidden, category, status } = planFilterOf(req.query);
       return view('plans/index', {
         title: `Management plan: ${unit.name}`,
         unit,
@@ -126,6 +124,7 @@ export function planItemsController() {
         rows: await planRows(facilities, { showHidden, category: category || undefined, status }),
         categories: await categoriesOf(facilities),
         filter: { showHidden, category, status: status ?? '' },
+        exportQuery: planFilterQuery({ showHidden, category, status }),
         labels: levelLabels(actor.client),
       });
     },

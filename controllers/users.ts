@@ -4,7 +4,7 @@ import { ValidationError, type FieldErrors } from '../lib/errors.ts';
 import { email, parseForm, password, text } from '../lib/forms.ts';
 import type { Actor } from '../types/actor.ts';
 import { type Outcome, redirect, view } from '../lib/outcomes.ts';
-import { RANK_LABELS, RANKS, type Rank, type UserStatus } from '../models/user.ts';
+import { RANK_LABELS, RANKS } from '../models/user.ts';
 import { authorize, grantableRanks } from '../policies/index.ts';
 import { canManageUser, type RequestedScope } from '../policies/users.ts';
 import { acceptInvite, findLiveInvite } from '../services/organisation/invitations.ts';
@@ -15,6 +15,7 @@ import {
   unlockUser, updateUser, USER_STATUSES, USERS_PAGE_SIZE,
 } from '../services/organisation/users.ts';
 import type { AppDeps } from '../types/deps.ts';
+import { userListFilterOf, userListQuery } from './user-exports.ts';
 
 /** Scope checkboxes: unit ids, or 'client' for the whole organisation. 'client' is matched
  *  exactly: any other spelling would pass as a unit id and reach the uuid cast (a 500). */
@@ -40,9 +41,6 @@ const postedScope = (body: unknown): string[] => {
   return ([] as unknown[]).concat(raw ?? []).filter((v): v is string => typeof v === 'string');
 };
 
-const queryString = (value: unknown, max = 100) => (typeof value === 'string' ? value.trim().slice(0, max) : '');
-/** The longest name or e-mail search; a longer one is refused with a message, never cut. */
-const SEARCH_MAX = 100;
 
 export function usersController(deps: AppDeps) {
   const rule = { minLength: deps.config.passwordMinLength, maxBytes: MAX_PASSWORD_BYTES };
@@ -72,14 +70,7 @@ export function usersController(deps: AppDeps) {
     // GET /users — search by name or e-mail, filter by rank and status.
     async index(req: Request, actor: Actor): Promise<Outcome> {
       authorize(actor.user, 'users.view');
-      const rawQ = typeof req.query.q === 'string' ? req.query.q.trim() : '';
-      const qError = rawQ.length > SEARCH_MAX ? `Search for at most ${SEARCH_MAX} characters of a name or e-mail (this search has ${rawQ.length}).` : undefined;
-      const q = qError ? '' : rawQ;
-      const rankQuery = queryString(req.query.rank);
-      const statusQuery = queryString(req.query.status);
-      const rank = (RANKS as readonly string[]).includes(rankQuery) ? (rankQuery as Rank) : undefined;
-      const status = (USER_STATUSES as string[]).includes(statusQuery) ? (statusQuery as UserStatus) : undefined;
-      const page = Math.min(Math.max(Number.parseInt(queryString(req.query.page, 6), 10) || 1, 1), 10_000);
+      const { rawQ, qError, q, rank, status, page } = userListFilterOf(req.query);
       const { rows, total } = qError ? { rows: [], total: 0 } : await listVisibleUsers({ q: q || undefined, rank, status, page });
       return view('users/index', {
         title: 'Users',
@@ -88,6 +79,7 @@ export function usersController(deps: AppDeps) {
         page,
         pages: Math.max(1, Math.ceil(total / USERS_PAGE_SIZE)),
         filter: { q: rawQ, rank: rank ?? '', status: status ?? '' },
+        exportQuery: userListQuery({ q, rank, status }),
         qError,
         ranks: RANKS,
         rankLabels: RANK_LABELS,

@@ -1,6 +1,8 @@
 // One transaction per request or job step, carrying the authorization context that row-level
 // security reads. This is the only module that calls set_config (DESIGN.md §8.2).
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type pg from 'pg';
+import QueryStream from 'pg-query-stream';
 import { QueryTypes, Sequelize, type Transaction } from 'sequelize';
 import { UUID_PATTERN as uuidPattern } from './uuid.ts';
 
@@ -154,4 +156,62 @@ export async function inSavepoint<T>(work: () => Promise<T>): Promise<T> {
 export function sql<T extends object>(text: string, bind: unknown[] = []): Promise<T[]> {
   const { sequelize, transaction } = currentUnit();
   return sequelize.query<T>(text, { bind, transaction, type: QueryTypes.SELECT });
+}
+
+/** Rows fetched from the server per round trip while a cursor is read. */
+const CURSOR_BATCH = 2_000;
+
+/**
+ * The rows of a query read through a server-side cursor on the unit of work's own connection, so
+ * the transaction's RLS context applies and memory holds a batch or two at a time: each batch as
+ * it arrives (the next one is fetched while this one is used). While the cursor is open the
+ * connection is busy: any other query in this unit of work would wait for it forever, so gather
+ * what the rows need (names, lookups) before reading them. Leaving the loop early closes it.
+ */
+export async function* cursorBatches<T extends object>(text: string, bind: unknown[] = [], batchSize = CURSOR_BATCH): AsyncGenerator<T[]> {
+  const { transaction } = currentUnit();
+  const connection = (transaction as unknown as { connection: pg.ClientBase }).connection;
+  const stream = connection.query(new QueryStream(text, bind, { batchSize, highWaterMark: batchSize * 2 }));
+  try {
+    for (;;) {
+      const batch: T[] = [];
+      for (let row = stream.read(); row !== null; row = stream.read()) batch.push(row as T);
+      if (batch.length) {
+        yield batch;
+        continue;
+      }
+      if (stream.errored) throw stream.errored;
+      if (stream.readableEnded) return;
+      await new Promise<void>((resolve, reject) => {
+        const settle = (error?: Error) => {
+          stream.off('readable', onReady);
+          stream.off('end', onReady);
+          stream.off('error', settle);
+          if (error) reject(error);
+          else resolve();
+        };
+        const onReady = () => settle();
+        stream.on('readable', onReady);
+        stream.on('end', onReady);
+        stream.on('error', settle);
+      });
+    }
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** The rows of a query from a cursor, one by one (cursorBatches, for small lists). */
+export async function* cursorRows<T extends object>(text: string, bind: unknown[] = [], batchSize = CURSOR_BATCH): AsyncGenerator<T> {
+  for await (const batch of cursorBatches<T>(text, bind, batchSize)) yield* batch;
+}
+
+/**
+ * Lifts this unit of work's statement time-out for one long read: a download's cursor is one
+ * statement from its first row to its last, however slowly the browser takes the file. Local to
+ * the transaction, so the pooled connection gets the role's own time-out back at commit.
+ */
+export async function allowLongStatement(minutes: number): Promise<void> {
+  const { sequelize, transaction } = currentUnit();
+  await sequelize.query(`SELECT set_config('statement_timeout', $1, true)`, { bind: [`${Math.max(1, Math.trunc(minutes))}min`], transaction, type: QueryTypes.SELECT });
 }

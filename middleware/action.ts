@@ -12,6 +12,7 @@ import { displayZone } from '../lib/display-dates.ts';
 import { pushFlash } from '../lib/flash.ts';
 import { type Outcome, redirect } from '../lib/outcomes.ts';
 import { rotateSession } from '../lib/session-ids.ts';
+import { finishTable, streamTable } from './download.ts';
 import type { Actor } from '../types/actor.ts';
 
 /** The session no longer stands for an active user (signed out elsewhere, deactivated, expired). */
@@ -32,6 +33,7 @@ export function send(req: Request, res: Response, outcome: Outcome): void {
     else go();
     return;
   }
+  if (outcome.kind === 'table') return finishTable(res);
   if (outcome.headers) res.set(outcome.headers);
   if (outcome.kind === 'download') {
     res.attachment(outcome.fileName);
@@ -179,6 +181,8 @@ export function actionAdapters(db: Database) {
           const actor = await loadActor(req);
           exposeActor(res, actor);
           const outcome = enrolmentFirst(req, actor, options) ?? (await fn(req, actor));
+          // A streamed file is written here, before commit: its cursor reads in this transaction.
+          if (outcome.kind === 'table') await streamTable(res, outcome.table);
           if (actor.visit) await audit(visitRequestEntry(req, { status: statusOf(outcome) }));
           return outcome;
         });

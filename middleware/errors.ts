@@ -10,6 +10,7 @@ import { Client } from '../models/index.ts';
 import { audit } from '../services/audit/entries.ts';
 import { visitContext } from '../services/support/visits.ts';
 import { visitAudited, visitRequestEntry } from './action.ts';
+import { abandonTable } from './download.ts';
 import { pushFlash } from '../lib/flash.ts';
 
 const TITLES: Record<number, string> = {
@@ -70,7 +71,8 @@ export function errorHandler(config: Config) {
       logger.error({ reqId: requestId, err: loggableError(error) }, 'request failed');
       void recordServerError(req, status, error);
     }
-    if (res.headersSent) return void res.end();
+    // A response already under way (a streamed download) is cut, never ended: ended, it would look complete.
+    if (res.headersSent) return abandonTable(res);
 
     if (status === 401 && req.session) {
       // Whoever this session stood for (a client user, or staff) is signed out; staff sign in again

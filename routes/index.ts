@@ -5,6 +5,7 @@ import { adminClientsController } from '../controllers/admin-clients.ts';
 import { adminOperationsController } from '../controllers/admin-operations.ts';
 import { adminStaffController } from '../controllers/admin-staff.ts';
 import { auditLogController } from '../controllers/audit-log.ts';
+import { eventListExportsController } from '../controllers/event-list-exports.ts';
 import { eventListsController } from '../controllers/event-lists.ts';
 import { eventsController } from '../controllers/events.ts';
 import { documentsController } from '../controllers/documents.ts';
@@ -16,8 +17,10 @@ import { notificationSettingsController } from '../controllers/notification-sett
 import { notificationUnsubscribeController } from '../controllers/notification-unsubscribe.ts';
 import { notificationsController } from '../controllers/notifications.ts';
 import { planCopiesController } from '../controllers/plan-copies.ts';
+import { planExportsController } from '../controllers/plan-exports.ts';
 import { planItemsController } from '../controllers/plan-items.ts';
 import { reassignmentsController } from '../controllers/reassignments.ts';
+import { reportExportsController } from '../controllers/report-exports.ts';
 import { reportsController } from '../controllers/reports.ts';
 import { passwordsController } from '../controllers/passwords.ts';
 import { securitySettingsController } from '../controllers/security-settings.ts';
@@ -30,6 +33,7 @@ import { transitionController } from '../controllers/transition.ts';
 import { twoFactorController } from '../controllers/two-factor.ts';
 import { unitAdminController } from '../controllers/unit-admin.ts';
 import { unitsController } from '../controllers/units.ts';
+import { userExportsController } from '../controllers/user-exports.ts';
 import { usersController } from '../controllers/users.ts';
 import { actionAdapters, signedIn, signedOut } from '../middleware/action.ts';
 import { csrfAfterUpload } from '../middleware/csrf.ts';
@@ -68,17 +72,21 @@ export function appRouteTable(deps: AppDeps): Route[] {
   const duringEnrolment = { duringEnrolment: true, ownAccount: true };
   const ownAccount = { ownAccount: true };
   const users = usersController(deps);
+  const userExports = userExportsController();
   const unitAdmin = unitAdminController();
   const levelLabels = levelLabelsController();
   const plans = planItemsController();
   const planCopies = planCopiesController();
+  const planExports = planExportsController();
   const eventLists = eventListsController();
+  const eventListExports = eventListExportsController();
   const reassignments = reassignmentsController();
   const transition = transitionController(deps);
   const documents = documentsController(deps.config);
   const events = eventsController();
   const auditLog = auditLogController();
   const reports = reportsController();
+  const reportExports = reportExportsController();
   const supportSessions = supportSessionsController(deps);
   const supportAccess = supportAccessController();
   const notificationSettings = notificationSettingsController();
@@ -102,6 +110,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
     // Organisation hierarchy
     ['get', '/units', [signedIn], userAction(units.index)],
     ['get', '/units/select', [signedIn], userAction(units.select)],
+    ['get', '/units/export.csv', [signedIn], userAction(units.exportCsv)],
+    ['get', '/units/export.xlsx', [signedIn], userAction(units.exportXlsx)],
     ['get', '/units/new', [signedIn], userAction(unitAdmin.new)],
     ['post', '/units', [signedIn], userAction(unitAdmin.create)],
     ['get', '/units/:id', [signedIn], userAction(units.show)],
@@ -116,12 +126,18 @@ export function appRouteTable(deps: AppDeps): Route[] {
 
     // Management plans
     ['get', '/units/:id/plan', [signedIn], userAction(plans.index)],
+    ['get', '/units/:id/plan/export.csv', [signedIn], userAction(planExports.csv)],
+    ['get', '/units/:id/plan/export.xlsx', [signedIn], userAction(planExports.xlsx)],
     ['get', '/units/:id/plan/new', [signedIn], userAction(plans.new)],
     ['post', '/units/:id/plan', [signedIn], userAction(plans.create)],
     ['get', '/units/:id/plan/copy', [signedIn], userAction(planCopies.copyForm)],
     ['post', '/units/:id/plan/copy', [signedIn], userAction(planCopies.copy)],
     ['get', '/units/:id/events', [signedIn], userAction(eventLists.events)],
+    ['get', '/units/:id/events/export.csv', [signedIn], userAction(eventListExports.unitCsv)],
+    ['get', '/units/:id/events/export.xlsx', [signedIn], userAction(eventListExports.unitXlsx)],
     ['get', '/plan-items/:id', [signedIn], userAction(plans.show)],
+    ['get', '/plan-items/:id/events/export.csv', [signedIn], userAction(eventListExports.planItemCsv)],
+    ['get', '/plan-items/:id/events/export.xlsx', [signedIn], userAction(eventListExports.planItemXlsx)],
     ['get', '/plan-items/:id/edit', [signedIn], userAction(plans.edit)],
     ['post', '/plan-items/:id', [signedIn], userAction(plans.update)],
     ['post', '/plan-items/:id/deactivate', [signedIn], userAction(plans.deactivate)],
@@ -132,6 +148,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
 
     // Events
     ['get', '/events', [signedIn], userAction(events.mine)],
+    ['get', '/events/export.csv', [signedIn], userAction(eventListExports.mineCsv)],
+    ['get', '/events/export.xlsx', [signedIn], userAction(eventListExports.mineXlsx)],
     ['get', '/events/:id', [signedIn], userAction(events.show)],
     ['post', '/events/:id/checklist', [signedIn], userAction(events.saveChecklist)],
     ['post', '/events/:id/close', [signedIn], userAction(events.close)],
@@ -154,6 +172,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
 
     // Users
     ['get', '/users', [signedIn], userAction(users.index)],
+    ['get', '/users/export.csv', [signedIn], userAction(userExports.csv)],
+    ['get', '/users/export.xlsx', [signedIn], userAction(userExports.xlsx)],
     ['get', '/users/invite', [signedIn], userAction(users.newInvite)],
     ['post', '/users/invite', [signedIn], userAction(users.invite)],
     ['get', '/users/:id', [signedIn], userAction(users.show)],
@@ -186,6 +206,20 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['get', '/reports/plan-summary', [signedIn], userAction(reports.planSummary)],
     ['get', '/reports/assignments', [signedIn], userAction(reports.assignments)],
     ['get', '/reports/documents', [signedIn], userAction(reports.documents)],
+    ['get', '/reports/open/export.csv', [signedIn], userAction(reportExports.openCsv)],
+    ['get', '/reports/open/export.xlsx', [signedIn], userAction(reportExports.openXlsx)],
+    ['get', '/reports/upcoming/export.csv', [signedIn], userAction(reportExports.upcomingCsv)],
+    ['get', '/reports/upcoming/export.xlsx', [signedIn], userAction(reportExports.upcomingXlsx)],
+    ['get', '/reports/completed/export.csv', [signedIn], userAction(reportExports.completedCsv)],
+    ['get', '/reports/completed/export.xlsx', [signedIn], userAction(reportExports.completedXlsx)],
+    ['get', '/reports/on-time/export.csv', [signedIn], userAction(reportExports.onTimeCsv)],
+    ['get', '/reports/on-time/export.xlsx', [signedIn], userAction(reportExports.onTimeXlsx)],
+    ['get', '/reports/plan-summary/export.csv', [signedIn], userAction(reportExports.planSummaryCsv)],
+    ['get', '/reports/plan-summary/export.xlsx', [signedIn], userAction(reportExports.planSummaryXlsx)],
+    ['get', '/reports/assignments/export.csv', [signedIn], userAction(reportExports.assignmentsCsv)],
+    ['get', '/reports/assignments/export.xlsx', [signedIn], userAction(reportExports.assignmentsXlsx)],
+    ['get', '/reports/documents/export.csv', [signedIn], userAction(reportExports.documentsCsv)],
+    ['get', '/reports/documents/export.xlsx', [signedIn], userAction(reportExports.documentsXlsx)],
 
     // Audit-log viewer
     ['get', '/audit', [signedIn], userAction(auditLog.index)],

@@ -2,20 +2,17 @@
 // first by seq (keyset pages), shaped for display with secrets redacted once more on the way out.
 // Row-level security already confines the log to the actor's client; the explicit client_id
 // condition lets the (client_id, seq DESC) index do the work.
-import { addDays, isValidDate, todayIn } from '../../lib/calendar-dates.ts';
+import { addDays, isValidDate } from '../../lib/calendar-dates.ts';
 import type { FieldErrors } from '../../lib/errors.ts';
-import { sql } from '../../lib/unit-of-work.ts';
+import { cursorBatches, sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
 import { STAFF_ROLE_LABELS, type StaffRole } from '../../models/staff-user.ts';
-import { audit, redactSecrets } from './entries.ts';
-import { writeCsv } from '../exports/csv.ts';
-import { writeXlsx } from '../exports/xlsx.ts';
+import { redactSecrets } from './entries.ts';
+import { activeFilters as setFilters, exportFileName as tableFileName, mapBatches, tableDownload } from '../exports/tables.ts';
+import type { ExportFormat, StreamedTable } from '../../types/table.ts';
 import { type StaffName, staffNames } from '../staff/directory.ts';
 
 export const AUDIT_PAGE_SIZE = 100;
-export const EXPORT_ROW_CAP = 100_000;
-/** Rows read per query while exporting, so a large export never holds every raw row at once. */
-const EXPORT_BATCH = 5_000;
 
 
 /** The filters as the form sends them (already checked for shape by the controller). */
@@ -140,7 +137,7 @@ export function filterQuery(filters: AuditFilters): string {
 
 /** Only the filters that are set, for the export's own audit entry. */
 export function activeFilters(filters: AuditFilters): Record<string, string> {
-  return Object.fromEntries(Object.entries(filters).filter(([, v]) => typeof v === 'string' && v !== '')) as Record<string, string>;
+  return setFilters(filters) as Record<string, string>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -180,33 +177,24 @@ function whereClause(client: Client, filters: AuditFilters): { conditions: strin
   return { conditions, bind };
 }
 
-async function selectEntries(client: Client, filters: AuditFilters, before: string | null, limit: number): Promise<RawEntry[]> {
+/** The entries matching the filters, newest first, older than `before` and at most `limit` when given. */
+function entriesQuery(client: Client, filters: AuditFilters, before: string | null, limit: number | null): { text: string; bind: unknown[] } {
   const { conditions, bind } = whereClause(client, filters);
   if (before) {
     bind.push(before);
     conditions.push(`a.seq < $${bind.length}::bigint`);
   }
-  bind.push(limit);
-  return sql<RawEntry>(
-    `SELECT ${ENTRY_COLUMNS}
+  if (limit !== null) bind.push(limit);
+  const text = `SELECT ${ENTRY_COLUMNS}
        FROM audit_log a LEFT JOIN users u ON u.client_id = a.client_id AND u.id = a.actor_user_id
       WHERE ${conditions.join(' AND ')}
-      ORDER BY a.seq DESC
-      LIMIT $${bind.length}`,
-    bind,
-  );
+      ORDER BY a.seq DESC${limit !== null ? ` LIMIT $${bind.length}` : ''}`;
+  return { text, bind };
 }
 
-/** Whether more entries match than a download holds. */
-async function exceedsExportCap(client: Client, filters: AuditFilters): Promise<boolean> {
-  const { conditions, bind } = whereClause(client, filters);
-  bind.push(EXPORT_ROW_CAP);
-  // $2 (the zone) is selected only so that every bound parameter is used: PostgreSQL cannot type an unused one.
-  const rows = await sql<{ zone: string }>(
-    `SELECT $2::text AS zone FROM audit_log a WHERE ${conditions.join(' AND ')} ORDER BY a.seq DESC OFFSET $${bind.length} LIMIT 1`,
-    bind,
-  );
-  return rows.length > 0;
+function selectEntries(client: Client, filters: AuditFilters, before: string | null, limit: number): Promise<RawEntry[]> {
+  const { text, bind } = entriesQuery(client, filters, before, limit);
+  return sql<RawEntry>(text, bind);
 }
 
 const staffRoleLabel = (role: StaffRole): string => (STAFF_ROLE_LABELS[role] ? `SolutionsTRAK ${STAFF_ROLE_LABELS[role]}` : 'SolutionsTRAK staff');
@@ -216,8 +204,6 @@ export interface AuditPage {
   rows: AuditRow[];
   /** The `before` value of the next (older) page, if there is one. */
   nextBefore: string | null;
-  /** More entries match than a download holds (checked on the first page only). */
-  exportCapped: boolean;
 }
 
 export async function auditPage(client: Client, filters: AuditFilters, before: string | null): Promise<AuditPage> {
@@ -228,23 +214,19 @@ export async function auditPage(client: Client, filters: AuditFilters, before: s
   return {
     rows: entries.map((e) => shapeEntry(e, client, staff)),
     nextBefore: more ? entries[entries.length - 1].seq : null,
-    exportCapped: !before && more ? await exceedsExportCap(client, filters) : false,
   };
 }
 
-/** Every matching entry, newest first, up to the cap, read in batches. */
-export async function* auditEntriesForExport(client: Client, filters: AuditFilters): AsyncGenerator<AuditRow> {
-  const staff = new Map<string, StaffName>();
-  let before: string | null = null;
-  let sent = 0;
-  while (sent < EXPORT_ROW_CAP) {
-    const batch = await selectEntries(client, filters, before, Math.min(EXPORT_BATCH, EXPORT_ROW_CAP - sent));
-    if (batch.length === 0) return;
-    await staffNames(batch.flatMap((e) => (e.actorStaffId ? [e.actorStaffId] : [])), staff);
-    for (const entry of batch) yield shapeEntry(entry, client, staff);
-    sent += batch.length;
-    before = batch[batch.length - 1].seq;
-  }
+/** Every matching entry, newest first, from a cursor. The names of the staff in the client's log
+ *  are read first: while the cursor is open, no other query can run. */
+async function* auditEntriesForExport(client: Client, filters: AuditFilters, staff: Map<string, StaffName>): AsyncGenerator<AuditRow[]> {
+  const { text, bind } = entriesQuery(client, filters, null, null);
+  for await (const batch of cursorBatches<RawEntry>(text, bind)) yield batch.map((entry) => shapeEntry(entry, client, staff));
+}
+
+async function staffOfLog(client: Client): Promise<Map<string, StaffName>> {
+  const rows = await sql<{ id: string }>('SELECT DISTINCT actor_staff_id::text AS id FROM audit_log WHERE client_id = $1 AND actor_staff_id IS NOT NULL', [client.id]);
+  return staffNames(rows.map((r) => r.id));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -352,51 +334,20 @@ export function exportCells(row: AuditRow): (string | null)[] {
 }
 
 /** 'audit-log-acme-water-2026-11-23.csv': the client's name as a slug, and today in its zone. */
-export function exportFileName(client: Client, extension: 'csv' | 'xlsx', now: Date = new Date()): string {
-  return clientFileName('audit-log', client, extension, now);
+export function exportFileName(client: Client, extension: ExportFormat, now: Date = new Date()): string {
+  return tableFileName(['audit-log'], client, extension, now);
 }
 
-/** '<prefix>-acme-water-2026-11-23.<extension>', for any of the client's downloads. */
-export function clientFileName(prefix: string, client: Client, extension: 'csv' | 'xlsx', now: Date = new Date()): string {
-  const slug = client.name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 40)
-    .replace(/-+$/, '') || 'client';
-  return `${prefix}-${slug}-${todayIn(client.timeZone, now)}.${extension}`;
-}
-
-export type ExportFormat = 'csv' | 'xlsx';
-
-const CONTENT_TYPES: Record<ExportFormat, string> = {
-  csv: 'text/csv; charset=utf-8',
-  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-};
-
-export interface AuditExport {
-  body: Buffer;
-  fileName: string;
-  contentType: string;
-  rowCount: number;
-  capped: boolean;
-}
-
-/** The filtered log as a file, and the download's own audit entry (in the same unit of work). */
-export async function exportAuditLog(client: Client, filters: AuditFilters, format: ExportFormat): Promise<AuditExport> {
-  let rowCount = 0;
-  async function* cells() {
-    for await (const row of auditEntriesForExport(client, filters)) {
-      rowCount += 1;
-      yield exportCells(row);
-    }
-  }
-  const body = format === 'csv'
-    ? await writeCsv(EXPORT_COLUMNS.map((c) => c.header), cells())
-    : await writeXlsx({ sheetName: 'Audit log', columns: EXPORT_COLUMNS, rows: cells() });
-  const capped = rowCount >= EXPORT_ROW_CAP && (await exceedsExportCap(client, filters));
-  await audit({ action: 'audit.exported', entityType: 'audit_log', changes: { format, filters: activeFilters(filters), rows: rowCount, capped } });
-  return { body, fileName: exportFileName(client, format), contentType: CONTENT_TYPES[format], rowCount, capped };
+/** The filtered log as a streamed file, audited (in the same unit of work) once it is out. */
+export async function exportAuditLog(client: Client, filters: AuditFilters, format: ExportFormat): Promise<StreamedTable> {
+  const staff = await staffOfLog(client);
+  return tableDownload(client, format, {
+    what: ['audit-log'],
+    sheetName: 'Audit log',
+    columns: EXPORT_COLUMNS,
+    rows: () => mapBatches(auditEntriesForExport(client, filters, staff), exportCells),
+    action: 'audit.exported',
+    entityType: 'audit_log',
+    filters,
+  });
 }

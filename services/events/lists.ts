@@ -4,7 +4,7 @@
 // rather than copy it. Visibility is row-level security; the status a row shows (overdue, closed
 // late, …) and every status filter follow services/events/definitions.ts in each facility's zone.
 import { daysBetween, todayIn } from '../../lib/calendar-dates.ts';
-import { sql } from '../../lib/unit-of-work.ts';
+import { cursorBatches, sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
 import {
   daysOverdueSql, type DisplayStatus, displayStatus, isStatusFilter, isOverdue, overdueSql, STATUS_FILTERS, type StatusFilter, statusFilterSql, UPCOMING_DAYS,
@@ -79,7 +79,7 @@ interface Row extends Omit<EventListRow, 'status' | 'overdue' | 'daysOverdue'> {
   stored: 'open' | 'closed' | 'cancelled';
   late: boolean;
   timeZone: string;
-  total: number;
+  total?: number;
 }
 
 /** A query's WHERE clause and parameters; the client's zone and the facility's today are
@@ -148,32 +148,53 @@ function orderOf(query: EventListQuery, localToday: () => string): string {
  */
 export async function eventList(client: Client, query: EventListQuery): Promise<{ rows: EventListRow[]; total: number }> {
   const now = query.now ?? new Date();
+  const { text, params } = listSql(client, query, now, { limit: query.limit ?? EVENT_LIST_LIMIT, offset: query.offset ?? 0 });
+  const rows = await sql<Row>(text, params);
+  return { total: rows[0]?.total ?? 0, rows: rows.map((row) => shapeRow(row, now)) };
+}
+
+/** Every event matching `query`, in the list's order, read from a cursor batch by batch (a
+ *  download): no limit, no count. No other query may run in the unit of work until it is read. */
+export async function* eventBatches(client: Client, query: EventListQuery): AsyncGenerator<EventListRow[]> {
+  const now = query.now ?? new Date();
+  const { text, params } = listSql(client, query, now, null);
+  // Each zone's today once, not once a row.
+  const todays = new Map<string, string>();
+  const todayOf = (zone: string) => todays.get(zone) ?? todays.set(zone, todayIn(zone, now)).get(zone)!;
+  for await (const batch of cursorBatches<Row>(text, params)) yield batch.map((row) => shapeRow(row, now, todayOf));
+}
+
+/** The statement eventBatches reads (a download's, for a benchmark's same-rows baseline). */
+export const eventRowsSql = (client: Client, query: EventListQuery): { text: string; params: unknown[] } => listSql(client, query, query.now ?? new Date(), null);
+
+/** The list's statement: a page of it (with the count of every match), or all of it. */
+function listSql(client: Client, query: EventListQuery, now: Date, page: { limit: number; offset: number } | null) {
   const { params, param, zoneOf, localToday, where } = filterOf(client, query, now);
   const order = orderOf(query, localToday);
-  const rows = await sql<Row>(
-    `SELECT e.id, e.plan_item_id AS "planItemId", e.activity, e.facility_id AS "facilityId", f.name AS "facilityName",
+  const text = `SELECT e.id, e.plan_item_id AS "planItemId", e.activity, e.facility_id AS "facilityId", f.name AS "facilityName",
             ${zoneOf()} AS "timeZone", e.due_date::text AS "dueDate", coalesce(a.name, '—') AS "assigneeName",
             e.status AS stored, e.late, e.recorded_late AS "recordedLate", e.completed_on::text AS "completedOn", e.closed_at AS "closedAt",
-            coalesce(c.name, ${staffNameOf('e.closed_by_staff_id')}) AS "closedByName", e.cancel_reason AS "cancelReason",
-            count(*) OVER ()::int AS total
+            coalesce(c.name, ${staffNameOf('e.closed_by_staff_id')}) AS "closedByName", e.cancel_reason AS "cancelReason"
+            ${page ? ', count(*) OVER ()::int AS total' : ''}
        FROM events e
        JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
        LEFT JOIN users a ON a.client_id = e.client_id AND a.id = e.assignee_id
        LEFT JOIN users c ON c.client_id = e.client_id AND c.id = e.closed_by
       WHERE ${where}
       ORDER BY ${order}
-      LIMIT ${param(query.limit ?? EVENT_LIST_LIMIT)}::int OFFSET ${param(query.offset ?? 0)}::int`,
-    params,
-  );
-  const total = rows[0]?.total ?? 0;
+      ${page ? `LIMIT ${param(page.limit)}::int OFFSET ${param(page.offset)}::int` : ''}`;
+  return { text, params };
+}
+
+function shapeRow(row: Row, now: Date, todayOf = (zone: string) => todayIn(zone, now)): EventListRow {
+  const today = todayOf(row.timeZone);
+  const status = displayStatus({ status: row.stored, late: row.late, dueDate: row.dueDate }, today);
+  const overdue = status === 'overdue';
+  // Field by field rather than by rest and spread: a download shapes a million of these.
   return {
-    total,
-    rows: rows.map(({ stored, late, timeZone, total: _, ...r }) => {
-      const today = todayIn(timeZone, now);
-      const status = displayStatus({ status: stored, late, dueDate: r.dueDate }, today);
-      const overdue = status === 'overdue';
-      return { ...r, status, overdue, daysOverdue: overdue && isOverdue(today, r.dueDate) ? daysBetween(r.dueDate, today) : null };
-    }),
+    id: row.id, planItemId: row.planItemId, activity: row.activity, facilityId: row.facilityId, facilityName: row.facilityName, dueDate: row.dueDate,
+    assigneeName: row.assigneeName, status, overdue, daysOverdue: overdue && isOverdue(today, row.dueDate) ? daysBetween(row.dueDate, today) : null,
+    completedOn: row.completedOn, closedByName: row.closedByName, closedAt: row.closedAt, recordedLate: row.recordedLate, cancelReason: row.cancelReason,
   };
 }
 

@@ -1,56 +1,125 @@
-// XLSX files for downloads: one sheet, a bold frozen header row, column widths, then the rows,
-// through exceljs's streaming writer. The only module that imports exceljs (DESIGN.md §10 rule 7).
-import { PassThrough } from 'node:stream';
+// XLSX files for downloads, through exceljs's streaming writer: a bold frozen header row, column
+// widths, real dates, strings that are never formulas, and a second sheet (a third, …) when the
+// rows would pass a sheet's 1,048,576. The only module that imports exceljs (DESIGN.md §10 rule 7).
+import { PassThrough, type Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
+import { type CellValue, type ColumnType, rowsOf, type TableColumn, type TableRows } from '../../types/table.ts';
+import { FORMULA_START } from './csv.ts';
+import { drained, ReaderGoneError } from './sink.ts';
 
-export type XlsxValue = string | number | boolean | Date | null | undefined;
-
-export interface XlsxColumn {
-  header: string;
-  /** In characters; 15 unless told. */
-  width?: number;
-}
+export type XlsxValue = CellValue;
+export type XlsxColumn = TableColumn;
 
 export interface XlsxSheet {
   sheetName: string;
   columns: XlsxColumn[];
-  rows: AsyncIterable<XlsxValue[]> | Iterable<XlsxValue[]>;
+  rows: TableRows;
+  /** Rows a sheet holds, its header included (Excel's limit unless told: tests use less). */
+  maxSheetRows?: number;
 }
 
+/** Excel's limit on the rows of one sheet. */
+export const XLSX_MAX_ROWS = 1_048_576;
 /** Excel's limit on the text of one cell. */
 const MAX_CELL_CHARS = 32_767;
 /** Characters XML 1.0 cannot carry: left in, they would make the file unreadable. */
 const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/;
+const FORMATS: Partial<Record<ColumnType, string>> = { date: 'yyyy-mm-dd', datetime: 'yyyy-mm-dd hh:mm' };
+/** Rows written between looks at the reader's back-pressure. */
+const ROWS_PER_CHECK = 500;
 
-/** Strings stay strings (never formulas, whatever they start with). */
-function cellValue(value: XlsxValue): string | number | boolean | Date | null {
-  if (value == null) return null;
-  if (typeof value === 'string') return value.replace(XML_INVALID, '').slice(0, MAX_CELL_CHARS);
+/** A cell as the workbook holds it. Dates and local times become date cells (their wall-clock
+ *  reading, which is what the sheet should show); other strings stay strings, never formulas. */
+function cellValue(value: XlsxValue, type: ColumnType | undefined): string | number | boolean | Date | null {
+  if (value == null || value === '') return null;
+  if (typeof value === 'string') {
+    const date = type === 'date' ? DATE.exec(value) : type === 'datetime' ? DATE_TIME.exec(value) ?? DATE.exec(value) : null;
+    if (date) {
+      const [y, m, d, hh = '0', mm = '0', ss = '0'] = date.slice(1);
+      return new Date(Date.UTC(Number(y), Number(m) - 1, Number(d), Number(hh), Number(mm), Number(ss)));
+    }
+    return value.replace(XML_INVALID, '').slice(0, MAX_CELL_CHARS);
+  }
   return value;
 }
 
 /** Sheet names: at most 31 characters, none of \ / ? * [ ] : */
-function sheetNameOf(name: string): string {
-  return name.replace(/[\\/?*[\]:]/g, ' ').trim().slice(0, 31) || 'Sheet1';
+function sheetNameOf(name: string, part: number): string {
+  const base = name.replace(/[\\/?*[\]:]/g, ' ').trim() || 'Sheet1';
+  const suffix = part > 1 ? ` (${part})` : '';
+  return `${base.slice(0, 31 - suffix.length)}${suffix}`;
 }
 
-export async function writeXlsx(sheet: XlsxSheet): Promise<Buffer> {
-  const stream = new PassThrough();
-  const chunks: Buffer[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+/**
+ * Writes the workbook into `out` as rows come (never ending `out`: the caller does), pausing when
+ * `out` is full. Returns how many rows were written (headers not counted).
+ */
+export async function streamXlsx(out: Writable, sheet: XlsxSheet): Promise<number> {
+  const zip = new PassThrough();
+  zip.pipe(out, { end: false });
   const finished = new Promise<void>((resolve, reject) => {
-    stream.on('end', resolve);
-    stream.on('error', reject);
+    zip.on('end', resolve);
+    zip.on('error', reject);
+    out.on('close', () => reject(new ReaderGoneError()));
   });
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream, useStyles: true, useSharedStrings: false });
-  const worksheet = workbook.addWorksheet(sheetNameOf(sheet.sheetName), { views: [{ state: 'frozen', ySplit: 1 }] });
-  worksheet.columns = sheet.columns.map((column, index) => ({ header: column.header, key: `c${index}`, width: column.width ?? 15 }));
-  const header = worksheet.getRow(1);
-  header.font = { bold: true };
-  header.commit();
-  for await (const row of sheet.rows) worksheet.addRow(row.map(cellValue)).commit();
-  worksheet.commit();
+  finished.catch(() => undefined);
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: zip, useStyles: true, useSharedStrings: false });
+  const perSheet = Math.max(2, sheet.maxSheetRows ?? XLSX_MAX_ROWS) - 1;
+  const types = sheet.columns.map((c) => c.type);
+  let worksheet: ExcelJS.Worksheet | undefined;
+  let part = 0;
+  let onSheet = 0;
+  let count = 0;
+  const nextSheet = () => {
+    worksheet?.commit();
+    part += 1;
+    onSheet = 0;
+    worksheet = workbook.addWorksheet(sheetNameOf(sheet.sheetName, part), { views: [{ state: 'frozen', ySplit: 1 }] });
+    worksheet.columns = sheet.columns.map((column, index) => ({
+      header: column.header,
+      key: `c${index}`,
+      width: column.width ?? 15,
+      ...(column.type && FORMATS[column.type] ? { style: { numFmt: FORMATS[column.type] } } : {}),
+    }));
+    const header = worksheet.getRow(1);
+    header.font = { bold: true };
+    header.commit();
+  };
+  nextSheet();
+  for await (const item of sheet.rows) {
+    for (const values of rowsOf(item)) {
+      if (onSheet === perSheet) nextSheet();
+      const row = worksheet!.addRow(values.map((v, i) => cellValue(v, types[i])));
+      // Text that looks like a formula is held as text even when someone edits the cell later.
+      values.forEach((v, i) => {
+        if (typeof v === 'string' && FORMULA_START.test(v)) row.getCell(i + 1).numFmt = '@';
+      });
+      row.commit();
+      onSheet += 1;
+      count += 1;
+      if (count % ROWS_PER_CHECK === 0) {
+        if (out.destroyed) throw new ReaderGoneError();
+        // Let the compressor catch up, and the reader when it is slower than the rows.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (zip.writableNeedDrain) await drained(zip);
+        if (out.writableNeedDrain) await drained(out);
+      }
+    }
+  }
+  worksheet!.commit();
   await workbook.commit();
   await finished;
+  return count;
+}
+
+/** The whole workbook in memory (small files and tests). */
+export async function writeXlsx(sheet: XlsxSheet): Promise<Buffer> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await streamXlsx(out, sheet);
+  out.end();
   return Buffer.concat(chunks);
 }

@@ -3,12 +3,11 @@
 // already confines the rows (a user reads their own notices and those about facilities in their
 // scope); the explicit client and recipient conditions let the indexes do the work.
 import type { FieldErrors } from '../../lib/errors.ts';
-import { sql } from '../../lib/unit-of-work.ts';
+import { cursorBatches, sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
-import { audit } from '../audit/entries.ts';
-import { activeFilters, clientFileName, withOffset } from '../audit/viewer.ts';
-import { writeCsv } from '../exports/csv.ts';
-import { writeXlsx } from '../exports/xlsx.ts';
+import type { ExportFormat, StreamedTable, TableColumn } from '../../types/table.ts';
+import { withOffset } from '../audit/viewer.ts';
+import { mapBatches, tableDownload } from '../exports/tables.ts';
 import { LADDER_NAMES } from './settings.ts';
 
 export const NOTIFICATION_KINDS = ['assignment', 'reminder', 'due_today', 'overdue', 'escalation', 'weekly_summary'] as const;
@@ -28,8 +27,6 @@ export const STATUS_LABELS: Record<NotificationStatus, string> = { pending: 'Pen
 /** One's own list shows this many, newest first. */
 export const MY_NOTIFICATIONS_CAP = 200;
 export const LEDGER_PAGE_SIZE = 100;
-export const LEDGER_EXPORT_CAP = 100_000;
-const EXPORT_BATCH = 5_000;
 
 /** 'Escalation, level 2 (Directors)', 'Due today', …: a kind in words. */
 export function kindText(kind: string, level: number | null): string {
@@ -184,14 +181,20 @@ function whereClause(client: Client, zone: string, filters: LedgerFilters): { co
   return { conditions, bind };
 }
 
-async function selectLedger(client: Client, filters: LedgerFilters, before: string | null, limit: number): Promise<RawRow[]> {
+/** The notices matching the filters, newest first, older than `before` and at most `limit` when given. */
+function noticesQuery(client: Client, filters: LedgerFilters, before: string | null, limit: number | null): { text: string; bind: unknown[] } {
   const { conditions, bind } = whereClause(client, client.timeZone, filters);
   if (before) {
     bind.push(before);
     conditions.push(`(n.created_at, n.id) < (SELECT b.created_at, b.id FROM notifications b WHERE b.client_id = $1 AND b.id = $${bind.length}::uuid)`);
   }
-  bind.push(limit);
-  return sql<RawRow>(`${SELECT} WHERE ${conditions.join(' AND ')} ORDER BY n.created_at DESC, n.id DESC LIMIT $${bind.length}`, bind);
+  if (limit !== null) bind.push(limit);
+  return { text: `${SELECT} WHERE ${conditions.join(' AND ')} ORDER BY n.created_at DESC, n.id DESC${limit !== null ? ` LIMIT $${bind.length}` : ''}`, bind };
+}
+
+function selectLedger(client: Client, filters: LedgerFilters, before: string | null, limit: number): Promise<RawRow[]> {
+  const { text, bind } = noticesQuery(client, filters, before, limit);
+  return sql<RawRow>(text, bind);
 }
 
 export interface LedgerPage {
@@ -207,24 +210,18 @@ export async function ledgerPage(client: Client, filters: LedgerFilters, before:
   return { rows, nextBefore: raw.length > LEDGER_PAGE_SIZE ? rows[rows.length - 1]!.id : null };
 }
 
-async function* ledgerForExport(client: Client, filters: LedgerFilters): AsyncGenerator<LedgerRow> {
-  let before: string | null = null;
-  let sent = 0;
-  while (sent < LEDGER_EXPORT_CAP) {
-    const batch = await selectLedger(client, filters, before, Math.min(EXPORT_BATCH, LEDGER_EXPORT_CAP - sent));
-    if (batch.length === 0) return;
-    for (const row of batch) yield shape(row);
-    sent += batch.length;
-    before = batch[batch.length - 1]!.id;
-  }
+/** Every matching notice, newest first, from a cursor. */
+async function* ledgerForExport(client: Client, filters: LedgerFilters): AsyncGenerator<LedgerRow[]> {
+  const { text, bind } = noticesQuery(client, filters, null, null);
+  for await (const batch of cursorBatches<RawRow>(text, bind)) yield batch.map(shape);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Downloads
 
-export const LEDGER_EXPORT_COLUMNS = [
+export const LEDGER_EXPORT_COLUMNS: TableColumn[] = [
   { header: 'Recorded', width: 24 },
-  { header: 'Due for', width: 12 },
+  { header: 'Due for', width: 12, type: 'date' },
   { header: 'Kind', width: 30 },
   { header: 'Recipient', width: 24 },
   { header: 'Recipient e-mail', width: 30 },
@@ -240,33 +237,15 @@ export function ledgerCells(row: LedgerRow): (string | null)[] {
   return [row.recorded, row.dueFor, row.kindText, row.recipientName, row.recipientEmail, row.facilityName, row.activity, row.eventId, row.status, row.mailStatus, row.skipReason];
 }
 
-export type ExportFormat = 'csv' | 'xlsx';
-const CONTENT_TYPES: Record<ExportFormat, string> = {
-  csv: 'text/csv; charset=utf-8',
-  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-};
-
-export interface LedgerExport {
-  body: Buffer;
-  fileName: string;
-  contentType: string;
-  rowCount: number;
-  capped: boolean;
-}
-
-/** The filtered notices as a file, and the download's own audit entry (same unit of work). */
-export async function exportLedger(client: Client, filters: LedgerFilters, format: ExportFormat): Promise<LedgerExport> {
-  let rowCount = 0;
-  async function* cells() {
-    for await (const row of ledgerForExport(client, filters)) {
-      rowCount += 1;
-      yield ledgerCells(row);
-    }
-  }
-  const body = format === 'csv'
-    ? await writeCsv(LEDGER_EXPORT_COLUMNS.map((c) => c.header), cells())
-    : await writeXlsx({ sheetName: 'Notifications', columns: LEDGER_EXPORT_COLUMNS, rows: cells() });
-  const capped = rowCount >= LEDGER_EXPORT_CAP;
-  await audit({ action: 'notifications.exported', entityType: 'notifications', changes: { format, filters: activeFilters({ ...filters }), rows: rowCount, capped } });
-  return { body, fileName: clientFileName('notifications', client, format), contentType: CONTENT_TYPES[format], rowCount, capped };
+/** The filtered notices as a streamed file, audited (same unit of work) once it is out. */
+export function exportLedger(client: Client, filters: LedgerFilters, format: ExportFormat): StreamedTable {
+  return tableDownload(client, format, {
+    what: ['notifications'],
+    sheetName: 'Notifications',
+    columns: LEDGER_EXPORT_COLUMNS,
+    rows: () => mapBatches(ledgerForExport(client, filters), ledgerCells),
+    action: 'notifications.exported',
+    entityType: 'notifications',
+    filters,
+  });
 }

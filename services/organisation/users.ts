@@ -3,7 +3,7 @@
 // work, applies the rules and audits every change with its before and after.
 import { Op } from 'sequelize';
 import { ForbiddenError, HttpError, NotFoundError, ValidationError } from '../../lib/errors.ts';
-import { inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
+import { cursorRows, inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
 import type { Actor } from '../../types/actor.ts';
 import { actorContext } from '../actor-context.ts';
 import { OrgUnit, PasswordResetToken, User, UserScope } from '../../models/index.ts';
@@ -51,7 +51,18 @@ export interface UserListRow {
 /** Users the actor may see, filtered and paged. A scoped actor sees only users whose every scope
  *  node lies inside their scope (the same rule as policies/users.ts canSeeUser, in SQL). */
 export async function listVisibleUsers(filter: UserListFilter): Promise<{ rows: UserListRow[]; total: number }> {
-  const scope = await currentScope();
+  const { text, bind } = usersQuery(filter, await currentScope(), { limit: USERS_PAGE_SIZE, offset: (filter.page - 1) * USERS_PAGE_SIZE });
+  const rows = await sql<UserListRow & { total: number }>(text, bind);
+  return { rows, total: rows[0]?.total ?? 0 };
+}
+
+/** Every user the list would show, in its order, from a cursor (its download). */
+export async function* visibleUserRows(filter: Omit<UserListFilter, 'page'>): AsyncGenerator<UserListRow> {
+  const { text, bind } = usersQuery(filter, await currentScope(), null);
+  yield* cursorRows<UserListRow>(text, bind);
+}
+
+function usersQuery(filter: Omit<UserListFilter, 'page'>, scope: { whole: boolean }, page: { limit: number; offset: number } | null): { text: string; bind: unknown[] } {
   const where = ['u.client_id = (SELECT app_current_client())'];
   const bind: unknown[] = [];
   const param = (value: unknown) => `$${bind.push(value)}`;
@@ -67,20 +78,17 @@ export async function listVisibleUsers(filter: UserListFilter): Promise<{ rows: 
     where.push(`NOT EXISTS (SELECT 1 FROM user_scopes s WHERE s.client_id = u.client_id AND s.user_id = u.id
                   AND (s.org_unit_id IS NULL OR NOT (s.org_unit_id = ANY ((SELECT app_scope_units())::uuid[]))))`);
   }
-  const rows = await sql<UserListRow & { total: number }>(
-    `SELECT u.id, u.name, u.email, u.rank, u.status,
+  const text = `SELECT u.id, u.name, u.email, u.rank, u.status,
             EXISTS (SELECT 1 FROM user_scopes s WHERE s.client_id = u.client_id AND s.user_id = u.id AND s.org_unit_id IS NULL) AS scope_whole,
             coalesce((SELECT array_agg(o.name ORDER BY o.name) FROM user_scopes s
                         JOIN org_units o ON o.client_id = s.client_id AND o.id = s.org_unit_id
-                       WHERE s.client_id = u.client_id AND s.user_id = u.id), '{}') AS scope_names,
-            count(*) OVER ()::int AS total
+                       WHERE s.client_id = u.client_id AND s.user_id = u.id), '{}') AS scope_names
+            ${page ? ', count(*) OVER ()::int AS total' : ''}
        FROM users u
       WHERE ${where.join(' AND ')}
       ORDER BY lower(u.name), u.email
-      LIMIT ${param(USERS_PAGE_SIZE)} OFFSET ${param((filter.page - 1) * USERS_PAGE_SIZE)}`,
-    bind,
-  );
-  return { rows, total: rows[0]?.total ?? 0 };
+      ${page ? `LIMIT ${param(page.limit)} OFFSET ${param(page.offset)}` : ''}`;
+  return { text, bind };
 }
 
 export interface VisibleUser {

@@ -2,7 +2,7 @@
 // filter: who closed it and when (in the facility's zone), on time or late, recorded late, and the
 // evidence it froze (the documents the record lists). A reopened and closed-again event shows
 // each of its close records.
-import { sql } from '../../lib/unit-of-work.ts';
+import { cursorRows, sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
 import { staffNameOf } from '../events/lookups.ts';
 import { checkPage, offsetOf, REPORT_PAGE_SIZE, type ReportFilter, type ReportPage, SqlFilter } from './filters.ts';
@@ -86,4 +86,22 @@ export async function completedReport(client: Client, filter: ReportFilter): Pro
     f.params,
   );
   return { rows, page: filter.page, pages, ...summary };
+}
+
+/** Every close record of the report, in its order, from a cursor (its download); `closedLocal`
+ *  is the close's time in the facility's zone. */
+export function completedRows(client: Client, filter: ReportFilter): AsyncGenerator<ClosureReportRow & { closedLocal: string }> {
+  const f = filterOf(filter);
+  const zone = `coalesce(f.time_zone, ${f.param(client.timeZone)}::text)`;
+  return cursorRows<ClosureReportRow & { closedLocal: string }>(
+    `SELECT k.id AS "closureId", e.id AS "eventId", e.activity, f.name AS "facilityName", ${zone} AS "timeZone",
+            k.due_date::text AS "dueDate", k.completed_on::text AS "completedOn", coalesce(u.name, ${staffNameOf('k.closed_by_staff_id')}) AS "closedByName",
+            k.closed_at AS "closedAt", to_char(k.closed_at AT TIME ZONE ${zone}, 'YYYY-MM-DD HH24:MI') AS "closedLocal",
+            k.late, k.recorded_late AS "recordedLate", jsonb_array_length(k.documents)::int AS evidence
+       ${fromOf(filter)}
+       LEFT JOIN users u ON u.client_id = k.client_id AND u.id = k.closed_by
+      WHERE ${f.sql}
+      ORDER BY k.closed_at DESC, k.id`,
+    f.params,
+  );
 }

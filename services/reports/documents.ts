@@ -1,7 +1,7 @@
 // Report: the document finder: documents by part of their file name, facility, event, who
 // uploaded them and when (the date range is the upload date in the facility's zone). Files are
 // downloaded through the authorised GET /documents/:id; nothing here reads their bytes.
-import { sql } from '../../lib/unit-of-work.ts';
+import { cursorRows, sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
 import { staffNameOf } from '../events/lookups.ts';
 import { checkPage, offsetOf, REPORT_PAGE_SIZE, type ReportFilter, type ReportPage, SqlFilter } from './filters.ts';
@@ -61,4 +61,20 @@ export async function documentsReport(client: Client, filter: ReportFilter): Pro
     f.params,
   );
   return { rows, total: summary!.total, page: filter.page, pages };
+}
+
+/** Every document of the report, in its order, from a cursor (its download); `uploadedLocal` is
+ *  the upload's time in the facility's zone. */
+export function documentRows(client: Client, filter: ReportFilter): AsyncGenerator<DocumentReportRow & { uploadedLocal: string }> {
+  const { f, zoneOf } = filterOf(client, filter);
+  return cursorRows<DocumentReportRow & { uploadedLocal: string }>(
+    `SELECT d.id, d.file_name AS "fileName", d.size_bytes::int AS "sizeBytes", e.id AS "eventId", e.activity, e.due_date::text AS "dueDate",
+            f.name AS "facilityName", ${zoneOf()} AS "timeZone", coalesce(u.name, ${staffNameOf('d.uploaded_by_staff_id')}) AS "uploadedByName",
+            d.uploaded_at AS "uploadedAt", to_char(d.uploaded_at AT TIME ZONE ${zoneOf()}, 'YYYY-MM-DD HH24:MI') AS "uploadedLocal"
+       ${fromOf(filter, true)}
+       LEFT JOIN users u ON u.client_id = d.client_id AND u.id = d.uploaded_by
+      WHERE ${f.sql}
+      ORDER BY d.uploaded_at DESC, d.id`,
+    f.params,
+  );
 }

@@ -1,7 +1,7 @@
 // Report: open and overdue events, overdue first (each in its facility's zone), with how many
 // days each is overdue. The words are services/events/definitions.ts's.
 import { daysBetween } from '../../lib/calendar-dates.ts';
-import { sql } from '../../lib/unit-of-work.ts';
+import { cursorRows, sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
 import { isOverdue, overdueSql } from '../events/definitions.ts';
 import { checkPage, countsOpenFromPeople, facilityToday, offsetOf, openFromPeopleSql, REPORT_PAGE_SIZE, type ReportFilter, type ReportPage, SqlFilter } from './filters.ts';
@@ -102,4 +102,25 @@ export async function openOverdueReport(client: Client, filter: ReportFilter, no
       return { ...r, overdue, daysOverdue: overdue ? daysBetween(r.dueDate, r.today) : 0 };
     }),
   };
+}
+
+/** Every row of the report, in its order, from a cursor (its download). */
+export async function* openOverdueRows(client: Client, filter: ReportFilter, now: Date = new Date()): AsyncGenerator<OpenEventRow> {
+  const f = filterOf(filter);
+  const today = facilityToday(f, client, now);
+  const rows = cursorRows<Omit<OpenEventRow, 'overdue' | 'daysOverdue'>>(
+    `SELECT e.id, e.plan_item_id AS "planItemId", e.activity, f.name AS "facilityName", coalesce(a.name, '—') AS "assigneeName",
+            e.due_date::text AS "dueDate", ${today}::text AS today
+       FROM events e
+       JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
+       ${planItemOf(filter)}
+       LEFT JOIN users a ON a.client_id = e.client_id AND a.id = e.assignee_id
+      WHERE ${f.sql}
+      ORDER BY ${overdueSql('e', today)} DESC, e.due_date, e.activity, e.id`,
+    f.params,
+  );
+  for await (const r of rows) {
+    const overdue = isOverdue(r.today, r.dueDate);
+    yield { ...r, overdue, daysOverdue: overdue ? daysBetween(r.dueDate, r.today) : 0 };
+  }
 }

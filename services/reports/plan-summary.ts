@@ -1,6 +1,6 @@
 // Report: the management plan in summary: each Plan Item (hidden ones left out, as the plan table
 // does) by facility, with its category, requirement, schedule in words, assignee and next due.
-import { sql } from '../../lib/unit-of-work.ts';
+import { cursorRows, sql } from '../../lib/unit-of-work.ts';
 import type { Requirement } from '../../models/plan-item.ts';
 import { PlanItem } from '../../models/index.ts';
 import { scheduleOf } from '../plans/plan-items.ts';
@@ -61,4 +61,31 @@ export async function planSummaryReport(filter: ReportFilter): Promise<PlanSumma
     return [{ id: item.id, activity: item.activity, facilityName: r.facilityName, category: item.category, requirement: item.requirement, schedule, assigneeName: r.assigneeName, nextDueDate: item.nextDueDate, active: item.schedulesEvents }];
   });
   return { rows, total: summary!.total, page: filter.page, pages, active: summary!.active, inactive: summary!.total - summary!.active };
+}
+
+/** Every Plan Item of the report, in its order, from a cursor (its download). */
+export async function* planSummaryRows(filter: ReportFilter): AsyncGenerator<PlanSummaryRow> {
+  const f = filterOf(filter);
+  const rows = cursorRows<Omit<PlanSummaryRow, 'schedule'> & Pick<PlanItem, 'scheduleKind' | 'rrule' | 'scheduleStart' | 'monthEndPolicy' | 'relativeEvery' | 'relativeUnit'>>(
+    `SELECT p.id, p.activity, f.name AS "facilityName", p.category, p.requirement, coalesce(a.name, '—') AS "assigneeName",
+            p.next_due_date::text AS "nextDueDate", p.schedules_events AS active,
+            p.schedule_kind AS "scheduleKind", p.rrule, p.schedule_start::text AS "scheduleStart", p.month_end_policy AS "monthEndPolicy",
+            p.relative_every AS "relativeEvery", p.relative_unit AS "relativeUnit"
+       FROM plan_items p
+       JOIN org_units f ON f.client_id = p.client_id AND f.id = p.facility_id
+       LEFT JOIN users a ON a.client_id = p.client_id AND a.id = p.assignee_id
+      WHERE ${f.sql}
+      ORDER BY f.name, f.id, p.activity, p.id`,
+    f.params,
+  );
+  for await (const { scheduleKind, rrule, scheduleStart, monthEndPolicy, relativeEvery, relativeUnit, ...r } of rows) {
+    let schedule: string;
+    try {
+      schedule = describeSchedule(scheduleOf({ scheduleKind, rrule, scheduleStart, monthEndPolicy, relativeEvery, relativeUnit } as PlanItem));
+    } catch (error) {
+      if (!(error instanceof ScheduleError)) throw error;
+      schedule = `Schedule refused: ${error.message}`;
+    }
+    yield { ...r, schedule };
+  }
 }

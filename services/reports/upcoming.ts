@@ -4,7 +4,7 @@
 // generated open events due in that window. A relative item's only next event is its open one
 // (the next exists only once it is closed), shown even when overdue.
 import { addDays, addMonths } from '../../lib/calendar-dates.ts';
-import { sql } from '../../lib/unit-of-work.ts';
+import { cursorRows, sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
 import { isOverdue } from '../events/definitions.ts';
 import { calendarDates, type CalendarSchedule, type MonthEndPolicy, ScheduleError } from '../plans/recurrence.ts';
@@ -219,6 +219,15 @@ async function itemNames(ids: string[]): Promise<Map<string, ItemNames>> {
  * then merged.
  */
 function firstGenerated(client: Client, filter: ReportFilter, now: Date, reach: number) {
+  const { text, params } = generatedQuery(client, filter, now, reach);
+  return sql<GeneratedRow>(text, params);
+}
+
+type GeneratedRow = Omit<UpcomingRow, 'projected' | 'overdue'> & { today: string };
+
+/** The generated events of the window in order: the first `reach`, or all of them (null). */
+function generatedQuery(client: Client, filter: ReportFilter, now: Date, reach: number | null): { text: string; params: unknown[] } {
+  const limit = reach === null ? '' : `LIMIT ${reach}`;
   const f = new SqlFilter().where('e.client_id = app_current_client()').where(`e.status = 'open'`);
   f.scope(filter, { facility: 'e.facility_id', assignee: 'e.assignee_id', category: 'p.category' }).range(filter, 'e.due_date');
   const bounds = facilityToday(f, client, now, 'u');
@@ -233,18 +242,18 @@ function firstGenerated(client: Client, filter: ReportFilter, now: Date, reach: 
        ? `e.due_date >= (SELECT min(today) FROM facility) AND e.due_date >= ${today} AND e.due_date <= (${today} + interval '${UPCOMING_MONTHS} months')::date`
        : `e.due_date < (SELECT max(today) FROM facility) AND e.due_date < ${today} AND p.schedule_kind = 'relative'`}
      ORDER BY e.due_date, e.activity, e.id
-     LIMIT ${reach})`;
-  return sql<Omit<UpcomingRow, 'projected' | 'overdue'> & { today: string }>(
-    `WITH facility AS MATERIALIZED (SELECT u.id, ${bounds} AS today FROM org_units u WHERE u.client_id = app_current_client() AND u.kind = 'facility')
+     ${limit})`;
+  return {
+    text: `WITH facility AS MATERIALIZED (SELECT u.id, ${bounds} AS today FROM org_units u WHERE u.client_id = app_current_client() AND u.kind = 'facility')
      SELECT e.id AS "eventId", e.plan_item_id AS "planItemId", e.activity, f.name AS "facilityName", coalesce(a.name, '—') AS "assigneeName",
             e.due_date::text AS "dueDate", e.today::text AS today
        FROM (${half(true)} UNION ALL ${half(false)}) e
        JOIN org_units f ON f.client_id = app_current_client() AND f.id = e.facility_id
        LEFT JOIN users a ON a.client_id = app_current_client() AND a.id = e.assignee_id
       ORDER BY e.due_date, e.activity, e.id
-      LIMIT ${reach}`,
-    f.params,
-  );
+      ${limit}`,
+    params: f.params,
+  };
 }
 
 /**
@@ -312,4 +321,18 @@ export async function upcomingReport(client: Client, filter: ReportFilter, now: 
     itemsProjected: projected.itemsProjected,
     refused: projected.refused,
   };
+}
+
+/** Every row of the report, in its order (its download): the projected occurrences worked out
+ *  first, as the page does, then merged with the generated events read from a cursor. */
+export async function* upcomingRows(client: Client, filter: ReportFilter, now: Date = new Date()): AsyncGenerator<UpcomingRow> {
+  const projected = (await projections(client, filter, now, Infinity)).first;
+  const { text, params } = generatedQuery(client, filter, now, null);
+  let j = 0;
+  // By due date; on one date the generated events come before the projected ones.
+  for await (const { today: t, ...r } of cursorRows<GeneratedRow>(text, params)) {
+    while (j < projected.length && projected[j]!.dueDate < r.dueDate) yield projected[j++]!;
+    yield { ...r, projected: false, overdue: isOverdue(t, r.dueDate) };
+  }
+  while (j < projected.length) yield projected[j++]!;
 }

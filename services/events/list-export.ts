@@ -1,0 +1,54 @@
+// The events lists as files: every event the list's filters match, in its order (not one page of
+// it), with the columns of the table and the rest of what a row knows.
+import type { Client } from '../../models/index.ts';
+import type { CellValue, ExportFormat, StreamedTable, TableColumn } from '../../types/table.ts';
+import { mapBatches, tableDownload } from '../exports/tables.ts';
+import { type EventListQuery, type EventListRow, eventBatches } from './lists.ts';
+
+export const EVENT_STATUS_TEXT: Record<EventListRow['status'], string> = {
+  open: 'Open', overdue: 'Overdue', closed: 'Closed on time', 'closed late': 'Closed late', cancelled: 'Cancelled',
+};
+
+export const EVENT_EXPORT_COLUMNS: TableColumn[] = [
+  { header: 'Due date', width: 12, type: 'date' },
+  { header: 'Days overdue', width: 13, type: 'number' },
+  { header: 'Facility', width: 28 },
+  { header: 'Activity', width: 40 },
+  { header: 'Assignee', width: 24 },
+  { header: 'Status', width: 15 },
+  { header: 'Recorded late', width: 14 },
+  { header: 'Completed', width: 12, type: 'date' },
+  { header: 'Closed by', width: 24 },
+  { header: 'Cancel reason', width: 30 },
+  { header: 'Event id', width: 38 },
+];
+
+export function eventCells(row: EventListRow): CellValue[] {
+  return [
+    row.dueDate, row.daysOverdue, row.facilityName, row.activity, row.assigneeName, EVENT_STATUS_TEXT[row.status], row.recordedLate ? 'Yes' : 'No',
+    row.completedOn, row.closedByName, row.cancelReason, row.id,
+  ];
+}
+
+export interface EventListExport {
+  /** What the file holds, for its name and the sheet: 'Open events', 'Springfield Plant'. */
+  title: string;
+  place?: string;
+  /** The list the audit entry names: the unit's, or null for My events. */
+  unitId: string | null;
+  /** The filters in effect, as the URL gave them. */
+  filters: object;
+}
+
+export function eventListExport(client: Client, query: EventListQuery, format: ExportFormat, file: EventListExport): StreamedTable {
+  return tableDownload(client, format, {
+    what: [file.title, file.place ?? ''],
+    sheetName: file.title,
+    columns: EVENT_EXPORT_COLUMNS,
+    rows: () => mapBatches(eventBatches(client, query), eventCells),
+    action: 'events.exported',
+    entityType: file.unitId ? 'org_unit' : 'events',
+    entityId: file.unitId,
+    filters: file.filters,
+  });
+}
