@@ -77,10 +77,13 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
     );
     ${facilityCountsSecurity(ASSIGNEE_MONTHS, roles.app)}
 
+    -- Most statements (generation, reassignment) change no closed event: one look, then nothing.
     CREATE FUNCTION closed_event_months_count() RETURNS trigger LANGUAGE plpgsql AS $$ ${countingBlock(`
       IF TG_OP = 'INSERT' THEN
+        IF NOT EXISTS (SELECT 1 FROM new_rows WHERE status = 'closed') THEN RETURN NULL; END IF;
         ${countSql('SELECT 1 AS sign, n.* FROM new_rows n')}
       ELSIF TG_OP = 'UPDATE' THEN
+        IF NOT EXISTS (SELECT 1 FROM new_rows WHERE status = 'closed') AND NOT EXISTS (SELECT 1 FROM old_rows WHERE status = 'closed') THEN RETURN NULL; END IF;
         ${countSql('SELECT 1 AS sign, n.* FROM new_rows n UNION ALL SELECT -1, o.* FROM old_rows o')}
       ELSE
         ${countSql('SELECT -1 AS sign, o.* FROM old_rows o')}

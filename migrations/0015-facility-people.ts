@@ -26,15 +26,21 @@ function eventsSql(changed: string): string {
           UNION ALL
           SELECT c.client_id, c.facility_id, c.assignee_id, 0, 0, 0, c.sign, CASE WHEN k.late THEN c.sign ELSE 0 END,
                  CASE WHEN k.recorded_late THEN c.sign ELSE 0 END, c.sign * jsonb_array_length(k.documents)
-            FROM (${changed}) c JOIN event_closures k ON k.client_id = c.client_id AND k.event_id = c.id
+            FROM (${changed}) c
+           CROSS JOIN LATERAL (${closuresOf('c')}) k
            WHERE c.status = 'closed'`;
 }
+
+/** An event's close records, looked up by its key (a lateral: the planner knows nothing of a
+ *  transition table's size, and must not read every close record to join a few). */
+const closuresOf = (c: string) => `SELECT k.* FROM event_closures k WHERE k.client_id = ${c}.client_id AND k.event_id = ${c}.id`;
 
 /** New close records (`added`, event_closures rows) of closed events, for the event's assignee. */
 const recordsSql = (added: string) =>
   `SELECT e.client_id, e.facility_id, e.assignee_id, 0, 0, 0, 1, CASE WHEN k.late THEN 1 ELSE 0 END,
           CASE WHEN k.recorded_late THEN 1 ELSE 0 END, jsonb_array_length(k.documents)
-     FROM ${added} k JOIN events e ON e.client_id = k.client_id AND e.id = k.event_id
+     FROM ${added} k
+    CROSS JOIN LATERAL (SELECT e.* FROM events e WHERE e.client_id = k.client_id AND e.id = k.event_id) e
     WHERE e.status = 'closed'`;
 
 /** Each document of `changed` (documents rows with a `sign`) for who uploaded it (staff uploads name no one). */
