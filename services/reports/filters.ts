@@ -133,19 +133,26 @@ export interface Choice {
 export async function filterChoices(scopeFacilityIds: string[] | null = null): Promise<{ assignees: Choice[]; uploaders: Choice[]; categories: string[] }> {
   // A narrow scope's facilities named, as the reports name them (ReportFilter.scopeFacilityIds).
   const inScope = (column: string) => (scopeFacilityIds ? `AND ${column} = ANY ($1::uuid[])` : '');
-  const [row] = await sql<{ assignees: Choice[] | null; uploaders: Choice[] | null; categories: string[] | null }>(
-    `SELECT (SELECT json_agg(json_build_object('id', u.id, 'name', u.name) ORDER BY lower(u.name), u.id) FROM users u
-              WHERE u.client_id = app_current_client()
-                AND (u.id IN (SELECT p.assignee_id FROM plan_items p WHERE p.client_id = app_current_client() ${inScope('p.facility_id')})
-                     OR u.id IN (SELECT w.person_id FROM facility_people w
-                                  WHERE w.client_id = app_current_client() AND w.events > 0 ${inScope('w.facility_id')}))) AS assignees,
-            (SELECT json_agg(json_build_object('id', u.id, 'name', u.name) ORDER BY lower(u.name), u.id) FROM users u
-              WHERE u.client_id = app_current_client()
-                AND u.id IN (SELECT w.person_id FROM facility_people w
-                              WHERE w.client_id = app_current_client() AND w.documents > 0 ${inScope('w.facility_id')})) AS uploaders,
-            (SELECT array_agg(DISTINCT p.category ORDER BY p.category) FROM plan_items p
-              WHERE p.client_id = app_current_client() AND p.category IS NOT NULL ${inScope('p.facility_id')}) AS categories`,
-    scopeFacilityIds ? [scopeFacilityIds] : [],
+  // One pass: who appears as what, each person once, in name order.
+  const params = scopeFacilityIds ? [scopeFacilityIds] : [];
+  const people = await sql<Choice & { assignee: boolean; uploader: boolean }>(
+    `SELECT u.id, u.name, a.assignee, a.uploader
+       FROM (SELECT person_id, bool_or(assignee) AS assignee, bool_or(uploader) AS uploader
+               FROM (SELECT p.assignee_id AS person_id, true AS assignee, false AS uploader FROM plan_items p
+                      WHERE p.client_id = app_current_client() ${inScope('p.facility_id')}
+                     UNION ALL
+                     SELECT w.person_id, w.events > 0, w.documents > 0 FROM facility_people w
+                      WHERE w.client_id = app_current_client() AND (w.events > 0 OR w.documents > 0) ${inScope('w.facility_id')}) appears
+              GROUP BY person_id) a
+       JOIN users u ON u.client_id = app_current_client() AND u.id = a.person_id
+      ORDER BY lower(u.name), u.id`,
+    params,
   );
-  return { assignees: row?.assignees ?? [], uploaders: row?.uploaders ?? [], categories: row?.categories ?? [] };
+  const [row] = await sql<{ categories: string[] | null }>(
+    `SELECT array_agg(DISTINCT p.category ORDER BY p.category) AS categories FROM plan_items p
+      WHERE p.client_id = app_current_client() AND p.category IS NOT NULL ${inScope('p.facility_id')}`,
+    params,
+  );
+  const choice = ({ id, name }: Choice): Choice => ({ id, name });
+  return { assignees: people.filter((p) => p.assignee).map(choice), uploaders: people.filter((p) => p.uploader).map(choice), categories: row?.categories ?? [] };
 }
