@@ -55,9 +55,10 @@ export async function runNotificationPass(sequelize: Sequelize, options: PassOpt
   const clientIds = options.clientIds ?? (await allClientIds(sequelize));
   const result: PassResult = { clients: 0, planned: 0, skipped: 0, messages: 0, busyClients: [] };
   for (const clientId of clientIds) {
-    // Two units of work: planning and settling, then delivery. Delivery then settles notices an
-    // earlier transaction wrote, which spares re-checking their foreign keys row by row; a crash
-    // between the two leaves pending notices for the next pass, nothing lost or doubled.
+    // Two units of work: settling and planning, then delivery. Delivery so updates notices an
+    // earlier transaction wrote (PostgreSQL re-checks the foreign keys of a row its own
+    // transaction inserted, on every update); a crash between the two leaves pending notices for
+    // the next pass, nothing lost or doubled.
     const settled = await underClientLock(sequelize, clientId, async (client) => {
       // Settling first: what planning adds holds by construction, so only older notices are read.
       const skipped = await settleStale(client);
