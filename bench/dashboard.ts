@@ -247,6 +247,10 @@ async function captureStatements(db: Database, run: () => Promise<unknown>): Pro
 
 /** Statements worth a plan: reads of the event tables (events, their roll-ups and records). */
 const readsEvents = (sql: string) => /^\s*(SELECT|WITH)/i.test(sql) && !/set_config\(/.test(sql) && /\b(events|event_closures|documents|closed_event_months)\b/.test(sql);
+/** Statements whose plans are shown: those that read events, and any other read this slow. */
+const SLOW_STATEMENT_MS = 10;
+const explained = (c: { sql: string; ms: number }) =>
+  readsEvents(c.sql) || (c.ms >= SLOW_STATEMENT_MS && /^\s*(SELECT|WITH)/i.test(c.sql) && !/set_config\(/.test(c.sql));
 
 /** Tables a text plan reads with a sequential scan. */
 const seqScanned = (plan: string) => [...plan.matchAll(/Seq Scan on (\w+)/g)].map((m) => m[1]!);
@@ -273,8 +277,9 @@ async function explainPage(fixture: Fixture, db: Database, client: BenchHttp, pa
   const sqlMs = statements.reduce((s, c) => s + c.ms, 0);
   say();
   say(`── ${page.label} (GET ${page.path}) as the ${person.rank}: ${statements.length} statements, ${sqlMs.toFixed(0)} ms in statements (Sequelize timings, one request)`);
+  for (const s of statements) say(`   ${`${s.ms.toFixed(1)} ms`.padStart(11)}  ${describe(s.sql)}`);
   const context = { clientId: fixture.client.id, userId: person.id, actorKind: 'user' as const };
-  for (const s of statements.filter((c) => readsEvents(c.sql))) {
+  for (const s of statements.filter(explained)) {
     const e = await explainOrPlan(fixture, context, s);
     const seq = seqScanned(e.text);
     plans.push({ page: page.label, rank: person.rank, statement: describe(s.sql), executionMs: e.executionMs, seq });

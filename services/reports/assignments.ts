@@ -21,24 +21,21 @@ export interface AssignmentsReport extends ReportPage<AssignmentRow> {
 }
 
 /**
- * Each person's open events and how many are overdue, against each facility's today computed once
- * (the facility CTE). Unless dates or a category narrow them, the open ones are facility_people's
- * sums and only those due before the facility's today are read from the events.
+ * Each person's open events and how many are overdue, read facility by facility (the facility CTE
+ * holds each one's today, so the due date bounds the open events' facility index, which carries
+ * the assignee). Unless dates or a category narrow them, the open ones are facility_people's sums
+ * and only those due before the facility's today are read from the events.
  */
 function openEventsSql(filter: ReportFilter, f: SqlFilter): string {
-  const overdue = (where: string) =>
-    `SELECT e.assignee_id, 0, 0, count(*) FILTER (WHERE ${overdueSql('e', 'f.today')})::int
-       FROM events e JOIN facility f ON f.id = e.facility_id WHERE ${f.sql} AND ${where} GROUP BY e.assignee_id`;
+  const item = filter.category ? 'JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id' : '';
+  const perFacility = (where: string) => `FROM facility f CROSS JOIN LATERAL (
+       SELECT e.assignee_id, 'open'::text AS status, e.due_date FROM events e ${item} WHERE e.facility_id = f.id AND ${f.sql} ${where}) o`;
   if (!countsOpenFromPeople(filter)) {
-    return `SELECT e.assignee_id, 0, count(*)::int, count(*) FILTER (WHERE ${overdueSql('e', 'f.today')})::int
-              FROM events e
-              JOIN facility f ON f.id = e.facility_id
-              ${filter.category ? 'JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id' : ''}
-             WHERE ${f.sql} GROUP BY e.assignee_id`;
+    return `SELECT o.assignee_id, 0, count(*)::int, count(*) FILTER (WHERE ${overdueSql('o', 'f.today')})::int ${perFacility('')} GROUP BY o.assignee_id`;
   }
   const w = f.sibling().where('w.client_id = app_current_client()').scope(filter, { facility: 'w.facility_id', assignee: 'w.person_id' });
   return `SELECT w.person_id, 0, sum(w.open_events)::int, 0 FROM facility_people w WHERE ${w.sql} GROUP BY w.person_id HAVING sum(w.open_events) > 0
-          UNION ALL ${overdue('e.due_date < f.today')}`;
+          UNION ALL SELECT o.assignee_id, 0, 0, count(*)::int ${perFacility('AND e.due_date < f.today')} GROUP BY o.assignee_id`;
 }
 
 export async function assignmentsReport(client: Client, filter: ReportFilter, now: Date = new Date()): Promise<AssignmentsReport> {

@@ -60,36 +60,39 @@ export function upcomingWindow(today: string, filter: Pick<ReportFilter, 'from' 
   return { from: filter.from && filter.from > today ? filter.from : today, through: filter.to && filter.to < horizon ? filter.to : horizon };
 }
 
-/**
- * The engine's dates of schedules in windows, memoised for one report: many items share a rule,
- * a start and a window (presets, copied items, one zone per client). A refusal is kept too.
- */
-export class Expansions {
-  private readonly dates = new Map<string, string[] | ScheduleError>();
+/** How many expansions the process keeps: a few thousand schedules of a few hundred dates each. */
+const KEPT_EXPANSIONS = 2_000;
+const keptExpansions = new Map<string, string[] | ScheduleError>();
 
-  of(schedule: CalendarSchedule, window: { from: string; through: string }): string[] {
-    const key = `${schedule.rrule}|${schedule.start}|${schedule.monthEnd}|${window.from}|${window.through}`;
-    let dates = this.dates.get(key);
-    if (dates === undefined) {
-      try {
-        dates = calendarDates(schedule, window);
-      } catch (error) {
-        if (!(error instanceof ScheduleError)) throw error;
-        dates = error;
-      }
-      this.dates.set(key, dates);
+/**
+ * The engine's dates of schedules in windows. Many items share a rule, a start and a window
+ * (presets, copied items, one zone per client), and a window moves only with a facility's day, so
+ * the dates (a pure function of those) are kept for the process, the oldest let go first once
+ * there are too many. A refusal is kept too.
+ */
+function expansion(schedule: CalendarSchedule, window: { from: string; through: string }): string[] {
+  const key = `${schedule.rrule}|${schedule.start}|${schedule.monthEnd}|${window.from}|${window.through}`;
+  let dates = keptExpansions.get(key);
+  if (dates === undefined) {
+    try {
+      dates = calendarDates(schedule, window);
+    } catch (error) {
+      if (!(error instanceof ScheduleError)) throw error;
+      dates = error;
     }
-    if (dates instanceof ScheduleError) throw dates;
-    return dates;
+    if (keptExpansions.size >= KEPT_EXPANSIONS) keptExpansions.delete(keptExpansions.keys().next().value!);
+    keptExpansions.set(key, dates);
   }
+  if (dates instanceof ScheduleError) throw dates;
+  return dates;
 }
 
 /** A schedule's dates in its window from the resume date (ascending). Throws ScheduleError. */
-function windowDates(group: Pick<ScheduleGroup, 'rrule' | 'start' | 'monthEnd' | 'generateFrom' | 'today'>, filter: Pick<ReportFilter, 'from' | 'to'>, expansions: Expansions): string[] {
+function windowDates(group: Pick<ScheduleGroup, 'rrule' | 'start' | 'monthEnd' | 'generateFrom' | 'today'>, filter: Pick<ReportFilter, 'from' | 'to'>): string[] {
   const window = upcomingWindow(group.today, filter);
   if (window.through < window.from) return [];
   const schedule: CalendarSchedule = { kind: 'calendar', rrule: group.rrule, start: group.start, monthEnd: group.monthEnd };
-  const dates = expansions.of(schedule, window);
+  const dates = expansion(schedule, window);
   return group.generateFrom === null ? dates : dates.slice(firstAfter(dates, addDays(group.generateFrom, -1)));
 }
 
@@ -121,10 +124,9 @@ interface Projected {
 async function projections(client: Client, filter: ReportFilter, now: Date, reach: number) {
   const projected: Projected[] = [];
   const refusedIds = new Map<string, string>();
-  const expansions = new Expansions();
   for (const group of await scheduleGroups(client, filter, now)) {
     try {
-      const dates = windowDates(group, filter, expansions);
+      const dates = windowDates(group, filter);
       projected.push({ group, dates, firsts: group.lastScheduled.map((last) => firstAfter(dates, last)) });
     } catch (error) {
       if (!(error instanceof ScheduleError)) throw error;
@@ -155,7 +157,9 @@ async function projections(client: Client, filter: ReportFilter, now: Date, reac
 }
 
 /** The items grouped by schedule, resume date and facility today (computed once per facility),
- *  each with the scheduled date of its last generated event (kept on the item, migration 0017). */
+ *  each with the scheduled date of its last generated event (kept on the item, migration 0017).
+ *  The two arrays are aggregated from the same rows in the same order; no order is asked of them
+ *  (the rows are sorted once made), so the groups are hashed rather than sorted. */
 function scheduleGroups(client: Client, filter: ReportFilter, now: Date): Promise<ScheduleGroup[]> {
   const f = new SqlFilter().where('p.client_id = app_current_client()').where(`p.schedule_kind = 'calendar'`).where('p.schedules_events').where('NOT p.hidden');
   f.scope(filter, { facility: 'p.facility_id', assignee: 'p.assignee_id', category: 'p.category' });
@@ -163,7 +167,7 @@ function scheduleGroups(client: Client, filter: ReportFilter, now: Date): Promis
   return sql<ScheduleGroup>(
     `WITH facility AS MATERIALIZED (SELECT u.id, ${today} AS today FROM org_units u WHERE u.client_id = app_current_client() AND u.kind = 'facility')
      SELECT p.rrule, p.schedule_start::text AS start, p.month_end_policy AS "monthEnd", p.generate_from::text AS "generateFrom", f.today::text AS today,
-            array_agg(p.id ORDER BY p.id) AS "itemIds", array_agg(p.last_scheduled_date::text ORDER BY p.id) AS "lastScheduled"
+            array_agg(p.id) AS "itemIds", array_agg(p.last_scheduled_date::text) AS "lastScheduled"
        FROM plan_items p
        JOIN facility f ON f.id = p.facility_id
       WHERE ${f.sql}
@@ -260,8 +264,9 @@ function generatedQuery(client: Client, filter: ReportFilter, now: Date, reach: 
  * How many generated events the window holds, per facility with its today and horizon computed
  * once (materialized, so the laterals' date bounds are index conditions): those due from today
  * through the horizon, and those due before today of relative items. Unless dates or a category
- * narrow them, all open ones are facility_people's sums, less those due before today of calendar
- * items and those due after the horizon, counted from the events (the few at either end).
+ * narrow them, all open ones are facility_people's sums, less those due before today and those
+ * due after the horizon (the few at either end, counted from the open events' facility index
+ * alone), plus those of the overdue that are relative items' (the relative items' index is small).
  */
 async function generatedCount(client: Client, filter: ReportFilter, now: Date): Promise<number> {
   const f = new SqlFilter().where('e.client_id = app_current_client()').where(`e.status = 'open'`);
@@ -269,13 +274,14 @@ async function generatedCount(client: Client, filter: ReportFilter, now: Date): 
   const today = facilityToday(f, client, now, 'u');
   const item = 'JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id';
   const perFacility = (events: string) => `(SELECT count(*) FROM facility f CROSS JOIN LATERAL (${events}) x)`;
+  const relativeOverdue = perFacility(`SELECT 1 FROM events e ${item} WHERE e.facility_id = f.id AND e.due_date < f.today AND p.schedule_kind = 'relative' AND ${f.sql}`);
   const counted = countsOpenFromPeople(filter)
     ? `${openFromPeopleSql(f, filter)}
-       - ${perFacility(`SELECT 1 FROM events e ${item} WHERE e.facility_id = f.id AND e.due_date < f.today AND p.schedule_kind <> 'relative' AND ${f.sql}`)}
-       - ${perFacility(`SELECT 1 FROM events e WHERE e.facility_id = f.id AND e.due_date > f.horizon AND ${f.sql}`)}`
-    : perFacility(`SELECT 1 FROM events e ${filter.category ? item : ''} WHERE e.facility_id = f.id AND e.due_date >= f.today AND e.due_date <= f.horizon AND ${f.sql}
-                   UNION ALL
-                   SELECT 1 FROM events e ${item} WHERE e.facility_id = f.id AND e.due_date < f.today AND p.schedule_kind = 'relative' AND ${f.sql}`);
+       - ${perFacility(`SELECT 1 FROM events e WHERE e.facility_id = f.id AND e.due_date < f.today AND ${f.sql}`)}
+       - ${perFacility(`SELECT 1 FROM events e WHERE e.facility_id = f.id AND e.due_date > f.horizon AND ${f.sql}`)}
+       + ${relativeOverdue}`
+    : `${perFacility(`SELECT 1 FROM events e ${filter.category ? item : ''} WHERE e.facility_id = f.id AND e.due_date >= f.today AND e.due_date <= f.horizon AND ${f.sql}`)}
+       + ${relativeOverdue}`;
   const [row] = await sql<{ generated: number }>(
     `WITH facility AS MATERIALIZED (
        SELECT u.id, t.today, (t.today + interval '${UPCOMING_MONTHS} months')::date AS horizon
