@@ -5,6 +5,7 @@ import { adminClientsController } from '../controllers/admin-clients.ts';
 import { adminOperationsController } from '../controllers/admin-operations.ts';
 import { adminStaffController } from '../controllers/admin-staff.ts';
 import { auditLogController } from '../controllers/audit-log.ts';
+import { clientExportController } from '../controllers/client-export.ts';
 import { eventListExportsController } from '../controllers/event-list-exports.ts';
 import { eventListsController } from '../controllers/event-lists.ts';
 import { eventsController } from '../controllers/events.ts';
@@ -87,6 +88,7 @@ export function appRouteTable(deps: AppDeps): Route[] {
   const auditLog = auditLogController();
   const reports = reportsController();
   const reportExports = reportExportsController();
+  const clientExport = clientExportController();
   const supportSessions = supportSessionsController(deps);
   const supportAccess = supportAccessController();
   const notificationSettings = notificationSettingsController();
@@ -244,6 +246,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['post', '/settings/support/:id/approve', [signedIn], userAction(supportAccess.approve)],
     ['post', '/settings/support/:id/deny', [signedIn], userAction(supportAccess.deny)],
     ['post', '/settings/support/:id/end', [signedIn], userAction(supportAccess.end)],
+    ['get', '/settings/export', [signedIn], userAction(clientExport.show)],
+    ['get', '/settings/export/full.zip', [signedIn], userAction(clientExport.download)],
 
     // Staff sign-in
     ['get', '/admin/setup', [], publicFlow(staffSetupController(deps).form)],
