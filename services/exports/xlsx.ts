@@ -68,7 +68,7 @@ async function* tablesInTurn(sheets: XlsxSheet[]): AsyncGenerator<CellValue[] | 
 /**
  * Writes the workbook into `out` as rows come (never ending `out`: the caller does), pausing when
  * `out` is full. Returns how many rows were written (headers not counted). With more tables, each
- * follows on sheets of its own (split the same way).
+ * follows on sheets of its own, split the same way (at the first table's maxSheetRows).
  */
 export async function streamXlsx(out: Writable, sheet: XlsxSheet, ...moreSheets: XlsxSheet[]): Promise<number> {
   const zip = new PassThrough();
