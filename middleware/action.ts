@@ -12,7 +12,7 @@ import { displayZone } from '../lib/display-dates.ts';
 import { pushFlash } from '../lib/flash.ts';
 import { type Outcome, redirect } from '../lib/outcomes.ts';
 import { rotateSession } from '../lib/session-ids.ts';
-import { finishTable, streamTable } from './download.ts';
+import { finishTable, streamArchive, streamTable } from './download.ts';
 import type { Actor } from '../types/actor.ts';
 
 /** The session no longer stands for an active user (signed out elsewhere, deactivated, expired). */
@@ -33,7 +33,7 @@ export function send(req: Request, res: Response, outcome: Outcome): void {
     else go();
     return;
   }
-  if (outcome.kind === 'table') return finishTable(res);
+  if (outcome.kind === 'table' || outcome.kind === 'archive') return finishTable(res);
   if (outcome.headers) res.set(outcome.headers);
   if (outcome.kind === 'download') {
     res.attachment(outcome.fileName);
@@ -183,6 +183,7 @@ export function actionAdapters(db: Database) {
           const outcome = enrolmentFirst(req, actor, options) ?? (await fn(req, actor));
           // A streamed file is written here, before commit: its cursor reads in this transaction.
           if (outcome.kind === 'table') await streamTable(res, outcome.table);
+          if (outcome.kind === 'archive') await streamArchive(res, outcome.archive);
           if (actor.visit) await audit(visitRequestEntry(req, { status: statusOf(outcome) }));
           return outcome;
         });

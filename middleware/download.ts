@@ -8,6 +8,8 @@ import type { Response } from 'express';
 import { allowLongStatement } from '../lib/unit-of-work.ts';
 import { streamCsv } from '../services/exports/csv.ts';
 import { streamXlsx } from '../services/exports/xlsx.ts';
+import { streamZip } from '../services/exports/zip.ts';
+import type { StreamedArchive } from '../types/archive.ts';
 import type { ExportFormat, StreamedTable } from '../types/table.ts';
 
 const CONTENT_TYPES: Record<ExportFormat, string> = {
@@ -35,6 +37,15 @@ export async function writeTable(out: Writable, file: StreamedTable): Promise<nu
     : await streamXlsx(out, { sheetName: file.sheetName, columns: file.columns, rows: file.rows() });
   await file.written(rowCount);
   return rowCount;
+}
+
+/** Writes an archive's entries into the response, inside the current unit of work; leaves it open. */
+export async function streamArchive(res: Response, file: StreamedArchive): Promise<void> {
+  res.attachment(file.fileName);
+  res.set({ 'Content-Type': 'application/zip', 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': "default-src 'none'; sandbox", 'Cache-Control': 'no-store' });
+  res.status(200);
+  await allowLongStatement(LONGEST_DOWNLOAD_MINUTES);
+  await streamZip(res, file.write);
 }
 
 /** After commit: the last bytes go out with the end of the response. */

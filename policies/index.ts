@@ -27,6 +27,8 @@ export const MINIMUM_RANK = {
   'transition.run': 'director',
   'reports.view': 'manager',
   'exports.download': 'manager',
+  // Everything the client holds, in one file: data ownership (DESIGN.md §7), so the whole client's.
+  'exports.full_client': 'administrator',
 } as const satisfies Record<string, Rank>;
 
 export type Action = keyof typeof MINIMUM_RANK;

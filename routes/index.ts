@@ -5,6 +5,8 @@ import { adminClientsController } from '../controllers/admin-clients.ts';
 import { adminOperationsController } from '../controllers/admin-operations.ts';
 import { adminStaffController } from '../controllers/admin-staff.ts';
 import { auditLogController } from '../controllers/audit-log.ts';
+import { auditPacksController } from '../controllers/audit-packs.ts';
+import { clientExportController } from '../controllers/client-export.ts';
 import { eventListExportsController } from '../controllers/event-list-exports.ts';
 import { eventListsController } from '../controllers/event-lists.ts';
 import { eventsController } from '../controllers/events.ts';
@@ -87,6 +89,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
   const auditLog = auditLogController();
   const reports = reportsController();
   const reportExports = reportExportsController();
+  const auditPacks = auditPacksController();
+  const clientExport = clientExportController();
   const supportSessions = supportSessionsController(deps);
   const supportAccess = supportAccessController();
   const notificationSettings = notificationSettingsController();
@@ -220,6 +224,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['get', '/reports/assignments/export.xlsx', [signedIn], userAction(reportExports.assignmentsXlsx)],
     ['get', '/reports/documents/export.csv', [signedIn], userAction(reportExports.documentsCsv)],
     ['get', '/reports/documents/export.xlsx', [signedIn], userAction(reportExports.documentsXlsx)],
+    ['get', '/reports/audit-pack', [signedIn], userAction(auditPacks.form)],
+    ['get', '/reports/audit-pack/pack.zip', [signedIn], userAction(auditPacks.download)],
 
     // Audit-log viewer
     ['get', '/audit', [signedIn], userAction(auditLog.index)],
@@ -244,6 +250,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['post', '/settings/support/:id/approve', [signedIn], userAction(supportAccess.approve)],
     ['post', '/settings/support/:id/deny', [signedIn], userAction(supportAccess.deny)],
     ['post', '/settings/support/:id/end', [signedIn], userAction(supportAccess.end)],
+    ['get', '/settings/export', [signedIn], userAction(clientExport.show)],
+    ['get', '/settings/export/full.zip', [signedIn], userAction(clientExport.download)],
 
     // Staff sign-in
     ['get', '/admin/setup', [], publicFlow(staffSetupController(deps).form)],

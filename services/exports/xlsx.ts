@@ -52,11 +52,25 @@ function sheetNameOf(name: string, part: number): string {
   return `${base.slice(0, 31 - suffix.length)}${suffix}`;
 }
 
+/** In a workbook of several tables, where the next one begins (read between two tables' rows). */
+class NextTable {
+  constructor(readonly sheet: XlsxSheet) {}
+}
+
+/** The rows of every table, each after a marker naming its sheet. */
+async function* tablesInTurn(sheets: XlsxSheet[]): AsyncGenerator<CellValue[] | CellValue[][] | NextTable> {
+  for (const [index, sheet] of sheets.entries()) {
+    if (index > 0) yield new NextTable(sheet);
+    yield* sheet.rows;
+  }
+}
+
 /**
  * Writes the workbook into `out` as rows come (never ending `out`: the caller does), pausing when
- * `out` is full. Returns how many rows were written (headers not counted).
+ * `out` is full. Returns how many rows were written (headers not counted). With more tables, each
+ * follows on sheets of its own, split the same way (at the first table's maxSheetRows).
  */
-export async function streamXlsx(out: Writable, sheet: XlsxSheet): Promise<number> {
+export async function streamXlsx(out: Writable, sheet: XlsxSheet, ...moreSheets: XlsxSheet[]): Promise<number> {
   const zip = new PassThrough();
   zip.pipe(out, { end: false });
   const finished = new Promise<void>((resolve, reject) => {
@@ -67,7 +81,7 @@ export async function streamXlsx(out: Writable, sheet: XlsxSheet): Promise<numbe
   finished.catch(() => undefined);
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: zip, useStyles: true, useSharedStrings: false });
   const perSheet = Math.max(2, sheet.maxSheetRows ?? XLSX_MAX_ROWS) - 1;
-  const types = sheet.columns.map((c) => c.type);
+  let types = sheet.columns.map((c) => c.type);
   let worksheet: ExcelJS.Worksheet | undefined;
   let part = 0;
   let onSheet = 0;
@@ -88,7 +102,14 @@ export async function streamXlsx(out: Writable, sheet: XlsxSheet): Promise<numbe
     header.commit();
   };
   nextSheet();
-  for await (const item of sheet.rows) {
+  for await (const item of moreSheets.length ? tablesInTurn([sheet, ...moreSheets]) : sheet.rows) {
+    if (item instanceof NextTable) {
+      ({ sheet } = item);
+      types = sheet.columns.map((c) => c.type);
+      part = 0;
+      nextSheet();
+      continue;
+    }
     for (const values of rowsOf(item)) {
       if (onSheet === perSheet) nextSheet();
       const row = worksheet!.addRow(values.map((v, i) => cellValue(v, types[i])));

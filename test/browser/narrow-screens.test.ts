@@ -86,6 +86,9 @@ describe('narrow screens (375 px) and accessibility of the main pages', function
       `/plan-items/${item!.id}/edit`,
       '/users',
       '/audit',
+      `/units/${facility.id}`,
+      '/reports/audit-pack',
+      '/settings/export',
     ]) reports.push(await inspect(page, path));
 
     // Vendor staff: the admin area.

@@ -39,6 +39,7 @@ const EXPECTED: Record<Action, [boolean, boolean, boolean, boolean, boolean]> = 
   'transition.run':        [Y,  Y,  Y,  N,  N],
   'reports.view':          [Y,  Y,  Y,  Y,  N],
   'exports.download':      [Y,  Y,  Y,  Y,  N],
+  'exports.full_client':   [Y,  N,  N,  N,  N],
 };
 
 const COLUMNS: Rank[] = ['administrator', 'executive', 'director', 'manager', 'associate'];
