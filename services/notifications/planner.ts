@@ -14,6 +14,7 @@
 // Events count only while open, on a plan item that schedules events and is not hidden, with an
 // active assignee, in an active client. Assignment notices are written by the database when the
 // assignee changes (migration 0011), not planned here.
+import { createHash } from 'node:crypto';
 import { todayIn } from '../../lib/calendar-dates.ts';
 import { sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
@@ -180,26 +181,80 @@ export async function planningParts(client: Client, moment: PlanningMoment, maxW
   return parts;
 }
 
-/** Writes the planned notices into the ledger (nothing twice), part by part; returns how many were new. */
-export async function recordPlannedNotices(client: Client, moment: PlanningMoment, maxWeight = PLANNING_WEIGHT): Promise<number> {
-  let created = 0;
-  for (const part of await planningParts(client, moment, maxWeight)) created += await recordPlannedPart(client, moment, part);
-  return created;
+/**
+ * Recipients whose digest goes out in the pass that plans: their new notices are written already
+ * queued, each with the id of the message that will carry it (messageId below), so a notice planned
+ * and sent in one pass is written once and never passes through the queue. The pass writes those
+ * messages in the same transaction, and checks that each carries exactly the notices naming it.
+ */
+export interface PlannedDelivery {
+  recipientIds: string[];
+  /** Makes the message ids of one pass its own. */
+  passKey: string;
 }
 
-async function recordPlannedPart(client: Client, moment: PlanningMoment, part: PlanningPart): Promise<number> {
+/** Which message of a recipient's digest slot carries a notice: the digest, the escalation
+ *  message (the optional escalations), or each weekly summary its own. */
+export function messageClass(kind: string, level: number | null, dueFor: string): string {
+  if (kind === 'weekly_summary') return `weekly_summary:${dueFor}`;
+  if (kind === 'escalation' && (level ?? 1) > 1) return 'escalation';
+  return 'digest';
+}
+
+/** The id of a recipient's message of a class in a pass (what the database derives the same way). */
+export function messageId(passKey: string, recipientId: string, cls: string): string {
+  const h = createHash('md5').update(`${passKey}:${recipientId}:${cls}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** messageClass and messageId in SQL, over the planned row p ($12 the pass key). */
+const MESSAGE_ID = `md5($12::text || ':' || p."recipientId"::text || ':' || CASE
+    WHEN p.kind = 'weekly_summary' THEN 'weekly_summary:' || p."dueFor"::text
+    WHEN p.kind = 'escalation' AND coalesce(p.level, 1) > 1 THEN 'escalation'
+    ELSE 'digest' END)::uuid`;
+
+export interface PlanningResult {
+  /** New notices written. */
+  created: number;
+  /** Of those, how many each recipient of the delivery got already queued. */
+  queuedFor: Map<string, number>;
+}
+
+/** Writes the planned notices into the ledger (nothing twice), part by part; returns how many were new. */
+export async function recordPlannedNotices(client: Client, moment: PlanningMoment, maxWeight = PLANNING_WEIGHT): Promise<number> {
+  return (await planNotices(client, moment, maxWeight)).created;
+}
+
+/** recordPlannedNotices, with the notices of `delivery`'s recipients written already queued. */
+export async function planNotices(client: Client, moment: PlanningMoment, maxWeight = PLANNING_WEIGHT, delivery?: PlannedDelivery): Promise<PlanningResult> {
+  const result: PlanningResult = { created: 0, queuedFor: new Map() };
+  for (const part of await planningParts(client, moment, maxWeight)) {
+    for (const row of await recordPlannedPart(client, moment, part, delivery)) {
+      result.created += row.created;
+      if (row.queued) result.queuedFor.set(row.recipientId, (result.queuedFor.get(row.recipientId) ?? 0) + row.queued);
+    }
+  }
+  return result;
+}
+
+async function recordPlannedPart(client: Client, moment: PlanningMoment, part: PlanningPart, delivery?: PlannedDelivery) {
   const { text, params } = plannedNoticesQuery(client, moment, part);
-  const [row] = await sql<{ created: number }>(
+  // The delivery's recipients joined by hash (an = ANY over thousands, per row, is not).
+  return sql<{ recipientId: string; created: number; queued: number }>(
     `WITH inserted AS (
-       INSERT INTO notifications (client_id, event_id, plan_item_id, facility_id, recipient_id, kind, level, due_for)
-       SELECT $1, p."eventId", p."planItemId", p."facilityId", p."recipientId", p.kind, p.level, p."dueFor" FROM (${text}) p
+       INSERT INTO notifications (client_id, event_id, plan_item_id, facility_id, recipient_id, kind, level, due_for, status, mail_id, settled_at)
+       SELECT $1, p."eventId", p."planItemId", p."facilityId", p."recipientId", p.kind, p.level, p."dueFor",
+              CASE WHEN o.id IS NULL THEN 'pending' ELSE 'queued' END,
+              CASE WHEN o.id IS NOT NULL THEN ${MESSAGE_ID} END,
+              CASE WHEN o.id IS NOT NULL THEN now() END
+         FROM (${text}) p LEFT JOIN (SELECT DISTINCT id FROM unnest($11::uuid[]) AS o(id)) o ON o.id = p."recipientId"
         WHERE NOT EXISTS (${KNOWN} AND n.event_id = p."eventId") AND NOT (p."eventId" IS NULL AND EXISTS (${KNOWN} AND n.event_id IS NULL))
        ON CONFLICT ON CONSTRAINT notifications_once DO NOTHING
-       RETURNING 1)
-     SELECT count(*)::int AS created FROM inserted`,
-    params,
+       RETURNING recipient_id, status)
+     SELECT recipient_id AS "recipientId", count(*)::int AS created, count(*) FILTER (WHERE status = 'queued')::int AS queued
+       FROM inserted GROUP BY recipient_id`,
+    [...params, delivery?.recipientIds ?? [], delivery?.passKey ?? ''],
   );
-  return row!.created;
 }
 
 export interface PreviewRow {
