@@ -47,7 +47,7 @@ const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 /** The pass's statements by phase, from their text. */
 const PHASES: Array<[string, RegExp]> = [
   ['plan: INSERT … planned notices', /INSERT INTO notifications .*ON CONFLICT ON CONSTRAINT notifications_once/s],
-  ['settle stale', /WITH stale AS/],
+  ['settle stale', /WITH stale AS|SET status = 'skipped'/],
   ['plan: statistics refresh', /notification_statistics_refresh/],
   ['deliver: due recipients', /"slotOpen"/],
   ['deliver: pending notices', /WITH waiting AS/],

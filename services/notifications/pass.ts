@@ -110,41 +110,50 @@ async function underClientLock<T>(sequelize: Sequelize, clientId: string, work: 
 /** Skips pending notices that no longer hold, each with the reason a reader of the ledger needs. */
 async function settleStale(client: Client): Promise<number> {
   const settings = notificationSettingsOf(client);
-  const [row] = await sql<{ skipped: number }>(
+  // Read first, each queued notice looked up by its key (OFFSET 0 keeps the lateral a lookup:
+  // the planner's statistics of the queue may describe the burst a first pass queued and sent,
+  // and hash joins then read the whole ledger); written only when something went stale.
+  const stale = await sql<{ id: string; reason: string }>(
     `WITH stale AS (
-       SELECT n.id, CASE
-         WHEN c.status <> 'active' THEN 'The organisation is suspended.'
-         WHEN r.status <> 'active' THEN 'The recipient is no longer active.'
-         WHEN e.status = 'closed' THEN 'The event was closed.'
-         WHEN e.status = 'cancelled' THEN 'The event was cancelled.'
-         WHEN p.id IS NOT NULL AND NOT p.schedules_events THEN 'The plan item no longer schedules events.'
-         WHEN p.hidden THEN 'The plan item is hidden.'
-         WHEN n.kind IN ('assignment', 'reminder', 'due_today', 'overdue') AND n.recipient_id <> coalesce(e.assignee_id, p.assignee_id) THEN 'Reassigned to someone else.'
-         WHEN n.kind = 'reminder' AND NOT ((e.due_date - n.due_for) = ANY (coalesce(p.reminder_offsets, $2::int[]))) THEN 'The due date changed.'
-         WHEN n.kind = 'due_today' AND n.due_for <> e.due_date THEN 'The due date changed.'
-         WHEN n.kind = 'overdue' AND n.due_for <= e.due_date THEN 'The due date changed.'
-         WHEN n.kind = 'escalation' AND n.due_for <> e.due_date + ($3::int[])[n.level] THEN 'The due date changed.'
-         WHEN n.kind = 'weekly_summary' AND 'weekly_summary' = ANY (r.notification_opt_outs) THEN 'Turned off by the recipient.'
-         WHEN n.kind = 'escalation' AND n.level > 1 AND 'escalation' = ANY (r.notification_opt_outs) THEN 'Turned off by the recipient.'
-       END AS reason
-         FROM notification_queue q
-         JOIN notifications n ON n.id = q.notification_id AND n.client_id = q.client_id
-         JOIN clients c ON c.id = n.client_id
-         JOIN users r ON r.client_id = n.client_id AND r.id = n.recipient_id
-         LEFT JOIN events e ON e.client_id = n.client_id AND e.id = n.event_id
-         -- The event's item, or the item of an item's own notice (a notice has one or the other).
-         -- Not coalesce(): under row-level security only leak-proof expressions become index
-         -- conditions, and the queue, filled within this transaction, may look empty to the planner.
-         LEFT JOIN plan_items p ON p.client_id = n.client_id AND p.id IN (e.plan_item_id, n.plan_item_id)
-        WHERE q.client_id = $1),
-     skipped AS (
-       UPDATE notifications n SET status = 'skipped', skip_reason = s.reason, settled_at = now()
-         FROM stale s WHERE n.client_id = $1 AND n.id = s.id AND s.reason IS NOT NULL
-       RETURNING 1)
-     SELECT count(*)::int AS skipped FROM skipped`,
+       SELECT s.id, s.reason FROM notification_queue q
+        CROSS JOIN LATERAL (
+          SELECT n.id, CASE
+            WHEN c.status <> 'active' THEN 'The organisation is suspended.'
+            WHEN r.status <> 'active' THEN 'The recipient is no longer active.'
+            WHEN e.status = 'closed' THEN 'The event was closed.'
+            WHEN e.status = 'cancelled' THEN 'The event was cancelled.'
+            WHEN p.id IS NOT NULL AND NOT p.schedules_events THEN 'The plan item no longer schedules events.'
+            WHEN p.hidden THEN 'The plan item is hidden.'
+            WHEN n.kind IN ('assignment', 'reminder', 'due_today', 'overdue') AND n.recipient_id <> coalesce(e.assignee_id, p.assignee_id) THEN 'Reassigned to someone else.'
+            WHEN n.kind = 'reminder' AND NOT ((e.due_date - n.due_for) = ANY (coalesce(p.reminder_offsets, $2::int[]))) THEN 'The due date changed.'
+            WHEN n.kind = 'due_today' AND n.due_for <> e.due_date THEN 'The due date changed.'
+            WHEN n.kind = 'overdue' AND n.due_for <= e.due_date THEN 'The due date changed.'
+            WHEN n.kind = 'escalation' AND n.due_for <> e.due_date + ($3::int[])[n.level] THEN 'The due date changed.'
+            WHEN n.kind = 'weekly_summary' AND 'weekly_summary' = ANY (r.notification_opt_outs) THEN 'Turned off by the recipient.'
+            WHEN n.kind = 'escalation' AND n.level > 1 AND 'escalation' = ANY (r.notification_opt_outs) THEN 'Turned off by the recipient.'
+          END AS reason
+            FROM notifications n
+            JOIN clients c ON c.id = n.client_id
+            JOIN users r ON r.client_id = n.client_id AND r.id = n.recipient_id
+            LEFT JOIN events e ON e.client_id = n.client_id AND e.id = n.event_id
+            -- The event's item, or the item of an item's own notice (a notice has one or the other).
+            -- Not coalesce(): under row-level security only leak-proof expressions become index
+            -- conditions.
+            LEFT JOIN plan_items p ON p.client_id = n.client_id AND p.id IN (e.plan_item_id, n.plan_item_id)
+           WHERE n.client_id = q.client_id AND n.id = q.notification_id AND n.status = 'pending'
+          OFFSET 0) s
+        WHERE q.client_id = $1)
+     SELECT id, reason FROM stale WHERE reason IS NOT NULL`,
     [client.id, settings.reminderOffsets, settings.ladder.map((l) => l.days)],
   );
-  return row!.skipped;
+  for (const batch of chunks(stale, NOTICES_PER_STATEMENT)) {
+    await sql(
+      `UPDATE notifications n SET status = 'skipped', skip_reason = s.reason, settled_at = now()
+         FROM unnest($2::uuid[], $3::text[]) AS s(id, reason) WHERE n.client_id = $1 AND n.id = s.id AND n.status = 'pending'`,
+      [client.id, batch.map((s) => s.id), batch.map((s) => s.reason)],
+    );
+  }
+  return stale.length;
 }
 
 interface DueRecipient {

@@ -62,15 +62,27 @@ export function plannedNoticesQuery(client: Client, moment: PlanningMoment, part
   ];
   const localDate = (zone: string) => `coalesce($2::date, ($3::timestamptz AT TIME ZONE ${zone})::date)`;
   const text = `
-    WITH RECURSIVE ev AS (
-      SELECT e.id, e.facility_id, e.assignee_id, e.due_date, coalesce(p.reminder_offsets, $4::int[]) AS offsets,
-             ${localDate('coalesce(f.time_zone, c.time_zone)')} AS today
+    -- Each facility's today and each item's reminder offsets, once per facility and item rather
+    -- than once per event (materialized so); and of the open events only those something can be
+    -- due for: due by today, or within the item's farthest reminder of it.
+    WITH RECURSIVE fac AS MATERIALIZED (
+      SELECT f.id, ${localDate('coalesce(f.time_zone, c.time_zone)')} AS today
+        FROM org_units f JOIN clients c ON c.id = f.client_id AND c.status = 'active'
+       WHERE f.client_id = $1 AND ($9::uuid[] IS NULL OR f.id = ANY ($9::uuid[]))
+    ),
+    items AS MATERIALIZED (
+      SELECT p.id, o.offsets, greatest((SELECT max(x) FROM unnest(o.offsets) x), 0) AS horizon
+        FROM plan_items p CROSS JOIN LATERAL (SELECT coalesce(p.reminder_offsets, $4::int[]) AS offsets) o
+       WHERE p.client_id = $1 AND p.schedules_events AND NOT p.hidden
+    ),
+    ev AS (
+      SELECT e.id, e.facility_id, e.assignee_id, e.due_date, i.offsets, f.today
         FROM events e
-        JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id AND p.schedules_events AND NOT p.hidden
-        JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
-        JOIN clients c ON c.id = e.client_id AND c.status = 'active'
+        JOIN items i ON i.id = e.plan_item_id
+        JOIN fac f ON f.id = e.facility_id
         JOIN users a ON a.client_id = e.client_id AND a.id = e.assignee_id AND a.status = 'active'
        WHERE e.client_id = $1 AND e.status = 'open' AND ($9::uuid[] IS NULL OR e.facility_id = ANY ($9::uuid[]))
+         AND e.due_date <= f.today + coalesce(i.horizon, 0)
     ),
     ladder AS (
       SELECT l.level::int AS level, l.days, string_to_array(l.ranks, ',') AS ranks
