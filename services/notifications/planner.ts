@@ -43,7 +43,20 @@ export interface PlannedNotice {
 export interface PlanningPart {
   facilityIds?: string[];
   summaries: boolean;
+  /** Leave out escalations the ledger already holds (what writing the ledger needs; the preview
+   *  shows pending ones too). */
+  newEscalationsOnly?: boolean;
 }
+
+/**
+ * Who the ledger already holds an escalation of an event at a level for (its due-for date says
+ * which level): one look at the event's notices per event and level (OFFSET 0 keeps it before
+ * the join with who the level reaches), where a look per planned escalation made a repeat pass
+ * probe the ledger once for each of a hundred thousand.
+ */
+const KNOWN_ESCALATIONS = `CROSS JOIN LATERAL (
+        SELECT array_agg(n.recipient_id) AS ids FROM notifications n
+         WHERE n.client_id = $1 AND n.event_id = t.id AND n.plan_item_id IS NULL AND n.kind = 'escalation' AND n.due_for = t.due_for) k`;
 
 /** The SELECT of planned notices for one client, and its parameters ($1 the client). */
 export function plannedNoticesQuery(client: Client, moment: PlanningMoment, part: PlanningPart = { summaries: true }): { text: string; params: unknown[] } {
@@ -139,9 +152,10 @@ export function plannedNoticesQuery(client: Client, moment: PlanningMoment, part
       FROM ev WHERE ev.today > ev.due_date
     UNION ALL
     SELECT t.id, NULL, t.facility_id, cv.user_id, 'escalation', t.level, t.due_for
-      FROM targeted t JOIN covering cv ON cv.facility_id = t.facility_id AND cv.level = t.target AND cv.user_id <> t.assignee_id
+      FROM ${part.newEscalationsOnly ? `(SELECT t.*, k.ids FROM targeted t ${KNOWN_ESCALATIONS} OFFSET 0)` : 'targeted'} t
+      JOIN covering cv ON cv.facility_id = t.facility_id AND cv.level = t.target AND cv.user_id <> t.assignee_id
       JOIN users u ON u.client_id = $1 AND u.id = cv.user_id
-     WHERE t.level = 1 OR NOT ('escalation' = ANY (u.notification_opt_outs))
+     WHERE (t.level = 1 OR NOT ('escalation' = ANY (u.notification_opt_outs)))${part.newEscalationsOnly ? ' AND (t.ids IS NULL OR cv.user_id <> ALL (t.ids))' : ''}
     UNION ALL
     SELECT NULL, NULL, NULL, u.id, 'weekly_summary', NULL, d.today - (extract(isodow FROM d.today)::int - 1)
       FROM users u JOIN clients c ON c.id = u.client_id AND c.status = 'active'
@@ -250,7 +264,7 @@ export async function planNotices(client: Client, moment: PlanningMoment, maxWei
 }
 
 async function recordPlannedPart(client: Client, moment: PlanningMoment, part: PlanningPart, delivery?: PlannedDelivery) {
-  const { text, params } = plannedNoticesQuery(client, moment, part);
+  const { text, params } = plannedNoticesQuery(client, moment, { ...part, newEscalationsOnly: true });
   // The delivery's recipients joined by hash (an = ANY over thousands, per row, is not).
   return sql<{ recipientId: string; created: number; queued: number }>(
     `WITH inserted AS (

@@ -4,7 +4,8 @@
 import { expect } from 'chai';
 import { inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
 import { testEnv } from '../support/env.ts';
-import { ownerQuery } from '../support/factories.ts';
+import { createUser, ownerQuery } from '../support/factories.ts';
+import { grantScope } from '../support/hierarchy-factories.ts';
 import { eventDue, ledger, noticeWorld, outbox, pass } from './world.ts';
 
 const queueOf = async (clientId: string) =>
@@ -61,5 +62,20 @@ describe('notifications: planned and sent in one pass', () => {
     expect(queue).to.not.include(old.id).and.not.include(fresh.id);
     const pending = (await ledger(w.client.id)).filter((r) => r.status === 'pending').map((r) => r.id).sort();
     expect(queue).to.deep.equal(pending);
+  });
+
+  it('escalates to a manager who comes into scope later, once, and to those already told nothing more', async () => {
+    const w = await noticeWorld();
+    const late = await eventDue(w, 'losAngeles', '2026-03-01');
+    await pass(w, '2026-03-10T20:00:00Z');
+    const escalations = async () => (await ledger(w.client.id)).filter((r) => r.event_id === late && r.kind === 'escalation').map((r) => r.recipient_id).sort();
+    expect(await escalations()).to.deep.equal([w.manager.id]);
+
+    const newcomer = await createUser(w.client, { name: 'Nia Newcomer', rank: 'manager' });
+    await grantScope(newcomer, w.losAngeles);
+    const again = await pass(w, '2026-03-10T21:00:00Z');
+    expect(again.planned).to.equal(1);
+    expect(await escalations()).to.deep.equal([w.manager.id, newcomer.id].sort());
+    expect((await pass(w, '2026-03-10T21:30:00Z')).planned).to.equal(0);
   });
 });
