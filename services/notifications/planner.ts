@@ -50,13 +50,15 @@ export interface PlanningPart {
 
 /**
  * Who the ledger already holds an escalation of an event at a level for (its due-for date says
- * which level): one look at the event's notices per event and level (OFFSET 0 keeps it before
- * the join with who the level reaches), where a look per planned escalation made a repeat pass
- * probe the ledger once for each of a hundred thousand.
+ * which level): the ledger's escalations of the escalating events, gathered once per event and
+ * level and joined by hash, where a look per planned escalation made a repeat pass probe the
+ * ledger once for each of a hundred thousand. Not a lookup per event: planned against an empty
+ * ledger, that would scan the ledger this very statement is filling, once per event.
  */
-const KNOWN_ESCALATIONS = `CROSS JOIN LATERAL (
-        SELECT array_agg(n.recipient_id) AS ids FROM notifications n
-         WHERE n.client_id = $1 AND n.event_id = t.id AND n.plan_item_id IS NULL AND n.kind = 'escalation' AND n.due_for = t.due_for) k`;
+const KNOWN_ESCALATIONS = `LEFT JOIN (
+        SELECT n.event_id, n.due_for, array_agg(n.recipient_id) AS ids FROM notifications n
+         WHERE n.client_id = $1 AND n.plan_item_id IS NULL AND n.kind = 'escalation' AND n.event_id IN (SELECT id FROM escalating)
+         GROUP BY n.event_id, n.due_for) k ON k.event_id = t.id AND k.due_for = t.due_for`;
 
 /** The SELECT of planned notices for one client, and its parameters ($1 the client). */
 export function plannedNoticesQuery(client: Client, moment: PlanningMoment, part: PlanningPart = { summaries: true }): { text: string; params: unknown[] } {
@@ -152,10 +154,10 @@ export function plannedNoticesQuery(client: Client, moment: PlanningMoment, part
       FROM ev WHERE ev.today > ev.due_date
     UNION ALL
     SELECT t.id, NULL, t.facility_id, cv.user_id, 'escalation', t.level, t.due_for
-      FROM ${part.newEscalationsOnly ? `(SELECT t.*, k.ids FROM targeted t ${KNOWN_ESCALATIONS} OFFSET 0)` : 'targeted'} t
+      FROM targeted t ${part.newEscalationsOnly ? KNOWN_ESCALATIONS : ''}
       JOIN covering cv ON cv.facility_id = t.facility_id AND cv.level = t.target AND cv.user_id <> t.assignee_id
       JOIN users u ON u.client_id = $1 AND u.id = cv.user_id
-     WHERE (t.level = 1 OR NOT ('escalation' = ANY (u.notification_opt_outs)))${part.newEscalationsOnly ? ' AND (t.ids IS NULL OR cv.user_id <> ALL (t.ids))' : ''}
+     WHERE (t.level = 1 OR NOT ('escalation' = ANY (u.notification_opt_outs)))${part.newEscalationsOnly ? ' AND (k.ids IS NULL OR cv.user_id <> ALL (k.ids))' : ''}
     UNION ALL
     SELECT NULL, NULL, NULL, u.id, 'weekly_summary', NULL, d.today - (extract(isodow FROM d.today)::int - 1)
       FROM users u JOIN clients c ON c.id = u.client_id AND c.status = 'active'
