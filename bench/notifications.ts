@@ -47,10 +47,10 @@ const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 /** The pass's statements by phase, from their text. */
 const PHASES: Array<[string, RegExp]> = [
   ['plan: INSERT … planned notices', /INSERT INTO notifications .*ON CONFLICT ON CONSTRAINT notifications_once/s],
-  ['settle stale', /WITH stale AS/],
+  ['settle stale', /WITH stale AS|SET status = 'skipped'/],
   ['plan: statistics refresh', /notification_statistics_refresh/],
   ['deliver: due recipients', /"slotOpen"/],
-  ['deliver: pending notices', /FOR UPDATE OF n SKIP LOCKED/],
+  ['deliver: pending notices', /WITH waiting AS/],
   ['deliver: weekly summary figures', /app_scope_for\(\$1, \$2\)/],
   ['deliver: queue mail', /INSERT INTO mail_outbox/],
   ['deliver: mark queued', /SET status = 'queued'/],
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
     say();
     say('EXPLAIN (ANALYZE, BUFFERS) as the runtime role, system context for the client — as the FIRST pass sees them (empty ledger):');
     show('planning query (plannedNoticesQuery, the SELECT)', await fixture.explain(system, select.text, select.params));
-    show('planning INSERT … ON CONFLICT DO NOTHING (recordPlannedNotices)', await fixture.explain(system, plan.sql, plan.bind));
+    show('planning INSERT … ON CONFLICT DO NOTHING (planNotices)', await fixture.explain(system, plan.sql, plan.bind));
     show('due recipients (after planning and the statistics refresh)', await fixture.explain(system, due.sql, due.bind, { before: [[plan.sql, plan.bind], refresh] }));
     show('pending notices (after planning and the statistics refresh)', await fixture.explain(system, pending.sql, pending.bind, { before: [[plan.sql, plan.bind], refresh] }));
     const settled = await timedPass();

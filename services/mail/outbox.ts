@@ -8,6 +8,8 @@ import { afterCommit, currentUnit, sql } from '../../lib/unit-of-work.ts';
 export const outboxEvents = new EventEmitter();
 
 export interface NewMail {
+  /** The outbox id, when the caller has given it already (to rows written before); else a new one. */
+  id?: string;
   to: string;
   subject: string;
   text: string;
@@ -33,7 +35,7 @@ export async function queueMail(mail: NewMail): Promise<string> {
 export async function queueMails(mails: NewMail[]): Promise<string[]> {
   if (mails.length === 0) return [];
   const { context } = currentUnit();
-  const ids = mails.map(() => randomUUID());
+  const ids = mails.map((m) => m.id ?? randomUUID());
   // A statement carries at most MAILS_PER_STATEMENT messages (each up to tens of kilobytes).
   for (const [n, batch] of chunks(mails, MAILS_PER_STATEMENT).entries()) {
     const column = <T>(pick: (m: NewMail) => T) => batch.map(pick);

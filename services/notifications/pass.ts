@@ -1,16 +1,18 @@
-// The notification pass (DESIGN.md §6), for each client, in system units of work that hold the
-// client's advisory lock (a second server finds it held and moves on):
+// The notification pass (DESIGN.md §6), for each client, in one system unit of work that holds
+// the client's advisory lock (a second server finds it held and moves on):
 // 1. settle what went stale: a pending notice whose event closed, was cancelled or reassigned,
 //    whose due date moved, whose item stopped scheduling, whose recipient left or turned it off,
 //    or whose client is suspended, is skipped with the reason;
-// 2. plan: what should be known by now goes into the ledger (unique: nothing twice), and so
-//    into the queue of pending notices;
-// 3. deliver (a second unit of work): an assignment falling due within days goes out at once;
-//    otherwise each recipient gets one digest a day once their local digest hour has come (an
-//    hour lost to a DST change means the first instant after it), with the optional kinds as
-//    their own messages carrying one-click unsubscribe. The outbox rows and the ledger's "queued"
-//    are written in one transaction, so a crash loses or doubles nothing, and an SMTP outage
-//    only delays delivery.
+// 2. plan: what should be known by now goes into the ledger (unique: nothing twice). A notice
+//    for someone whose digest goes out in this very pass is written queued, naming the message
+//    that carries it; any other waits in the queue of pending notices;
+// 3. deliver: an assignment falling due within days goes out at once; otherwise each recipient
+//    gets one digest a day once their local digest hour has come (an hour lost to a DST change
+//    means the first instant after it), with the optional kinds as their own messages carrying
+//    one-click unsubscribe. The outbox rows and the ledger's "queued" are written in the
+//    transaction that planned, so a crash loses or doubles nothing, and an SMTP outage only
+//    delays delivery.
+import { randomUUID } from 'node:crypto';
 import type { Sequelize } from 'sequelize';
 import { chunks } from '../../lib/chunks.ts';
 import { inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
@@ -19,7 +21,7 @@ import { onTimeCountsSql } from '../events/definitions.ts';
 import { allClientIds } from '../events/generation.ts';
 import { type NewMail, queueMails } from '../mail/outbox.ts';
 import { assignmentMail, digestMail, escalationMail, type NoticeRow, type Recipient, type RenderedMail, type ScopeSummary, summaryMail } from './messages.ts';
-import { recordPlannedNotices } from './planner.ts';
+import { messageClass, messageId, planNotices, PLANNING_WEIGHT } from './planner.ts';
 import { notificationSettingsOf } from './settings.ts';
 import { unsubscribeToken } from './unsubscribe.ts';
 
@@ -55,30 +57,39 @@ export async function runNotificationPass(sequelize: Sequelize, options: PassOpt
   const clientIds = options.clientIds ?? (await allClientIds(sequelize));
   const result: PassResult = { clients: 0, planned: 0, skipped: 0, messages: 0, busyClients: [] };
   for (const clientId of clientIds) {
-    // Two units of work: settling and planning, then delivery. Delivery so updates notices an
-    // earlier transaction wrote (PostgreSQL re-checks the foreign keys of a row its own
-    // transaction inserted, on every update); a crash between the two leaves pending notices for
-    // the next pass, nothing lost or doubled.
-    const settled = await underClientLock(sequelize, clientId, async (client) => {
+    // One unit of work: settling, planning and delivery. Delivery updates only notices earlier
+    // transactions wrote (those planned now for a digest going out now are written queued), so
+    // PostgreSQL has no foreign key of a row of this transaction to re-check on update.
+    const done = await underClientLock(sequelize, clientId, async (client) => {
       // Settling first: what planning adds holds by construction, so only older notices are read.
       const skipped = await settleStale(client);
-      const planned = client.status === 'active' && !options.urgentOnly ? await recordPlannedNotices(client, { now }) : 0;
-      if (planned >= BURST) await sql('SELECT notification_statistics_refresh()');
-      return { planned, skipped };
+      if (client.status !== 'active') return { planned: 0, skipped, messages: 0 };
+      const settings = notificationSettingsOf(client);
+      const planning = !options.urgentOnly;
+      const due = await dueRecipients(client, now, settings.assignmentUrgentDays, options.urgentOnly ?? false, planning);
+      const passKey = randomUUID();
+      let planned = 0;
+      let queued = 0;
+      if (planning) {
+        const open = due.filter((u) => u.slotOpen).map((u) => u.id);
+        const result = await planNotices(client, { now }, PLANNING_WEIGHT, { recipientIds: open, passKey });
+        planned = result.created;
+        for (const n of result.queuedFor.values()) queued += n;
+        for (const user of due) user.pendingCount += result.queuedFor.get(user.id) ?? 0;
+        if (planned >= BURST) await sql('SELECT notification_statistics_refresh()');
+      }
+      const waiting = due.filter((u) => u.pendingCount > 0 && ((u.slotOpen && !options.urgentOnly) || u.urgent));
+      const messages = await deliver(client, now, options, waiting, passKey, queued);
+      return { planned, skipped, messages };
     });
-    if (!settled) {
+    if (!done) {
       result.busyClients.push(clientId);
       continue;
     }
-    result.planned += settled.planned;
-    result.skipped += settled.skipped;
-    const messages = await underClientLock(sequelize, clientId, async (client) => (client.status === 'active' ? deliver(client, now, options) : 0));
-    if (messages === null) {
-      result.busyClients.push(clientId);
-      continue;
-    }
+    result.planned += done.planned;
+    result.skipped += done.skipped;
     result.clients += 1;
-    result.messages += messages;
+    result.messages += done.messages;
   }
   return result;
 }
@@ -99,41 +110,50 @@ async function underClientLock<T>(sequelize: Sequelize, clientId: string, work: 
 /** Skips pending notices that no longer hold, each with the reason a reader of the ledger needs. */
 async function settleStale(client: Client): Promise<number> {
   const settings = notificationSettingsOf(client);
-  const [row] = await sql<{ skipped: number }>(
+  // Read first, each queued notice looked up by its key (OFFSET 0 keeps the lateral a lookup:
+  // the planner's statistics of the queue may describe the burst a first pass queued and sent,
+  // and hash joins then read the whole ledger); written only when something went stale.
+  const stale = await sql<{ id: string; reason: string }>(
     `WITH stale AS (
-       SELECT n.id, CASE
-         WHEN c.status <> 'active' THEN 'The organisation is suspended.'
-         WHEN r.status <> 'active' THEN 'The recipient is no longer active.'
-         WHEN e.status = 'closed' THEN 'The event was closed.'
-         WHEN e.status = 'cancelled' THEN 'The event was cancelled.'
-         WHEN p.id IS NOT NULL AND NOT p.schedules_events THEN 'The plan item no longer schedules events.'
-         WHEN p.hidden THEN 'The plan item is hidden.'
-         WHEN n.kind IN ('assignment', 'reminder', 'due_today', 'overdue') AND n.recipient_id <> coalesce(e.assignee_id, p.assignee_id) THEN 'Reassigned to someone else.'
-         WHEN n.kind = 'reminder' AND NOT ((e.due_date - n.due_for) = ANY (coalesce(p.reminder_offsets, $2::int[]))) THEN 'The due date changed.'
-         WHEN n.kind = 'due_today' AND n.due_for <> e.due_date THEN 'The due date changed.'
-         WHEN n.kind = 'overdue' AND n.due_for <= e.due_date THEN 'The due date changed.'
-         WHEN n.kind = 'escalation' AND n.due_for <> e.due_date + ($3::int[])[n.level] THEN 'The due date changed.'
-         WHEN n.kind = 'weekly_summary' AND 'weekly_summary' = ANY (r.notification_opt_outs) THEN 'Turned off by the recipient.'
-         WHEN n.kind = 'escalation' AND n.level > 1 AND 'escalation' = ANY (r.notification_opt_outs) THEN 'Turned off by the recipient.'
-       END AS reason
-         FROM notification_queue q
-         JOIN notifications n ON n.id = q.notification_id AND n.client_id = q.client_id
-         JOIN clients c ON c.id = n.client_id
-         JOIN users r ON r.client_id = n.client_id AND r.id = n.recipient_id
-         LEFT JOIN events e ON e.client_id = n.client_id AND e.id = n.event_id
-         -- The event's item, or the item of an item's own notice (a notice has one or the other).
-         -- Not coalesce(): under row-level security only leak-proof expressions become index
-         -- conditions, and the queue, filled within this transaction, may look empty to the planner.
-         LEFT JOIN plan_items p ON p.client_id = n.client_id AND p.id IN (e.plan_item_id, n.plan_item_id)
-        WHERE q.client_id = $1),
-     skipped AS (
-       UPDATE notifications n SET status = 'skipped', skip_reason = s.reason, settled_at = now()
-         FROM stale s WHERE n.client_id = $1 AND n.id = s.id AND s.reason IS NOT NULL
-       RETURNING 1)
-     SELECT count(*)::int AS skipped FROM skipped`,
+       SELECT s.id, s.reason FROM notification_queue q
+        CROSS JOIN LATERAL (
+          SELECT n.id, CASE
+            WHEN c.status <> 'active' THEN 'The organisation is suspended.'
+            WHEN r.status <> 'active' THEN 'The recipient is no longer active.'
+            WHEN e.status = 'closed' THEN 'The event was closed.'
+            WHEN e.status = 'cancelled' THEN 'The event was cancelled.'
+            WHEN p.id IS NOT NULL AND NOT p.schedules_events THEN 'The plan item no longer schedules events.'
+            WHEN p.hidden THEN 'The plan item is hidden.'
+            WHEN n.kind IN ('assignment', 'reminder', 'due_today', 'overdue') AND n.recipient_id <> coalesce(e.assignee_id, p.assignee_id) THEN 'Reassigned to someone else.'
+            WHEN n.kind = 'reminder' AND NOT ((e.due_date - n.due_for) = ANY (coalesce(p.reminder_offsets, $2::int[]))) THEN 'The due date changed.'
+            WHEN n.kind = 'due_today' AND n.due_for <> e.due_date THEN 'The due date changed.'
+            WHEN n.kind = 'overdue' AND n.due_for <= e.due_date THEN 'The due date changed.'
+            WHEN n.kind = 'escalation' AND n.due_for <> e.due_date + ($3::int[])[n.level] THEN 'The due date changed.'
+            WHEN n.kind = 'weekly_summary' AND 'weekly_summary' = ANY (r.notification_opt_outs) THEN 'Turned off by the recipient.'
+            WHEN n.kind = 'escalation' AND n.level > 1 AND 'escalation' = ANY (r.notification_opt_outs) THEN 'Turned off by the recipient.'
+          END AS reason
+            FROM notifications n
+            JOIN clients c ON c.id = n.client_id
+            JOIN users r ON r.client_id = n.client_id AND r.id = n.recipient_id
+            LEFT JOIN events e ON e.client_id = n.client_id AND e.id = n.event_id
+            -- The event's item, or the item of an item's own notice (a notice has one or the other).
+            -- Not coalesce(): under row-level security only leak-proof expressions become index
+            -- conditions.
+            LEFT JOIN plan_items p ON p.client_id = n.client_id AND p.id IN (e.plan_item_id, n.plan_item_id)
+           WHERE n.client_id = q.client_id AND n.id = q.notification_id AND n.status = 'pending'
+          OFFSET 0) s
+        WHERE q.client_id = $1)
+     SELECT id, reason FROM stale WHERE reason IS NOT NULL`,
     [client.id, settings.reminderOffsets, settings.ladder.map((l) => l.days)],
   );
-  return row!.skipped;
+  for (const batch of chunks(stale, NOTICES_PER_STATEMENT)) {
+    await sql(
+      `UPDATE notifications n SET status = 'skipped', skip_reason = s.reason, settled_at = now()
+         FROM unnest($2::uuid[], $3::text[]) AS s(id, reason) WHERE n.client_id = $1 AND n.id = s.id AND n.status = 'pending'`,
+      [client.id, batch.map((s) => s.id), batch.map((s) => s.reason)],
+    );
+  }
+  return stale.length;
 }
 
 interface DueRecipient {
@@ -147,27 +167,35 @@ interface DueRecipient {
   pendingCount: number;
   /** The local hour has come and no digest went out on this local date yet. */
   slotOpen: boolean;
+  /** An assignment falling due within days waits for them. */
+  urgent: boolean;
 }
 
 interface PendingRow extends NoticeRow {
   recipientId: string;
   urgent: boolean;
+  dueFor: string;
+  /** The message planning wrote it queued for (this pass), or null for a pending notice. */
+  queuedAs: string | null;
 }
 
 /** The recipient's messages of this pass, with the notices each one settles. */
 interface Outgoing {
   mail: NewMail;
-  noticeIds: string[];
+  notices: PendingRow[];
   /** The digest slot it fills (recipient and local date), for the day ledger. */
   digestOf?: { userId: string; date: string };
 }
 
 const isOptional = (row: { kind: string; level: number | null }) => row.kind === 'weekly_summary' || (row.kind === 'escalation' && (row.level ?? 1) > 1);
 
-async function deliver(client: Client, now: Date, options: PassOptions): Promise<number> {
-  const settings = notificationSettingsOf(client);
-  // Whose digest slot is open now: local hour reached, no digest yet on that local date.
-  const due = await sql<DueRecipient>(
+/**
+ * Who may get mail now: each active user with notices waiting (every active user when the pass
+ * plans, as planning may bring some), whether their digest slot is open (local hour reached, no
+ * digest yet on that local date) and whether an urgent assignment waits for them.
+ */
+function dueRecipients(client: Client, now: Date, urgentDays: number, urgentOnly: boolean, everyone: boolean): Promise<DueRecipient[]> {
+  return sql<DueRecipient>(
     `SELECT * FROM (
        SELECT u.id, u.email, u.name, z.zone AS "timeZone", u.digest_hour AS "digestHour", l.local::date::text AS "localDate",
               (SELECT count(*) FROM notification_queue q WHERE q.client_id = $1 AND q.recipient_id = u.id)::int AS "pendingCount",
@@ -182,11 +210,16 @@ async function deliver(client: Client, now: Date, options: PassOptions): Promise
          CROSS JOIN LATERAL (SELECT coalesce(u.time_zone, c.time_zone) AS zone) z
          CROSS JOIN LATERAL (SELECT ($2::timestamptz AT TIME ZONE z.zone) AS local) l
         WHERE u.client_id = $1 AND u.status = 'active'
-          AND EXISTS (SELECT 1 FROM notification_queue q WHERE q.client_id = $1 AND q.recipient_id = u.id)) r
+          AND ($5::boolean OR EXISTS (SELECT 1 FROM notification_queue q WHERE q.client_id = $1 AND q.recipient_id = u.id))) r
       WHERE (r."slotOpen" AND NOT $4::boolean) OR r.urgent`,
-    [client.id, now.toISOString(), settings.assignmentUrgentDays, options.urgentOnly ?? false],
+    [client.id, now.toISOString(), urgentDays, urgentOnly, everyone],
   );
-  if (due.length === 0) return 0;
+}
+
+/** `queued`: how many notices planning wrote queued for this pass's messages. */
+async function deliver(client: Client, now: Date, options: PassOptions, due: DueRecipient[], passKey: string, queued: number): Promise<number> {
+  if (due.length === 0 && queued === 0) return 0;
+  const settings = notificationSettingsOf(client);
   // A client's first pass sorts every pending notice: in memory, not in files (this transaction only).
   await sql(`SELECT set_config('work_mem', '64MB', true)`);
   const byRecipient = new Map<string, PendingRow[]>();
@@ -204,36 +237,55 @@ async function deliver(client: Client, now: Date, options: PassOptions): Promise
   for (const user of due) {
     const pending = byRecipient.get(user.id) ?? [];
     const recipient: Recipient = { name: user.name, timeZone: user.timeZone, digestHour: user.digestHour };
-    const send = (rendered: RenderedMail, kind: string, notices: PendingRow[], headers?: Record<string, string>) =>
-      outgoing.push({ mail: { to: user.email, subject: rendered.subject, text: rendered.text, html: rendered.html, kind: `notification.${kind}`, headers }, noticeIds: notices.map((n) => n.id) });
+    // A digest slot's messages have the ids planning gave the notices it wrote queued for them.
+    const send = (rendered: RenderedMail, kind: string, notices: PendingRow[], cls: string | null, headers?: Record<string, string>) =>
+      outgoing.push({
+        mail: { id: cls === null ? undefined : messageId(passKey, user.id, cls), to: user.email, subject: rendered.subject, text: rendered.text, html: rendered.html, kind: `notification.${kind}`, headers },
+        notices,
+      });
     if (!user.slotOpen || options.urgentOnly) {
       const urgent = pending.filter((r) => r.urgent);
-      if (urgent.length) send(assignmentMail(recipient, urgent, options.baseUrl), 'assignment', urgent);
+      if (urgent.length) send(assignmentMail(recipient, urgent, options.baseUrl), 'assignment', urgent, null);
       continue;
     }
     const digestRows = pending.filter((r) => !isOptional(r));
     const before = outgoing.length;
-    if (digestRows.length) send(digestMail(recipient, digestRows, user.localDate, options.baseUrl), 'digest', digestRows);
+    if (digestRows.length) send(digestMail(recipient, digestRows, user.localDate, options.baseUrl), 'digest', digestRows, 'digest');
     const escalations = pending.filter((r) => r.kind === 'escalation' && isOptional(r));
     if (escalations.length) {
       const link = unsubscribeLink(options, user.id, 'escalation', now);
-      send(escalationMail(recipient, escalations, options.baseUrl, link), 'escalation', escalations, unsubscribeHeaders(link));
+      send(escalationMail(recipient, escalations, options.baseUrl, link), 'escalation', escalations, 'escalation', unsubscribeHeaders(link));
     }
     for (const summary of pending.filter((r) => r.kind === 'weekly_summary')) {
       const link = unsubscribeLink(options, user.id, 'weekly_summary', now);
-      send(summaryMail(recipient, summaries.get(user.id)!, summary.today ?? user.localDate, options.baseUrl, link), 'weekly_summary', [summary], unsubscribeHeaders(link));
+      send(summaryMail(recipient, summaries.get(user.id)!, summary.today ?? user.localDate, options.baseUrl, link), 'weekly_summary', [summary], messageClass(summary.kind, summary.level, summary.dueFor), unsubscribeHeaders(link));
     }
     if (outgoing.length > before) outgoing[before]!.digestOf = { userId: user.id, date: user.localDate };
   }
-  if (outgoing.length === 0) return 0;
+  if (outgoing.length === 0 && queued === 0) return 0;
   const mailIds = await queueMails(outgoing.map((o) => o.mail));
-  const settled = outgoing.flatMap((o, i) => o.noticeIds.map((id) => [id, mailIds[i]!] as const));
+  const settled: Array<readonly [string, string]> = [];
+  // Each notice planning wrote queued must go out in the message it names, or nothing is committed.
+  let carried = 0;
+  for (const [i, o] of outgoing.entries()) {
+    for (const notice of o.notices) {
+      if (notice.queuedAs === null) settled.push([notice.id, mailIds[i]!]);
+      else if (notice.queuedAs !== mailIds[i]) throw new Error(`notice ${notice.id} names message ${notice.queuedAs}, but goes out in ${mailIds[i]}`);
+      else carried += 1;
+    }
+  }
+  if (carried !== queued) throw new Error(`${queued} notices were planned queued, but the messages carry ${carried}`);
   for (const batch of chunks(settled, NOTICES_PER_STATEMENT)) {
-    await sql(
-      `UPDATE notifications n SET status = 'queued', mail_id = m.mail_id, settled_at = now()
-         FROM unnest($2::uuid[], $3::uuid[]) AS m(id, mail_id) WHERE n.client_id = $1 AND n.id = m.id`,
+    // Only a pending notice is queued: one that is not any more fails the pass (rolled back).
+    const [row] = await sql<{ n: number }>(
+      `WITH queued AS (
+         UPDATE notifications n SET status = 'queued', mail_id = m.mail_id, settled_at = now()
+           FROM unnest($2::uuid[], $3::uuid[]) AS m(id, mail_id) WHERE n.client_id = $1 AND n.id = m.id AND n.status = 'pending'
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM queued`,
       [client.id, batch.map(([id]) => id), batch.map(([, mail]) => mail)],
     );
+    if (row!.n !== batch.length) throw new Error(`${batch.length - row!.n} of the notices to queue were no longer pending`);
   }
   const slots = outgoing.map((o, i) => ({ slot: o.digestOf, mailId: mailIds[i]! })).filter((s) => s.slot);
   if (slots.length) {
@@ -268,26 +320,38 @@ export function recipientBatches(due: Array<{ id: string; pendingCount: number }
   return batches;
 }
 
-/** The recipients' pending notices with what their messages say, locked, in message order. */
+/**
+ * The recipients' notices waiting for this pass, in message order, with what their messages say:
+ * the pending ones (the queue) and those planning wrote queued for their digest in this pass
+ * (written in this transaction; the pass checks each names the message it goes out in). No row locks: the client's advisory lock
+ * keeps other passes out, and queuing checks that each notice is still pending.
+ */
 function pendingNotices(client: Client, now: Date, recipientIds: string[], urgentDays: number): Promise<PendingRow[]> {
   return sql<PendingRow>(
-    `SELECT n.id, n.recipient_id AS "recipientId", n.kind, n.level, n.event_id AS "eventId", n.plan_item_id AS "planItemId",
+    `WITH waiting AS (
+       SELECT n.id, n.client_id, n.recipient_id, n.kind, n.level, n.event_id, n.plan_item_id, n.facility_id, n.due_for, NULL::uuid AS queued_as
+         FROM notification_queue q JOIN notifications n ON n.id = q.notification_id AND n.client_id = q.client_id
+        WHERE q.client_id = $1 AND q.recipient_id = ANY ($3::uuid[]) AND n.status = 'pending'
+       UNION ALL
+       SELECT n.id, n.client_id, n.recipient_id, n.kind, n.level, n.event_id, n.plan_item_id, n.facility_id, n.due_for, n.mail_id
+         FROM notifications n
+        WHERE n.client_id = $1 AND n.recipient_id = ANY ($3::uuid[]) AND n.created_at = now() AND n.status = 'queued')
+     SELECT n.id, n.recipient_id AS "recipientId", n.kind, n.level, n.event_id AS "eventId", n.plan_item_id AS "planItemId",
             coalesce(e.activity, p.activity) AS activity, f.name AS "facilityName",
-            coalesce(e.due_date, p.next_due_date)::text AS "dueDate",
+            coalesce(e.due_date, p.next_due_date)::text AS "dueDate", n.due_for::text AS "dueFor", n.queued_as AS "queuedAs",
             ($2::timestamptz AT TIME ZONE coalesce(f.time_zone, c.time_zone))::date::text AS today,
             coalesce(e.additional_information, p.additional_information) AS "additionalInformation",
             a.name AS "assigneeName",
             (n.kind = 'assignment' AND e.due_date <= n.due_for + $4::int) AS urgent
-       FROM notification_queue q
-       JOIN notifications n ON n.id = q.notification_id AND n.client_id = q.client_id
+       FROM waiting n
        JOIN clients c ON c.id = n.client_id
-       LEFT JOIN events e ON e.client_id = n.client_id AND e.id = n.event_id
+       -- Each notice's event by its key (OFFSET 0 keeps it a lookup): hashing the client's events
+       -- would read every closed one too.
+       LEFT JOIN LATERAL (SELECT e.* FROM events e WHERE e.client_id = n.client_id AND e.id = n.event_id OFFSET 0) e ON true
        LEFT JOIN plan_items p ON p.client_id = n.client_id AND p.id = n.plan_item_id
        LEFT JOIN org_units f ON f.client_id = n.client_id AND f.id = n.facility_id
        LEFT JOIN users a ON a.client_id = n.client_id AND a.id = e.assignee_id
-      WHERE q.client_id = $1 AND q.recipient_id = ANY ($3::uuid[]) AND n.status = 'pending'
-      ORDER BY coalesce(e.due_date, p.next_due_date), activity, n.id
-      FOR UPDATE OF n SKIP LOCKED`,
+      ORDER BY coalesce(e.due_date, p.next_due_date), activity, n.id`,
     [client.id, now.toISOString(), recipientIds, urgentDays],
   );
 }

@@ -14,6 +14,7 @@
 // Events count only while open, on a plan item that schedules events and is not hidden, with an
 // active assignee, in an active client. Assignment notices are written by the database when the
 // assignee changes (migration 0011), not planned here.
+import { createHash } from 'node:crypto';
 import { todayIn } from '../../lib/calendar-dates.ts';
 import { sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
@@ -42,7 +43,22 @@ export interface PlannedNotice {
 export interface PlanningPart {
   facilityIds?: string[];
   summaries: boolean;
+  /** Leave out escalations the ledger already holds (what writing the ledger needs; the preview
+   *  shows pending ones too). */
+  newEscalationsOnly?: boolean;
 }
+
+/**
+ * Who the ledger already holds an escalation of an event at a level for (its due-for date says
+ * which level): the ledger's escalations of the escalating events, gathered once per event and
+ * level and joined by hash, where a look per planned escalation made a repeat pass probe the
+ * ledger once for each of a hundred thousand. Not a lookup per event: planned against an empty
+ * ledger, that would scan the ledger this very statement is filling, once per event.
+ */
+const KNOWN_ESCALATIONS = `LEFT JOIN (
+        SELECT n.event_id, n.due_for, array_agg(n.recipient_id) AS ids FROM notifications n
+         WHERE n.client_id = $1 AND n.plan_item_id IS NULL AND n.kind = 'escalation' AND n.event_id IN (SELECT id FROM escalating)
+         GROUP BY n.event_id, n.due_for) k ON k.event_id = t.id AND k.due_for = t.due_for`;
 
 /** The SELECT of planned notices for one client, and its parameters ($1 the client). */
 export function plannedNoticesQuery(client: Client, moment: PlanningMoment, part: PlanningPart = { summaries: true }): { text: string; params: unknown[] } {
@@ -61,15 +77,27 @@ export function plannedNoticesQuery(client: Client, moment: PlanningMoment, part
   ];
   const localDate = (zone: string) => `coalesce($2::date, ($3::timestamptz AT TIME ZONE ${zone})::date)`;
   const text = `
-    WITH RECURSIVE ev AS (
-      SELECT e.id, e.facility_id, e.assignee_id, e.due_date, coalesce(p.reminder_offsets, $4::int[]) AS offsets,
-             ${localDate('coalesce(f.time_zone, c.time_zone)')} AS today
+    -- Each facility's today and each item's reminder offsets, once per facility and item rather
+    -- than once per event (materialized so); and of the open events only those something can be
+    -- due for: due by today, or within the item's farthest reminder of it.
+    WITH RECURSIVE fac AS MATERIALIZED (
+      SELECT f.id, ${localDate('coalesce(f.time_zone, c.time_zone)')} AS today
+        FROM org_units f JOIN clients c ON c.id = f.client_id AND c.status = 'active'
+       WHERE f.client_id = $1 AND ($9::uuid[] IS NULL OR f.id = ANY ($9::uuid[]))
+    ),
+    items AS MATERIALIZED (
+      SELECT p.id, o.offsets, greatest((SELECT max(x) FROM unnest(o.offsets) x), 0) AS horizon
+        FROM plan_items p CROSS JOIN LATERAL (SELECT coalesce(p.reminder_offsets, $4::int[]) AS offsets) o
+       WHERE p.client_id = $1 AND p.schedules_events AND NOT p.hidden
+    ),
+    ev AS (
+      SELECT e.id, e.facility_id, e.assignee_id, e.due_date, i.offsets, f.today
         FROM events e
-        JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id AND p.schedules_events AND NOT p.hidden
-        JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
-        JOIN clients c ON c.id = e.client_id AND c.status = 'active'
+        JOIN items i ON i.id = e.plan_item_id
+        JOIN fac f ON f.id = e.facility_id
         JOIN users a ON a.client_id = e.client_id AND a.id = e.assignee_id AND a.status = 'active'
        WHERE e.client_id = $1 AND e.status = 'open' AND ($9::uuid[] IS NULL OR e.facility_id = ANY ($9::uuid[]))
+         AND e.due_date <= f.today + coalesce(i.horizon, 0)
     ),
     ladder AS (
       SELECT l.level::int AS level, l.days, string_to_array(l.ranks, ',') AS ranks
@@ -126,9 +154,10 @@ export function plannedNoticesQuery(client: Client, moment: PlanningMoment, part
       FROM ev WHERE ev.today > ev.due_date
     UNION ALL
     SELECT t.id, NULL, t.facility_id, cv.user_id, 'escalation', t.level, t.due_for
-      FROM targeted t JOIN covering cv ON cv.facility_id = t.facility_id AND cv.level = t.target AND cv.user_id <> t.assignee_id
+      FROM targeted t ${part.newEscalationsOnly ? KNOWN_ESCALATIONS : ''}
+      JOIN covering cv ON cv.facility_id = t.facility_id AND cv.level = t.target AND cv.user_id <> t.assignee_id
       JOIN users u ON u.client_id = $1 AND u.id = cv.user_id
-     WHERE t.level = 1 OR NOT ('escalation' = ANY (u.notification_opt_outs))
+     WHERE (t.level = 1 OR NOT ('escalation' = ANY (u.notification_opt_outs)))${part.newEscalationsOnly ? ' AND (k.ids IS NULL OR cv.user_id <> ALL (k.ids))' : ''}
     UNION ALL
     SELECT NULL, NULL, NULL, u.id, 'weekly_summary', NULL, d.today - (extract(isodow FROM d.today)::int - 1)
       FROM users u JOIN clients c ON c.id = u.client_id AND c.status = 'active'
@@ -180,26 +209,80 @@ export async function planningParts(client: Client, moment: PlanningMoment, maxW
   return parts;
 }
 
-/** Writes the planned notices into the ledger (nothing twice), part by part; returns how many were new. */
-export async function recordPlannedNotices(client: Client, moment: PlanningMoment, maxWeight = PLANNING_WEIGHT): Promise<number> {
-  let created = 0;
-  for (const part of await planningParts(client, moment, maxWeight)) created += await recordPlannedPart(client, moment, part);
-  return created;
+/**
+ * Recipients whose digest goes out in the pass that plans: their new notices are written already
+ * queued, each with the id of the message that will carry it (messageId below), so a notice planned
+ * and sent in one pass is written once and never passes through the queue. The pass writes those
+ * messages in the same transaction, and checks that each carries exactly the notices naming it.
+ */
+export interface PlannedDelivery {
+  recipientIds: string[];
+  /** Makes the message ids of one pass its own. */
+  passKey: string;
 }
 
-async function recordPlannedPart(client: Client, moment: PlanningMoment, part: PlanningPart): Promise<number> {
-  const { text, params } = plannedNoticesQuery(client, moment, part);
-  const [row] = await sql<{ created: number }>(
+/** Which message of a recipient's digest slot carries a notice: the digest, the escalation
+ *  message (the optional escalations), or each weekly summary its own. */
+export function messageClass(kind: string, level: number | null, dueFor: string): string {
+  if (kind === 'weekly_summary') return `weekly_summary:${dueFor}`;
+  if (kind === 'escalation' && (level ?? 1) > 1) return 'escalation';
+  return 'digest';
+}
+
+/** The id of a recipient's message of a class in a pass (what the database derives the same way). */
+export function messageId(passKey: string, recipientId: string, cls: string): string {
+  const h = createHash('md5').update(`${passKey}:${recipientId}:${cls}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** messageClass and messageId in SQL, over the planned row p ($12 the pass key). */
+const MESSAGE_ID = `md5($12::text || ':' || p."recipientId"::text || ':' || CASE
+    WHEN p.kind = 'weekly_summary' THEN 'weekly_summary:' || p."dueFor"::text
+    WHEN p.kind = 'escalation' AND coalesce(p.level, 1) > 1 THEN 'escalation'
+    ELSE 'digest' END)::uuid`;
+
+export interface PlanningResult {
+  /** New notices written. */
+  created: number;
+  /** Of those, how many each recipient of the delivery got already queued. */
+  queuedFor: Map<string, number>;
+}
+
+/** Writes the planned notices into the ledger (nothing twice), part by part; returns how many were new. */
+export async function recordPlannedNotices(client: Client, moment: PlanningMoment, maxWeight = PLANNING_WEIGHT): Promise<number> {
+  return (await planNotices(client, moment, maxWeight)).created;
+}
+
+/** recordPlannedNotices, with the notices of `delivery`'s recipients written already queued. */
+export async function planNotices(client: Client, moment: PlanningMoment, maxWeight = PLANNING_WEIGHT, delivery?: PlannedDelivery): Promise<PlanningResult> {
+  const result: PlanningResult = { created: 0, queuedFor: new Map() };
+  for (const part of await planningParts(client, moment, maxWeight)) {
+    for (const row of await recordPlannedPart(client, moment, part, delivery)) {
+      result.created += row.created;
+      if (row.queued) result.queuedFor.set(row.recipientId, (result.queuedFor.get(row.recipientId) ?? 0) + row.queued);
+    }
+  }
+  return result;
+}
+
+async function recordPlannedPart(client: Client, moment: PlanningMoment, part: PlanningPart, delivery?: PlannedDelivery) {
+  const { text, params } = plannedNoticesQuery(client, moment, { ...part, newEscalationsOnly: true });
+  // The delivery's recipients joined by hash (an = ANY over thousands, per row, is not).
+  return sql<{ recipientId: string; created: number; queued: number }>(
     `WITH inserted AS (
-       INSERT INTO notifications (client_id, event_id, plan_item_id, facility_id, recipient_id, kind, level, due_for)
-       SELECT $1, p."eventId", p."planItemId", p."facilityId", p."recipientId", p.kind, p.level, p."dueFor" FROM (${text}) p
+       INSERT INTO notifications (client_id, event_id, plan_item_id, facility_id, recipient_id, kind, level, due_for, status, mail_id, settled_at)
+       SELECT $1, p."eventId", p."planItemId", p."facilityId", p."recipientId", p.kind, p.level, p."dueFor",
+              CASE WHEN o.id IS NULL THEN 'pending' ELSE 'queued' END,
+              CASE WHEN o.id IS NOT NULL THEN ${MESSAGE_ID} END,
+              CASE WHEN o.id IS NOT NULL THEN now() END
+         FROM (${text}) p LEFT JOIN (SELECT DISTINCT id FROM unnest($11::uuid[]) AS o(id)) o ON o.id = p."recipientId"
         WHERE NOT EXISTS (${KNOWN} AND n.event_id = p."eventId") AND NOT (p."eventId" IS NULL AND EXISTS (${KNOWN} AND n.event_id IS NULL))
        ON CONFLICT ON CONSTRAINT notifications_once DO NOTHING
-       RETURNING 1)
-     SELECT count(*)::int AS created FROM inserted`,
-    params,
+       RETURNING recipient_id, status)
+     SELECT recipient_id AS "recipientId", count(*)::int AS created, count(*) FILTER (WHERE status = 'queued')::int AS queued
+       FROM inserted GROUP BY recipient_id`,
+    [...params, delivery?.recipientIds ?? [], delivery?.passKey ?? ''],
   );
-  return row!.created;
 }
 
 export interface PreviewRow {
