@@ -3,7 +3,7 @@
 import type { Client } from '../../models/index.ts';
 import type { CellValue, ExportFormat, StreamedTable, TableColumn } from '../../types/table.ts';
 import { mapBatches, tableDownload } from '../exports/tables.ts';
-import { type EventListQuery, type EventListRow, eventBatches } from './lists.ts';
+import { type EventDownloadRow, type EventListQuery, type EventListRow, eventBatches } from './lists.ts';
 
 export const EVENT_STATUS_TEXT: Record<EventListRow['status'], string> = {
   open: 'Open', overdue: 'Overdue', closed: 'Closed on time', 'closed late': 'Closed late', cancelled: 'Cancelled',
@@ -23,7 +23,7 @@ export const EVENT_EXPORT_COLUMNS: TableColumn[] = [
   { header: 'Event id', width: 38 },
 ];
 
-export function eventCells(row: EventListRow): CellValue[] {
+export function eventCells(row: EventDownloadRow): CellValue[] {
   return [
     row.dueDate, row.daysOverdue, row.facilityName, row.activity, row.assigneeName, EVENT_STATUS_TEXT[row.status], row.recordedLate ? 'Yes' : 'No',
     row.completedOn, row.closedByName, row.cancelReason, row.id,
