@@ -161,7 +161,7 @@ export function sql<T extends object>(text: string, bind: unknown[] = []): Promi
 /** Rows fetched from the server per Execute while a cursor is read. */
 const CURSOR_BATCH = 1_000;
 /** Batches asked for ahead of the one in use: the server keeps producing while rows are used. */
-const CURSOR_AHEAD = 3;
+const CURSOR_AHEAD = 2;
 
 /**
  * The rows of a query read through a portal on the unit of work's own connection, so the

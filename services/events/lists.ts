@@ -159,13 +159,13 @@ export async function eventList(client: Client, query: EventListQuery): Promise<
 
 /** Every event matching `query`, in the list's order, read from a cursor batch by batch (a
  *  download): no limit, no count. No other query may run in the unit of work until it is read. */
-export async function* eventBatches(client: Client, query: EventListQuery): AsyncGenerator<EventDownloadRow[]> {
+export async function* eventBatches(client: Client, query: EventListQuery, batchSize?: number): AsyncGenerator<EventDownloadRow[]> {
   const now = query.now ?? new Date();
   const { text, params } = listSql(client, query, now, null);
   // Each zone's today once, not once a row.
   const todays = new Map<string, string>();
   const todayOf = (zone: string) => todays.get(zone) ?? todays.set(zone, todayIn(zone, now)).get(zone)!;
-  for await (const batch of cursorBatches<DownloadRow>(text, params)) yield batch.map((row) => shapeDownloadRow(row, todayOf(row.timeZone)));
+  for await (const batch of cursorBatches<DownloadRow>(text, params, batchSize)) yield batch.map((row) => shapeDownloadRow(row, todayOf(row.timeZone)));
 }
 
 /** The statement eventBatches reads (a download's, for a benchmark's same-rows baseline). */
