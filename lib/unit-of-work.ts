@@ -2,8 +2,8 @@
 // security reads. This is the only module that calls set_config (DESIGN.md §8.2).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
-import QueryStream from 'pg-query-stream';
 import { QueryTypes, Sequelize, type Transaction } from 'sequelize';
+import { PortalReader } from './portal-reader.ts';
 import { UUID_PATTERN as uuidPattern } from './uuid.ts';
 
 export type ActorKind = 'user' | 'staff' | 'system' | 'anonymous';
@@ -158,47 +158,24 @@ export function sql<T extends object>(text: string, bind: unknown[] = []): Promi
   return sequelize.query<T>(text, { bind, transaction, type: QueryTypes.SELECT });
 }
 
-/** Rows fetched from the server per round trip while a cursor is read. */
-const CURSOR_BATCH = 2_000;
+/** Rows fetched from the server per Execute while a cursor is read. */
+const CURSOR_BATCH = 1_000;
+/** Batches asked for ahead of the one in use: the server keeps producing while rows are used. */
+const CURSOR_AHEAD = 2;
 
 /**
- * The rows of a query read through a server-side cursor on the unit of work's own connection, so
- * the transaction's RLS context applies and memory holds a batch or two at a time: each batch as
- * it arrives (the next one is fetched while this one is used). While the cursor is open the
+ * The rows of a query read through a portal on the unit of work's own connection, so the
+ * transaction's RLS context applies and memory holds a few batches at a time: each batch as it
+ * arrives, the next ones already being produced (lib/portal-reader.ts). While it is read the
  * connection is busy: any other query in this unit of work would wait for it forever, so gather
  * what the rows need (names, lookups) before reading them. Leaving the loop early closes it.
  */
 export async function* cursorBatches<T extends object>(text: string, bind: unknown[] = [], batchSize = CURSOR_BATCH): AsyncGenerator<T[]> {
   const { transaction } = currentUnit();
   const connection = (transaction as unknown as { connection: pg.ClientBase }).connection;
-  const stream = connection.query(new QueryStream(text, bind, { batchSize, highWaterMark: batchSize * 2 }));
-  try {
-    for (;;) {
-      const batch: T[] = [];
-      for (let row = stream.read(); row !== null; row = stream.read()) batch.push(row as T);
-      if (batch.length) {
-        yield batch;
-        continue;
-      }
-      if (stream.errored) throw stream.errored;
-      if (stream.readableEnded) return;
-      await new Promise<void>((resolve, reject) => {
-        const settle = (error?: Error) => {
-          stream.off('readable', onReady);
-          stream.off('end', onReady);
-          stream.off('error', settle);
-          if (error) reject(error);
-          else resolve();
-        };
-        const onReady = () => settle();
-        stream.on('readable', onReady);
-        stream.on('end', onReady);
-        stream.on('error', settle);
-      });
-    }
-  } finally {
-    stream.destroy();
-  }
+  const reader = new PortalReader<T>(text, bind, batchSize, CURSOR_AHEAD);
+  connection.query(reader as never);
+  yield* reader.batches();
 }
 
 /** The rows of a query from a cursor, one by one (cursorBatches, for small lists). */

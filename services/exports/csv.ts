@@ -7,20 +7,30 @@ import { type CellValue, rowsOf, type TableRows } from '../../types/table.ts';
 import { writeChunk } from './sink.ts';
 
 export const FORMULA_START = /^[=+\-@\t\r]/;
+/** A text that needs either treatment; most cells need neither and go out as they are. */
+const NEEDS_CARE = /^[=+\-@\t\r]|[",\r\n]/;
+const NEEDS_QUOTES = /[",\r\n]/;
 
 export type CsvValue = CellValue;
 
 export function csvCell(value: CsvValue): string {
-  let text = value == null ? '' : value instanceof Date ? value.toISOString() : String(value);
-  if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  if (typeof value === 'string') {
+    if (!NEEDS_CARE.test(value)) return value;
+    const text = FORMULA_START.test(value) ? `'${value}` : value;
+    return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  }
+  // Numbers, booleans and instants never hold a quote, a comma or a line break.
+  if (value == null) return '';
+  return value instanceof Date ? value.toISOString() : String(value);
 }
 
 export function csvLine(cells: CsvValue[]): string {
-  return `${cells.map(csvCell).join(',')}\r\n`;
+  let line = cells.length ? csvCell(cells[0]) : '';
+  for (let i = 1; i < cells.length; i += 1) line += `,${csvCell(cells[i])}`;
+  return `${line}\r\n`;
 }
 
-/** Rows gathered per write: few enough writes, little enough memory. */
+/** Characters gathered per write: few enough writes, little enough memory. */
 const CHUNK_CHARS = 64 * 1024;
 
 /** The header line and every row, written into `out` as they come (never ended here: the caller
@@ -30,10 +40,10 @@ export async function streamCsv(out: Writable, header: string[], rows: TableRows
   let pending = '';
   let count = 0;
   for await (const item of rows) {
-    for (const row of rowsOf(item)) {
-      pending += csvLine(row);
-      count += 1;
-    }
+    // A batch becomes one string (and one write once enough has gathered), not one per row.
+    const batch = rowsOf(item);
+    for (const row of batch) pending += csvLine(row);
+    count += batch.length;
     if (pending.length >= CHUNK_CHARS) {
       await writeChunk(out, Buffer.from(pending, 'utf8'));
       pending = '';

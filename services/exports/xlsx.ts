@@ -27,8 +27,10 @@ const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/;
 const FORMATS: Partial<Record<ColumnType, string>> = { date: 'yyyy-mm-dd', datetime: 'yyyy-mm-dd hh:mm' };
-/** Rows written between looks at the reader's back-pressure. */
-const ROWS_PER_CHECK = 500;
+/** Rows written between looks at the compressor's and the reader's back-pressure (about 50 kB of
+ *  sheet XML): often enough that the compressor, which runs beside this thread, is never starved of
+ *  turns of the event loop. */
+const ROWS_PER_CHECK = 50;
 
 /** A cell as the workbook holds it. Dates and local times become date cells (their wall-clock
  *  reading, which is what the sheet should show); other strings stay strings, never formulas. */
@@ -65,6 +67,49 @@ async function* tablesInTurn(sheets: XlsxSheet[]): AsyncGenerator<CellValue[] | 
   }
 }
 
+/** The stream exceljs writes a sheet's XML into, on its way to the compressor (archiver's input).
+ *  exceljs writes into it without waiting, so when the compressor, or the reader behind it, is
+ *  slower than the rows, this is where the XML piles up: the writer waits on it instead. */
+interface SheetFeed {
+  _writableState?: { needDrain?: boolean; length?: number };
+  _readableState?: { length?: number };
+  once(event: string, listener: () => void): unknown;
+  off(event: string, listener: () => void): unknown;
+}
+
+function sheetFeed(worksheet: ExcelJS.Worksheet): SheetFeed | undefined {
+  return (worksheet as unknown as { stream?: { pipes?: SheetFeed[] } }).stream?.pipes?.[0];
+}
+
+/** Sheet XML let wait for the compressor: enough for it to work on while rows are written, little
+ *  enough memory. */
+const MAX_BACKLOG_BYTES = 512 * 1024;
+
+/** Resolves at once while the compressor's backlog is small, else once it has taken it; rejects
+ *  if `out` closes first. */
+function compressorCaughtUp(feed: SheetFeed | undefined, out: Writable): Promise<void> {
+  const backlog = (feed?._writableState?.length ?? 0) + (feed?._readableState?.length ?? 0);
+  if (!feed?._writableState?.needDrain || backlog <= MAX_BACKLOG_BYTES) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = (error?: unknown) => {
+      feed.off('drain', onDrain);
+      feed.off('close', onFeedGone);
+      feed.off('error', onFeedGone);
+      out.off('close', onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = () => done();
+    const onClose = () => done(new ReaderGoneError());
+    // The archive failed (its own error reaches the caller through `finished`).
+    const onFeedGone = () => done(new Error('the workbook’s compressor stopped'));
+    feed.once('drain', onDrain);
+    feed.once('close', onFeedGone);
+    feed.once('error', onFeedGone);
+    out.once('close', onClose);
+  });
+}
+
 /**
  * Writes the workbook into `out` as rows come (never ending `out`: the caller does), pausing when
  * `out` is full. Returns how many rows were written (headers not counted). With more tables, each
@@ -83,6 +128,7 @@ export async function streamXlsx(out: Writable, sheet: XlsxSheet, ...moreSheets:
   const perSheet = Math.max(2, sheet.maxSheetRows ?? XLSX_MAX_ROWS) - 1;
   let types = sheet.columns.map((c) => c.type);
   let worksheet: ExcelJS.Worksheet | undefined;
+  let feed: SheetFeed | undefined;
   let part = 0;
   let onSheet = 0;
   let count = 0;
@@ -100,6 +146,7 @@ export async function streamXlsx(out: Writable, sheet: XlsxSheet, ...moreSheets:
     const header = worksheet.getRow(1);
     header.font = { bold: true };
     header.commit();
+    feed = sheetFeed(worksheet);
   };
   nextSheet();
   for await (const item of moreSheets.length ? tablesInTurn([sheet, ...moreSheets]) : sheet.rows) {
@@ -122,8 +169,11 @@ export async function streamXlsx(out: Writable, sheet: XlsxSheet, ...moreSheets:
       count += 1;
       if (count % ROWS_PER_CHECK === 0) {
         if (out.destroyed) throw new ReaderGoneError();
-        // Let the compressor catch up, and the reader when it is slower than the rows.
+        // Let the compressor's callbacks run (it works beside this thread), and wait for it when
+        // it, or the reader behind it, is slower than the rows (the reader's back-pressure reaches
+        // the compressor through the pipes between them).
         await new Promise((resolve) => setImmediate(resolve));
+        await compressorCaughtUp(feed, out);
         if (zip.writableNeedDrain) await drained(zip);
         if (out.writableNeedDrain) await drained(out);
       }
