@@ -1,13 +1,12 @@
 // A download streams inside the request's unit of work: the response starts before the last row is
 // read (chunked), and a browser that goes away mid-file rolls the unit of work back (no audit
 // entry claims a download that never arrived) and gives its connection back to the pool.
-import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { auditRows } from '../support/auth-helpers.ts';
 import { createClient, createUser, ownerQuery } from '../support/factories.ts';
 import { signIn, testApp } from '../support/http.ts';
+import { abandon, noUnitOfWorkLeft } from './abandoned-downloads.ts';
 import { csvRows } from './read-back.ts';
 
 describe('downloads stream inside the unit of work', () => {
@@ -25,29 +24,13 @@ describe('downloads stream inside the unit of work', () => {
     try {
       const agent = supertest.agent(server);
       expect((await signIn(agent, admin.email, admin.password)).status).to.equal(303);
-      const cookie = (agent as unknown as { jar: { getCookies: (info: unknown) => Array<{ toValueString: () => string }> } }).jar
-        .getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false }).map((c) => c.toValueString()).join('; ');
-      const { port } = server.address() as AddressInfo;
       // Read the first bytes, then go away.
-      const firstChunk = await new Promise<{ headers: Record<string, unknown>; bytes: number }>((resolve, reject) => {
-        const req = httpRequest({ host: '127.0.0.1', port, path: '/audit/export.csv?action=bulk.entry', headers: { cookie } }, (res) => {
-          res.once('data', (chunk: Buffer) => {
-            resolve({ headers: res.headers, bytes: chunk.length });
-            req.destroy();
-          });
-        });
-        req.on('error', () => undefined);
-        req.on('close', () => reject(new Error('closed before any byte')));
-        req.end();
-      });
+      const firstChunk = await abandon(server, agent, '/audit/export.csv?action=bulk.entry');
       expect(firstChunk.headers['content-type']).to.equal('text/csv; charset=utf-8');
       expect(firstChunk.headers['transfer-encoding']).to.equal('chunked');
       expect(firstChunk.bytes).to.be.greaterThan(0);
       // The unit of work ends (rolled back) once the server notices.
-      for (let i = 0; i < 50 && (await ownerQuery<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%audit_log a LEFT JOIN users%' AND pid <> pg_backend_pid()`))[0]!.n > 0; i += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await noUnitOfWorkLeft();
       expect(await auditRows('audit.exported')).to.deep.equal([]);
       // More downloads than the pool has connections: none waits for a connection left behind.
       for (let i = 0; i < 12; i += 1) {
