@@ -10,7 +10,11 @@ import { abandon, noUnitOfWorkLeft } from './abandoned-downloads.ts';
 import { csvRows } from './read-back.ts';
 
 describe('downloads stream inside the unit of work', () => {
-  it('a download abandoned mid-file is rolled back, and its connection is free again', async function () {
+  const formats = [
+    { ext: 'csv', type: 'text/csv; charset=utf-8' },
+    { ext: 'xlsx', type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
+  ];
+  for (const { ext, type } of formats) it(`a download abandoned mid-file (${ext.toUpperCase()}) is rolled back, and its connection is free again`, async function () {
     this.timeout(120_000);
     const client = await createClient({ name: 'Stream Co' });
     const admin = await createUser(client, { name: 'Alice Admin', rank: 'administrator' });
@@ -25,8 +29,8 @@ describe('downloads stream inside the unit of work', () => {
       const agent = supertest.agent(server);
       expect((await signIn(agent, admin.email, admin.password)).status).to.equal(303);
       // Read the first bytes, then go away.
-      const firstChunk = await abandon(server, agent, '/audit/export.csv?action=bulk.entry');
-      expect(firstChunk.headers['content-type']).to.equal('text/csv; charset=utf-8');
+      const firstChunk = await abandon(server, agent, `/audit/export.${ext}?action=bulk.entry`);
+      expect(firstChunk.headers['content-type']).to.equal(type);
       expect(firstChunk.headers['transfer-encoding']).to.equal('chunked');
       expect(firstChunk.bytes).to.be.greaterThan(0);
       // The unit of work ends (rolled back) once the server notices.
