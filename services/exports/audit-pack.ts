@@ -113,15 +113,17 @@ export function auditPack(client: Client, facility: OrgUnit, period: AuditPeriod
       for (const [documentId, cites] of citedBy) if (!written.has(documentId)) note(manifestLine(undefined, cites, cites[0]));
 
       const counts = { events: 0, closeRecords: 0 };
-      await zip.addStream(`${base}.xlsx`, (out) => streamXlsx(
+      const workbookSha256 = await zip.addStream(`${base}.xlsx`, (out) => streamXlsx(
         out,
         { sheetName: 'Events', columns: EVENT_COLUMNS, rows: countInto(counts, 'events', eventRows(bind)) },
         { sheetName: 'Close records', columns: CLOSURE_COLUMNS, rows: countInto(counts, 'closeRecords', closureRows(bind)) },
         { sheetName: 'Manifest', columns: MANIFEST_COLUMNS, rows: manifest },
       ));
-      await zip.addBytes('manifest.csv', Buffer.from(`\uFEFF${[MANIFEST_HEADER, ...manifest].map(csvLine).join('')}`, 'utf8'));
-      // For `sha256sum -c MANIFEST.sha256`, run where the pack is unpacked.
-      await zip.addBytes('MANIFEST.sha256', Buffer.from(manifest.filter((l) => l[0] && l[2]).map((l) => `${l[2]}  ${l[0]}\n`).join(''), 'utf8'));
+      const manifestSha256 = await zip.addBytes('manifest.csv', Buffer.from(`\uFEFF${[MANIFEST_HEADER, ...manifest].map(csvLine).join('')}`, 'utf8'));
+      // For `sha256sum -c MANIFEST.sha256`, run where the pack is unpacked: every other file of the
+      // pack, so that what reaches an inspector can be checked whole.
+      const sums = [...manifest.filter((l) => l[0] && l[2]).map((l) => [l[2], l[0]]), [workbookSha256, `${base}.xlsx`], [manifestSha256, 'manifest.csv']];
+      await zip.addBytes('MANIFEST.sha256', Buffer.from(sums.map(([hash, path]) => `${hash}  ${path}\n`).join(''), 'utf8'));
       await audit({
         action: 'audit_pack.exported',
         entityType: 'org_unit',

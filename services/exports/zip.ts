@@ -2,6 +2,7 @@
 // written out as it comes, one at a time, and the next is taken only once the last is in the
 // archive, so memory holds one entry's worth (one document, a workbook's buffers), however large
 // the archive. The only module that imports archiver (DESIGN.md §10 rule 7).
+import { createHash } from 'node:crypto';
 import { PassThrough, Writable } from 'node:stream';
 import { ZipArchive } from 'archiver';
 import type { ZipEntries } from '../../types/archive.ts';
@@ -16,6 +17,8 @@ import { ReaderGoneError } from './sink.ts';
 class EntrySink extends Writable {
   private gaveWay = false;
   private waiting: Array<() => void> = [];
+  /** Of every byte the writer wrote, for the entry's checksum. */
+  readonly hash = createHash('sha256');
 
   constructor(private readonly entry: PassThrough) {
     super();
@@ -24,6 +27,7 @@ class EntrySink extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.hash.update(chunk);
     if (this.gaveWay || this.entry.write(chunk)) return callback();
     this.waiting.push(callback);
     this.entry.once('drain', () => this.release());
@@ -80,6 +84,7 @@ export async function streamZip(out: Writable, build: (zip: ZipEntries) => Promi
       const done = entryDone();
       archive.append(bytes, { name, date });
       await until(done);
+      return createHash('sha256').update(bytes).digest('hex');
     },
     async addStream(name, write) {
       if (out.destroyed) throw new ReaderGoneError();
@@ -97,6 +102,7 @@ export async function streamZip(out: Writable, build: (zip: ZipEntries) => Promi
       }
       entry.end();
       await until(done);
+      return sink.hash.digest('hex');
     },
   };
 

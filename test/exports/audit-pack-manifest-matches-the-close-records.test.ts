@@ -129,9 +129,13 @@ describe('audit pack', () => {
       const line = manifest.find((l) => l['Document id'] === cited.id)!;
       expect(sha256(await zip.bytes(line.Path!))).to.equal(cited.sha256);
     }
-    // MANIFEST.sha256 in sha256sum's own format.
+    // MANIFEST.sha256, in sha256sum's own format, covers every other file of the pack: the
+    // documents as the manifest lists them, then the workbook and manifest.csv.
     const sums = (await zip.bytes('MANIFEST.sha256')).toString('utf8');
-    expect(sums).to.equal(manifest.map((l) => `${l['SHA-256']}  ${l.Path}\n`).join(''));
+    expect(sums.startsWith(manifest.map((l) => `${l['SHA-256']}  ${l.Path}\n`).join(''))).to.equal(true);
+    const summed = sums.trimEnd().split('\n').map((line) => line.split('  ') as [string, string]);
+    expect(summed.map(([, path]) => path).sort()).to.deep.equal(zip.names.filter((n) => n !== 'MANIFEST.sha256').sort());
+    for (const [hash, path] of summed) expect(sha256(await zip.bytes(path)), path).to.equal(hash);
 
     // The workbook: the ledger of events (due in the period, this facility only), close records, manifest.
     const book = await zip.workbook(workbookName);
