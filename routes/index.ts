@@ -6,6 +6,7 @@ import { adminOperationsController } from '../controllers/admin-operations.ts';
 import { adminStaffController } from '../controllers/admin-staff.ts';
 import { auditLogController } from '../controllers/audit-log.ts';
 import { auditPacksController } from '../controllers/audit-packs.ts';
+import { calendarFeedsController } from '../controllers/calendar-feeds.ts';
 import { clientExportController } from '../controllers/client-export.ts';
 import { eventListExportsController } from '../controllers/event-list-exports.ts';
 import { eventListsController } from '../controllers/event-lists.ts';
@@ -97,6 +98,7 @@ export function appRouteTable(deps: AppDeps): Route[] {
   const notificationPreferences = notificationPreferencesController();
   const notifications = notificationsController();
   const unsubscribe = notificationUnsubscribeController(deps);
+  const calendarFeeds = calendarFeedsController(deps);
 
   return [
     ['get', '/login', [signedOut], publicFlow(sessions.new)],
@@ -243,6 +245,11 @@ export function appRouteTable(deps: AppDeps): Route[] {
     // The link in the message is the authority: no session, and (this path only) no CSRF token.
     ['get', '/notifications/unsubscribe', [], publicFlow(unsubscribe.confirm)],
     ['post', '/notifications/unsubscribe', [], publicFlow(unsubscribe.apply)],
+    ['get', '/account/calendar', [signedIn], userAction(calendarFeeds.account, ownAccount)],
+    ['post', '/account/calendar', [signedIn], userAction(calendarFeeds.change, ownAccount)],
+    ['get', '/settings/calendar', [signedIn], userAction(calendarFeeds.settings)],
+    ['post', '/settings/calendar', [signedIn], userAction(calendarFeeds.saveSettings)],
+    ['get', '/calendar/feed/:file', [], publicFlow(calendarFeeds.feed)],
 
     // Support access, as the client sees it
     ['get', '/settings/support', [signedIn], userAction(supportAccess.show)],

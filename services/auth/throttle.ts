@@ -25,17 +25,32 @@ export async function throttledFor(keys: { account: string; ip: string }, limits
 }
 
 export async function countAttempt(keys: { account: string; ip: string }, windowMs: number): Promise<void> {
-  await query(
-    `INSERT INTO login_throttle AS t (key, window_started_at, failures)
-       SELECT k, now(), 1 FROM unnest(ARRAY[$1, $2]) AS k
-     ON CONFLICT (key) DO UPDATE SET
-       failures = CASE WHEN t.window_started_at > now() - $3 * interval '1 millisecond' THEN t.failures + 1 ELSE 1 END,
-       window_started_at = CASE WHEN t.window_started_at > now() - $3 * interval '1 millisecond' THEN t.window_started_at ELSE now() END
-     RETURNING t.key`,
-    [keys.account, keys.ip, windowMs],
-  );
+  await countKeys([keys.account, keys.ip], windowMs);
 }
 
 export async function clearAccount(account: string): Promise<void> {
   await query('DELETE FROM login_throttle WHERE key = $1 RETURNING key', [account]);
+}
+
+/** Seconds until `key` may be used again once it has counted `max` in the window, or 0. */
+export async function keyThrottledFor(key: string, max: number, windowMs: number): Promise<number> {
+  const [row] = await query<{ failures: number; remaining: number }>(
+    `SELECT failures, ceil(extract(epoch FROM window_started_at + $2 * interval '1 millisecond' - now()))::int AS remaining
+       FROM login_throttle WHERE key = $1 AND window_started_at > now() - $2 * interval '1 millisecond'`,
+    [key, windowMs],
+  );
+  return row && row.failures >= max ? Math.max(1, row.remaining) : 0;
+}
+
+/** Counts one use of each key in its window (a new window once the last has passed). */
+export async function countKeys(keys: string[], windowMs: number): Promise<void> {
+  await query(
+    `INSERT INTO login_throttle AS t (key, window_started_at, failures)
+       SELECT k, now(), 1 FROM unnest($1::text[]) AS k
+     ON CONFLICT (key) DO UPDATE SET
+       failures = CASE WHEN t.window_started_at > now() - $2 * interval '1 millisecond' THEN t.failures + 1 ELSE 1 END,
+       window_started_at = CASE WHEN t.window_started_at > now() - $2 * interval '1 millisecond' THEN t.window_started_at ELSE now() END
+     RETURNING t.key`,
+    [keys, windowMs],
+  );
 }

@@ -122,6 +122,7 @@ export const EXPORTED_TABLES: ExportedTable[] = [
 /** The client's tables the export leaves out, and why (every other one is a sheet). */
 export const NOT_EXPORTED: Record<string, string> = {
   password_reset_tokens: 'sign-in secrets (reset and invitation links)',
+  calendar_feeds: 'secret links (calendar feed URLs, kept as hashes)',
   recovery_codes: 'sign-in secrets (two-factor recovery codes)',
   document_blobs: 'the documents themselves, as files beside the workbook',
   mail_outbox: 'the mail sent: the notifications sheet lists every notice',

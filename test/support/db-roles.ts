@@ -204,6 +204,13 @@ export const tenantRowInserts: Record<string, (tenant: { clientId: string | null
      VALUES ($1, $2, DATE '2026-01-17' + (SELECT count(*)::int FROM notification_digests WHERE client_id = $1), gen_random_uuid()) RETURNING user_id`,
     [clientId, userId],
   ],
+  // The user's own-events feed, or (taken already) their scope's.
+  calendar_feeds: ({ clientId, userId }) => [
+    `INSERT INTO calendar_feeds (client_id, user_id, kind, token_sha256)
+     VALUES ($1, $2, CASE WHEN EXISTS (SELECT 1 FROM calendar_feeds WHERE client_id = $1 AND user_id = $2 AND kind = 'mine') THEN 'scope' ELSE 'mine' END,
+             encode(sha256(gen_random_uuid()::text::bytea), 'hex')) RETURNING id`,
+    [clientId, userId],
+  ],
   // Counts on the client's first facility, in a month of their own (a month further on each time).
   closed_event_months: ({ clientId }) => [
     `INSERT INTO closed_event_months (client_id, facility_id, month)
