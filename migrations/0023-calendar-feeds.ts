@@ -26,11 +26,15 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
       USING (client_id = (SELECT app_current_client()))
       WITH CHECK (client_id = (SELECT app_write_client()));
     CREATE POLICY tenant_write_guard ON calendar_feeds AS RESTRICTIVE FOR DELETE USING (client_id = (SELECT app_write_client()));
-    -- A feed is its user's own: nobody else, not even an Administrator, sees its row.
+    -- A feed is its user's own: no other user, not even an Administrator, sees or changes its
+    -- row; support staff in a visit and the system may read it (it holds no token). A new URL
+    -- is a new row (no UPDATE at all).
     CREATE POLICY own_feed ON calendar_feeds
       USING (user_id = (SELECT app_current_user()))
       WITH CHECK (user_id = (SELECT app_current_user()));
-    GRANT SELECT, INSERT, UPDATE, DELETE ON calendar_feeds TO ${roles.app};
+    CREATE POLICY staff_and_system_read ON calendar_feeds FOR SELECT
+      USING ((SELECT app_actor_kind()) IN ('staff', 'system'));
+    GRANT SELECT, INSERT, DELETE ON calendar_feeds TO ${roles.app};
 
     -- The one way in from a feed URL: the feed of this token hash, if its user is active. Anyone
     -- may call it (the URL is the authority), and it tells nothing but whose feed it is.

@@ -52,18 +52,23 @@ export function myFeeds(): Promise<FeedRow[]> {
   );
 }
 
-/** Makes the user's feed of a kind, or gives an existing one a new token (the old URL stops
- *  answering); audited. Returns the new token: the only time it is known. */
+/** Makes the user's feed of a kind, or replaces an existing one with a new token (the old URL
+ *  stops answering); audited. Returns the new token: the only time it is known. */
 export async function issueFeed(kind: FeedKind): Promise<{ token: string; reset: boolean }> {
   const token = newToken();
-  const [row] = await sql<{ id: string; reset: boolean }>(
-    `INSERT INTO calendar_feeds (client_id, user_id, kind, token_sha256) VALUES (app_current_client(), app_current_user(), $1, $2)
-     ON CONFLICT (client_id, user_id, kind) DO UPDATE SET token_sha256 = EXCLUDED.token_sha256, reset_at = now()
-     RETURNING id, reset_at IS NOT NULL AS reset`,
-    [kind, sha256(token)],
+  const [old] = await sql<{ createdAt: Date }>(
+    `DELETE FROM calendar_feeds WHERE client_id = app_current_client() AND user_id = app_current_user() AND kind = $1 RETURNING created_at AS "createdAt"`,
+    [kind],
   );
-  await audit({ action: row!.reset ? 'calendar.feed_reset' : 'calendar.feed_created', entityType: 'calendar_feed', entityId: row!.id, changes: { kind } });
-  return { token, reset: row!.reset };
+  const [row] = await sql<{ id: string }>(
+    `INSERT INTO calendar_feeds (client_id, user_id, kind, token_sha256, created_at, reset_at)
+     VALUES (app_current_client(), app_current_user(), $1, $2, coalesce($3::timestamptz, now()), CASE WHEN $3::timestamptz IS NOT NULL THEN now() END)
+     RETURNING id`,
+    [kind, sha256(token), old?.createdAt ?? null],
+  );
+  const reset = old !== undefined;
+  await audit({ action: reset ? 'calendar.feed_reset' : 'calendar.feed_created', entityType: 'calendar_feed', entityId: row!.id, changes: { kind } });
+  return { token, reset };
 }
 
 /** Deletes the user's feed of a kind, audited; false when there was none. */
