@@ -6,6 +6,7 @@ import { adminOperationsController } from '../controllers/admin-operations.ts';
 import { adminStaffController } from '../controllers/admin-staff.ts';
 import { auditLogController } from '../controllers/audit-log.ts';
 import { auditPacksController } from '../controllers/audit-packs.ts';
+import { calendarController } from '../controllers/calendar.ts';
 import { calendarFeedsController } from '../controllers/calendar-feeds.ts';
 import { clientExportController } from '../controllers/client-export.ts';
 import { eventListExportsController } from '../controllers/event-list-exports.ts';
@@ -99,6 +100,7 @@ export function appRouteTable(deps: AppDeps): Route[] {
   const notifications = notificationsController();
   const unsubscribe = notificationUnsubscribeController(deps);
   const calendarFeeds = calendarFeedsController(deps);
+  const calendar = calendarController();
 
   return [
     ['get', '/login', [signedOut], publicFlow(sessions.new)],
@@ -245,6 +247,7 @@ export function appRouteTable(deps: AppDeps): Route[] {
     // The link in the message is the authority: no session, and (this path only) no CSRF token.
     ['get', '/notifications/unsubscribe', [], publicFlow(unsubscribe.confirm)],
     ['post', '/notifications/unsubscribe', [], publicFlow(unsubscribe.apply)],
+    ['get', '/calendar', [signedIn], userAction(calendar.month)],
     ['get', '/account/calendar', [signedIn], userAction(calendarFeeds.account, ownAccount)],
     ['post', '/account/calendar', [signedIn], userAction(calendarFeeds.change, ownAccount)],
     ['get', '/settings/calendar', [signedIn], userAction(calendarFeeds.settings)],
