@@ -89,6 +89,9 @@ describe('narrow screens (375 px) and accessibility of the main pages', function
       `/units/${facility.id}`,
       '/reports/audit-pack',
       '/settings/export',
+      `/calendar?month=${today.slice(0, 7)}&who=scope`,
+      '/account/calendar',
+      '/settings/calendar',
     ]) reports.push(await inspect(page, path));
 
     // Vendor staff: the admin area.
