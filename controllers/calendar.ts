@@ -7,7 +7,7 @@ import { todayIn } from '../lib/calendar-dates.ts';
 import { type Outcome, view } from '../lib/outcomes.ts';
 import { isUuid } from '../lib/uuid.ts';
 import { EVENTS_PER_DAY, monthGrid } from '../services/calendar/month.ts';
-import { facilitiesUnder, findUnitInScope, hierarchyTree, levelLabels, type TreeNode } from '../services/organisation/hierarchy.ts';
+import { facilitiesUnder, findUnitInScope, hierarchyTree, levelLabels, unitChoices } from '../services/organisation/hierarchy.ts';
 import type { Actor } from '../types/actor.ts';
 
 const monthQuery = z.object({
@@ -17,14 +17,6 @@ const monthQuery = z.object({
 });
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
-
-function unitChoices(tree: TreeNode[], labels: Record<string, string>, depth = 0, out: Array<{ id: string; text: string }> = []) {
-  for (const n of tree) {
-    if (n.inScope) out.push({ id: n.unit.id, text: `${'– '.repeat(depth)}${labels[n.unit.kind]}: ${n.unit.name}` });
-    unitChoices(n.children, labels, n.inScope ? depth + 1 : depth, out);
-  }
-  return out;
-}
 
 export function calendarController() {
   return {

@@ -16,7 +16,7 @@ import { RECORDED_LATE_AFTER_DAYS } from '../services/events/definitions.ts';
 import { closuresOf, commentsOf, displayStatus, earliestCompletion, type EventRecord, eventToday, findEventInScope, historyOf, historyText } from '../services/events/lookups.ts';
 import { countEvents, eventPage as eventListPage, filterChoices, MY_EVENTS_DAYS } from '../services/events/lists.ts';
 import { STATUS_FILTER_NAMES, STATUS_FILTERS } from '../services/events/definitions.ts';
-import { facilitiesUnder, hierarchyTree, levelLabels, type TreeNode } from '../services/organisation/hierarchy.ts';
+import { facilitiesUnder, hierarchyTree, levelLabels, unitChoices } from '../services/organisation/hierarchy.ts';
 import { checkChoices, eventListHref, hasFilters, listQueryOf, pageLinks, parseEventListQuery, sortLinks } from './event-list-query.ts';
 import { assigneeChoices } from '../services/plans/plan-items.ts';
 import { OrgUnit } from '../models/index.ts';
@@ -108,15 +108,6 @@ export async function eventPage(actor: Actor, event: EventRecord, state: PageSta
     errors: state.errors ?? {},
     openForm: state.form,
   }, state.status ?? 200);
-}
-
-/** Every unit in the user's scope, by the tree, labelled with its level (My events' place filter). */
-function unitChoices(tree: TreeNode[], labels: Record<string, string>, depth = 0, out: Array<{ id: string; text: string }> = []) {
-  for (const n of tree) {
-    if (n.inScope) out.push({ id: n.unit.id, text: `${'– '.repeat(depth)}${labels[n.unit.kind]}: ${n.unit.name}` });
-    unitChoices(n.children, labels, n.inScope ? depth + 1 : depth, out);
-  }
-  return out;
 }
 
 /** My events as the query string asks for them: the filters kept, why others were left out, the

@@ -49,6 +49,15 @@ export async function hierarchyTree(options: { includeInactive?: boolean } = {})
   return roots;
 }
 
+/** Every unit in the user's scope, by the tree, labelled with its level (a place filter's choices). */
+export function unitChoices(tree: TreeNode[], labels: Record<string, string>, depth = 0, out: Array<{ id: string; text: string }> = []) {
+  for (const n of tree) {
+    if (n.inScope) out.push({ id: n.unit.id, text: `${'– '.repeat(depth)}${labels[n.unit.kind]}: ${n.unit.name}` });
+    unitChoices(n.children, labels, n.inScope ? depth + 1 : depth, out);
+  }
+  return out;
+}
+
 /** A unit the actor's scope covers; 404 for units outside it, ancestors included. */
 export async function findUnitInScope(id: string): Promise<OrgUnit> {
   const scope = await currentScope();

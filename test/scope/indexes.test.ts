@@ -14,6 +14,8 @@ const EXCEPTIONS: Record<string, string> = {
   users_email_key: 'global unique login e-mail',
   // A reset or invitation link carries only the token; the client is found through its hash.
   password_reset_tokens_token_hash_key: 'token lookup before the client is known',
+  // A calendar feed URL carries only the token; its feed (and client) is found through its hash.
+  calendar_feeds_token_sha256_key: 'feed token lookup before the client is known',
   // The outbox worker (a system job) claims due mail of every client, and client-less mail.
   mail_outbox_due: 'cross-client delivery queue',
   // The audit log's global sequence (an identity column); rows may have no client at all.
