@@ -78,7 +78,9 @@ describe('audit pack: who may have which', () => {
     }
     expect(sheetValues(book.getWorksheet('Manifest')!)[0]).to.deep.equal(MANIFEST_HEADER);
     expect((await zip.bytes('manifest.csv')).toString('utf8')).to.equal(`\uFEFF${MANIFEST_HEADER.join(',')}\r\n`);
-    expect((await zip.bytes('MANIFEST.sha256')).length).to.equal(0);
+    // No documents: MANIFEST.sha256 names only the workbook and manifest.csv.
+    expect((await zip.bytes('MANIFEST.sha256')).toString('utf8').trimEnd().split('\n').map((l) => l.split('  ')[1]).sort())
+      .to.deep.equal([zip.names.find((n) => n.endsWith('.xlsx'))!, 'manifest.csv'].sort());
     const [entry] = await auditRows('audit_pack.exported');
     expect(entry!.changes).to.deep.include({ events: 0, closeRecords: 0, documents: 0, mismatches: 0 });
   });
