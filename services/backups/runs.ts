@@ -55,7 +55,8 @@ export async function runBackup(ctx: BackupContext, tier: Tier, options: { trigg
         [runId, backup.type, backup.label, backup.size, backup.repoSize, backup.walStart, backup.walStop],
       ),
     );
-    await recordMarker(ctx.sequelize);
+    // The backup stands even if the marker cannot be taken now (writers held their locks too long).
+    await recordMarker(ctx.sequelize).catch((error: Error) => say(`Note: no restore marker recorded after this backup (${error.message}).`));
     say(`Backup ${backup.label} done: ${formatBytes(backup.size)} of data, ${formatBytes(backup.repoSize)} in the repository (compressed, encrypted); WAL ${backup.walStart} … ${backup.walStop}.`);
     return { runId, backup };
   } catch (error) {
