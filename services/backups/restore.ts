@@ -57,7 +57,7 @@ export async function restoreCluster(config: Config, request: RestoreRequest): P
   const pgDir = setup.pgDataDir;
   await fs.mkdir(pgDir, { recursive: true, mode: 0o700 });
   await fs.chown(pgDir, setup.user.uid, setup.user.gid);
-  const targetArgs = request.time ? ['--type=time', `--target=${request.time.toISOString()}`, '--target-action=promote'] : [];
+  const targetArgs = request.time ? ['--type=time', `--target=${recoveryTime(request.time)}`, '--target-action=promote'] : [];
   say(`Restoring backup ${backup.label} (${request.tier}) into ${pgDir}${request.time ? `, to ${request.time.toISOString()}` : ', to the end of the archived WAL'} …`);
   await runPgbackrest(setup, [`--repo=${repoNumber(request.tier)}`, `--set=${backup.label}`, ...targetArgs, 'restore'], { onProgress: say, detail: true });
 
@@ -94,11 +94,17 @@ export async function restoreCluster(config: Config, request: RestoreRequest): P
 export function chooseBackup(backups: RepoBackup[], time?: Date): RepoBackup {
   if (!time) return backups.at(-1)!;
   if (time.getTime() > Date.now()) throw new BackupError(`${time.toISOString()} is in the future.`);
-  const before = backups.filter((b) => b.stoppedAt.getTime() < time.getTime());
+  // pgBackRest gives the stop time in whole seconds: a second more is surely after the backup's end.
+  const before = backups.filter((b) => b.stoppedAt.getTime() + 1000 < time.getTime());
   if (!before.length) {
     throw new BackupError(`${time.toISOString()} is before the oldest backup in the repository ends (${backups[0]!.stoppedAt.toISOString()}): no backup covers it.`);
   }
   return before.at(-1)!;
+}
+
+/** PostgreSQL's recovery_target_time wants a space, not ISO's T: "2026-12-02 16:45:02.691+00". */
+export function recoveryTime(time: Date): string {
+  return `${time.toISOString().replace('T', ' ').replace('Z', '')}+00`;
 }
 
 async function assertEmptyTarget(target: string): Promise<void> {
