@@ -387,7 +387,7 @@ export async function startScratchServer(options: { dataDir: string; port: numbe
   const { spawn } = await import('node:child_process');
   const owner = await serverSystemUser();
   const args = ['-D', options.dataDir, '-p', String(options.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
-    '-c', 'archive_mode=off', '-c', 'archive_command=', '-c', 'max_connections=20', '-c', 'shared_buffers=16MB'];
+    '-c', 'archive_mode=off', '-c', 'archive_command=', '-c', 'shared_buffers=16MB'];
   const child = spawn(await postgresExecutable(), args, { uid: owner.uid, gid: owner.gid, stdio: ['ignore', 'ignore', 'pipe'] });
   const recent: string[] = [];
   child.stderr.on('data', (chunk: Buffer) => {
