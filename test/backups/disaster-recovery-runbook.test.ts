@@ -85,5 +85,8 @@ describe('the disaster-recovery runbook', function () {
     // And the restored server archives again (a new timeline in the same repositories): it can be backed up.
     const again = await runCli(fresh, 'backup.ts');
     expect(again.stdout, again.stdout).to.match(/Backup \d{8}-\d{6}F_\d{8}-\d{6}D done/);
+    // The runbook's last check, beside the running app: a random restore check passes.
+    const verified = await runCli(fresh, 'backup-verify.ts');
+    expect(verified.stdout, verified.stdout).to.match(/Restore check passed: \d+ tables hold exactly what they held at/);
   });
 });
