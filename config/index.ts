@@ -140,14 +140,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (e.BCRYPT_COST < 10 && e.NODE_ENV !== 'test') problems.push('BCRYPT_COST below 10 is allowed only when NODE_ENV=test');
   if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) problems.push('SESSION_SECRET is required in production');
   if (e.NODE_ENV === 'production' && !e.DATA_ENCRYPTION_KEY) problems.push('DATA_ENCRYPTION_KEY is required in production');
-  if (e.NODE_ENV === 'production' && e.BACKUPS !== 'off') {
-    for (const key of ['BACKUP_PASSPHRASE', 'BACKUP_ARCHIVE_PASSPHRASE'] as const) {
-      const value = e[key];
-      if (!value) problems.push(`${key} is required in production (or set BACKUPS=off), e.g. from: openssl rand -base64 48`);
-      else if (weakPassphrase(value)) problems.push(`${key} is too weak: at least ${MIN_PASSPHRASE_LENGTH} varied characters, e.g. from: openssl rand -base64 48`);
-    }
-    if (e.BACKUP_PASSPHRASE && e.BACKUP_PASSPHRASE === e.BACKUP_ARCHIVE_PASSPHRASE) problems.push('BACKUP_PASSPHRASE and BACKUP_ARCHIVE_PASSPHRASE must differ');
+  // Missing passphrases are refused where backups start (missingBackupPassphrases); weak ones always.
+  for (const key of ['BACKUP_PASSPHRASE', 'BACKUP_ARCHIVE_PASSPHRASE'] as const) {
+    const value = e[key];
+    if (value && weakPassphrase(value)) problems.push(`${key} is too weak: at least ${MIN_PASSPHRASE_LENGTH} varied characters, e.g. from: openssl rand -base64 48`);
   }
+  if (e.BACKUP_PASSPHRASE && e.BACKUP_PASSPHRASE === e.BACKUP_ARCHIVE_PASSPHRASE) problems.push('BACKUP_PASSPHRASE and BACKUP_ARCHIVE_PASSPHRASE must differ');
   if (e.DATABASE_URL && (!e.DATABASE_APP_URL || !e.DATABASE_SESSION_URL)) {
     problems.push('with DATABASE_URL (the owner role) also set DATABASE_APP_URL and DATABASE_SESSION_URL (see npm run db:provision)');
   }
@@ -200,6 +198,18 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       alertEmail: e.BACKUP_ALERT_EMAIL,
     }),
   });
+}
+
+/** In production the repositories' passphrases come from the environment, never generated: checked
+ *  when backups start (pgBackRest installed), so a server without pgBackRest still starts. */
+export function missingBackupPassphrases(config: Config): ConfigError | null {
+  if (config.env !== 'production') return null;
+  const missing = [
+    config.backups.dailyPassphrase ? null : 'BACKUP_PASSPHRASE',
+    config.backups.monthlyPassphrase ? null : 'BACKUP_ARCHIVE_PASSPHRASE',
+  ].filter(Boolean);
+  if (!missing.length) return null;
+  return new ConfigError(`Invalid configuration:\n${missing.map((k) => `  ${k} is required in production (or set BACKUPS=off), e.g. from: openssl rand -base64 48`).join('\n')}`);
 }
 
 function blankToUndefined(env: Env): Env {

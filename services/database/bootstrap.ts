@@ -1,5 +1,5 @@
 // Gets a migrated database ready: the configured server, or an embedded one under var/.
-import type { Config, DatabaseUrls } from '../../config/index.ts';
+import { type Config, type DatabaseUrls, missingBackupPassphrases } from '../../config/index.ts';
 import { type BackupSetup, archiveSettings, backupSetup, findPgbackrest, passphrases, writeBackupConfig } from '../backups/pgbackrest.ts';
 import { startEmbeddedPostgres } from './embedded.ts';
 import { loadLocalSecrets } from './local-secrets.ts';
@@ -42,7 +42,11 @@ export async function connectServer(config: Config, onProgress: Progress = () =>
   // With pgBackRest, the server archives every WAL segment into both repositories (DESIGN.md §9).
   const executable = config.backups.enabled ? await findPgbackrest(config) : null;
   const backups = executable ? await backupSetup(config, executable) : undefined;
-  if (backups) await writeBackupConfig(backups, config, passphrases(config, secrets));
+  if (backups) {
+    const missing = missingBackupPassphrases(config);
+    if (missing) throw missing;
+    await writeBackupConfig(backups, config, passphrases(config, secrets));
+  }
   const backupsUnavailable = !config.backups.enabled ? 'Backups are switched off (BACKUPS=off).' : backups ? undefined : 'pgBackRest is not installed.';
   const server = await startEmbeddedPostgres({
     dataDir: config.dataDir, port: config.embeddedPort, superuserPassword: secrets.superuser, kind: options.kind ?? 'cli', onProgress,
