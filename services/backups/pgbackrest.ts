@@ -2,6 +2,8 @@
 // repositories, one stanza), and running it as the database's system user, who owns the
 // repositories and whose archive_command pushes WAL into them.
 import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import os from 'node:os';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -62,12 +64,19 @@ export async function backupSetup(config: Config, executable: string, dataDir = 
     configFile: path.join(dataDir, 'pgbackrest', 'pgbackrest.conf'),
     configIncludePath: config.backups.configIncludePath,
     pgDataDir: path.join(dataDir, 'postgres'),
-    socketDir: path.join(dataDir, 'postgres-socket'),
+    socketDir: socketDirFor(dataDir),
     port,
     user: await serverSystemUser(),
     dataDir,
     repoPaths: { daily: config.backups.dailyRepoPath, monthly: config.backups.monthlyRepoPath },
   };
+}
+
+/** Beside the data, unless that path is too long for a Unix socket (about 107 bytes): then a private directory in the system's temporary one. */
+function socketDirFor(dataDir: string): string {
+  const beside = path.join(dataDir, 'postgres-socket');
+  if (path.join(beside, '.s.PGSQL.65535').length <= 100) return beside;
+  return path.join(os.tmpdir(), `plantrak-pg-${createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16)}`);
 }
 
 /** The options every command takes: the configuration file, and the include path when set. */

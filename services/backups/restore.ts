@@ -97,7 +97,7 @@ export function chooseBackup(backups: RepoBackup[], time?: Date): RepoBackup {
   // pgBackRest gives the stop time in whole seconds: a second more is surely after the backup's end.
   const before = backups.filter((b) => b.stoppedAt.getTime() + 1000 < time.getTime());
   if (!before.length) {
-    throw new BackupError(`${time.toISOString()} is before the oldest backup in the repository ends (${backups[0]!.stoppedAt.toISOString()}): no backup covers it.`);
+    throw new BackupError(`${time.toISOString()} is before the oldest backup in the repository ends (${backups[0]!.stoppedAt.toISOString()}; pgBackRest counts whole seconds, so choose a time at least a second after that): no backup covers it.`);
   }
   return before.at(-1)!;
 }

@@ -150,6 +150,10 @@ const PEER_LINE = 'local all postgres peer map=plantrak_local';
 /** The private socket directory, and peer sign-in over it for the server's own system user only. */
 async function preparePrivateSocket(dataDir: string, socketDir: string): Promise<void> {
   const user = await serverSystemUser();
+  const existing = await fs.lstat(socketDir).catch(() => null);
+  if (existing && (!existing.isDirectory() || (existing.uid !== user.uid && existing.uid !== os.userInfo().uid))) {
+    throw new Error(`${socketDir} exists and is not a directory of ${user.name}'s: remove it (the database's private socket directory goes there).`);
+  }
   await fs.mkdir(socketDir, { recursive: true, mode: 0o700 });
   await fs.chmod(socketDir, 0o700);
   await fs.chown(socketDir, user.uid, user.gid);
