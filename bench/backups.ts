@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     say(`Filling the database to ${sizeMb} MB …`);
     await owner.query('CREATE TABLE bench_rows (id bigint PRIMARY KEY, payload text NOT NULL)');
     const fillStarted = Date.now();
-    const rowsPerMb = 7_000;
+    const rowsPerMb = 8_000;
     const batch = 250_000;
     const totalRows = sizeMb * rowsPerMb;
     for (let from = 1; from <= totalRows; from += batch) {
