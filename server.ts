@@ -3,6 +3,7 @@
 import type { Server } from 'node:http';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config/index.ts';
+import { startBackupJob } from './jobs/backups.ts';
 import { startEventGenerationJob } from './jobs/event-generation.ts';
 import { startMailDeliveryJob } from './jobs/mail-delivery.ts';
 import { notificationJob } from './jobs/notifications.ts';
@@ -34,7 +35,15 @@ async function main(): Promise<void> {
   const stopGeneration = startEventGenerationJob(db.sequelize, { afterPass: notifications.afterGeneration });
   // Outside production (config refuses it there) a missing key is generated into var/secrets.json.
   const dataEncryptionKey = config.dataEncryptionKey ?? (await loadLocalSecrets(config.dataDir)).dataEncryptionKey;
-  const app = buildApp({ config, db, sessionSecret, dataEncryptionKey });
+  // Backups on their schedule, when pgBackRest archives this server's WAL.
+  const localSecrets = prepared.embedded ? await loadLocalSecrets(config.dataDir) : undefined;
+  const stopBackups = prepared.backups && localSecrets
+    ? startBackupJob({ setup: prepared.backups, sequelize: db.sequelize }, {
+        lockUrl: prepared.urls.app, markerMinutes: config.backups.markerMinutes, superuserPassword: localSecrets.superuser,
+        database: prepared.roles.database, alert: { baseUrl: config.baseUrl, alertEmail: config.backups.alertEmail },
+      })
+    : async () => undefined;
+  const app = buildApp({ config, db, sessionSecret, dataEncryptionKey, backups: { available: Boolean(prepared.backups), unavailable: prepared.backupsUnavailable } });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.on('error', reject);
@@ -47,6 +56,7 @@ async function main(): Promise<void> {
     say(`\n${signal}: stopping …`);
     stopMail();
     await stopGeneration();
+    await stopBackups();
     await notifications.stop();
     await new Promise((resolve) => server.close(resolve));
     server.closeAllConnections();
@@ -60,6 +70,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   say(`\nPlanTRAK is running at ${config.baseUrl}`);
+  say(prepared.backups ? `Backups: WAL archived to ${prepared.backups.repoPaths.daily} and ${prepared.backups.repoPaths.monthly} (encrypted); the daily, monthly and restore-check schedule runs.` : `Backups: none. ${prepared.backupsUnavailable ?? ''}`);
   say(config.smtpUrl ? 'Mail goes out through SMTP_URL.' : `No SMTP_URL: mail is kept in the outbox and written to ${config.mailDir}/`);
   const logins = config.env === 'production' ? [] : await readDemoLogins(config.dataDir);
   for (const line of demoLoginLines(logins, config.baseUrl)) say(line);

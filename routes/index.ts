@@ -1,6 +1,7 @@
 // The route table: one line per endpoint (verb, path, guards, action). No logic here.
 import { type RequestHandler, Router } from 'express';
 import { adminController } from '../controllers/admin.ts';
+import { adminBackupsController } from '../controllers/admin-backups.ts';
 import { adminClientsController } from '../controllers/admin-clients.ts';
 import { adminOperationsController } from '../controllers/admin-operations.ts';
 import { adminStaffController } from '../controllers/admin-staff.ts';
@@ -290,6 +291,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['post', '/admin/clients/:id', [staffSignedIn], staffAction(adminClientsController(deps).update)],
     ['get', '/admin/outbox', [staffSignedIn], staffAction(adminOperationsController().outbox)],
     ['get', '/admin/errors', [staffSignedIn], staffAction(adminOperationsController().errors)],
+    ['get', '/admin/backups', [staffSignedIn], staffAction(adminBackupsController(deps).show)],
+    ['post', '/admin/backups/run', [staffSignedIn], staffAction(adminBackupsController(deps).run)],
 
     // Support sessions, as staff run them
     ['get', '/admin/support/new', [staffSignedIn], staffAction(supportSessions.new)],

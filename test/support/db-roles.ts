@@ -280,4 +280,8 @@ export async function createClientlessRows(): Promise<void> {
   await ensureStaffMember();
   await owner.query(`INSERT INTO staff_tokens (staff_id, token_hash, expires_at) SELECT id, $1, now() + interval '1 hour' FROM staff_users LIMIT 1`, [randomBytes(32)]);
   await owner.query(`INSERT INTO app_errors (request_id, method, path, status, error_name, message) VALUES ('r1', 'GET', '/x', 500, 'Error', 'test')`);
+  // The backup machinery's operations tables.
+  await owner.query(`INSERT INTO backup_runs (tier, trigger, status) VALUES ('daily', 'command', 'queued')`);
+  await owner.query(`INSERT INTO restore_checks (trigger, status) VALUES ('command', 'queued')`);
+  await owner.query(`INSERT INTO restore_markers (tables) VALUES ('{}')`);
 }
