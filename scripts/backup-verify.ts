@@ -6,7 +6,7 @@ import { setLogLevel } from '../lib/logger.ts';
 import { openDatabase } from '../models/index.ts';
 import { withBackupLock } from '../services/backups/lock.ts';
 import { INSTALL_HINT } from '../services/backups/pgbackrest.ts';
-import { recordMarker } from '../services/backups/runs.ts';
+import { flushWal, recordMarker } from '../services/backups/runs.ts';
 import { verifyRandomRestore } from '../services/backups/verify.ts';
 import { prepareDatabase } from '../services/database/bootstrap.ts';
 import { loadLocalSecrets } from '../services/database/local-secrets.ts';
@@ -24,8 +24,15 @@ runScript(async () => {
     const setup = prepared.backups;
     const secrets = await loadLocalSecrets(config.dataDir);
     const result = await withBackupLock(prepared.urls.app, { wait: true, onWait: () => say('Another backup or restore check is running; waiting for it to finish …') }, async () => {
-      // A fresh marker for the next check (this one targets markers already archived).
-      await recordMarker(db.sequelize).catch(() => undefined);
+      // A moment to restore to after the newest backup, even right after one: a marker, then a
+      // later commit (a second marker, for the next check), each pushed to the archive.
+      if (prepared.adminUrl) {
+        say('Recording a restore marker and pushing it to the WAL archive …');
+        for (let i = 0; i < 2; i += 1) {
+          await recordMarker(db.sequelize);
+          await flushWal(prepared.adminUrl);
+        }
+      } else await recordMarker(db.sequelize).catch(() => undefined);
       return verifyRandomRestore({ setup, sequelize: db.sequelize, onProgress: say }, {
         trigger: 'command', superuserPassword: secrets.superuser, database: prepared.roles.database,
         alert: { baseUrl: config.baseUrl, alertEmail: config.backups.alertEmail },

@@ -1,5 +1,6 @@
 // One backup of a tier: pgBackRest into the tier's repository, recorded in backup_runs, then a
 // restore marker (what the database holds now), which restore checks compare against.
+import pg from 'pg';
 import type { Sequelize } from 'sequelize';
 import { allowLongStatement, inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
 import { type BackupSetup, BackupError, type RepoBackup, type Tier, repoInfo, repoNumber, runPgbackrest } from './pgbackrest.ts';
@@ -88,6 +89,27 @@ export async function recordMarker(sequelize: Sequelize): Promise<string> {
     return sql<{ id: string }>('SELECT backup_record_marker() AS id');
   });
   return String(row!.id);
+}
+
+/**
+ * Closes the current WAL segment and waits until the archive holds it, so that what was committed
+ * before is restorable at once rather than after archive_timeout. Needs the superuser (whose
+ * function pg_switch_wal is).
+ */
+export async function flushWal(adminUrl: string, timeoutMs = 60_000): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl, application_name: 'plantrak-backup' });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ wal: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS wal');
+    for (const deadline = Date.now() + timeoutMs; ; ) {
+      const { rows: state } = await admin.query<{ last: string | null; failed: string | null }>('SELECT last_archived_wal AS last, last_failed_wal AS failed FROM pg_stat_archiver');
+      if (state[0]!.last && state[0]!.last.slice(8) >= rows[0]!.wal.slice(8)) return;
+      if (Date.now() > deadline) throw new BackupError(`WAL ${rows[0]!.wal} did not reach the archive within ${timeoutMs / 1000} s (last archived ${state[0]!.last ?? 'none'}, last failed ${state[0]!.failed ?? 'none'}).`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    await admin.end();
+  }
 }
 
 export function formatBytes(bytes: number): string {
