@@ -194,3 +194,57 @@ export async function writeXlsx(sheet: XlsxSheet): Promise<Buffer> {
   out.end();
   return Buffer.concat(chunks);
 }
+
+/** One cell of an uploaded workbook: its value as text or a date, its reference ("C5"), and
+ *  whether it holds a formula (its value is then the one Excel cached when the file was saved). */
+export interface ReadCell {
+  ref: string;
+  value: string | Date | null;
+  formula: boolean;
+}
+
+/** The first worksheet of an uploaded workbook, row by row (header first), or null when the bytes
+ *  are no workbook exceljs can read. Refuses (RangeError) a sheet with more than `maxRows` rows
+ *  before reading its cells, so a huge file costs little. */
+export async function readXlsxFirstSheet(buffer: Buffer, maxRows: number): Promise<ReadCell[][] | null> {
+  const workbook = new ExcelJS.Workbook();
+  try {
+    await workbook.xlsx.load(buffer as unknown as ArrayBuffer);
+  } catch {
+    return null;
+  }
+  const sheet = workbook.worksheets[0];
+  if (!sheet) return [];
+  if (sheet.actualRowCount > maxRows) throw new RangeError(`${sheet.actualRowCount}`);
+  const rows: ReadCell[][] = [];
+  sheet.eachRow({ includeEmpty: false }, (row) => {
+    const cells: ReadCell[] = [];
+    row.eachCell({ includeEmpty: true }, (cell, col) => {
+      cells[col - 1] = { ref: cell.address, ...cellText(cell.value) };
+    });
+    for (let i = 0; i < cells.length; i++) cells[i] ??= { ref: `${columnLetters(i + 1)}${row.number}`, value: null, formula: false };
+    rows.push(cells);
+  });
+  return rows;
+}
+
+function columnLetters(n: number): string {
+  let s = '';
+  for (let x = n; x > 0; x = Math.floor((x - 1) / 26)) s = String.fromCharCode(65 + ((x - 1) % 26)) + s;
+  return s;
+}
+
+function cellText(value: ExcelJS.CellValue): { value: string | Date | null; formula: boolean } {
+  if (value === null || value === undefined) return { value: null, formula: false };
+  if (value instanceof Date) return { value, formula: false };
+  if (typeof value !== 'object') return { value: String(value), formula: false };
+  if ('formula' in value || 'sharedFormula' in value) {
+    const result = (value as { result?: unknown }).result;
+    const inner = result === undefined || (typeof result === 'object' && result !== null && 'error' in result) ? { value: null } : cellText(result as ExcelJS.CellValue);
+    return { value: inner.value, formula: true };
+  }
+  if ('richText' in value) return { value: value.richText.map((r) => r.text).join(''), formula: false };
+  if ('text' in value) return { value: String((value as { text: unknown }).text), formula: false };
+  if ('error' in value) return { value: null, formula: false };
+  return { value: null, formula: false };
+}
