@@ -26,6 +26,10 @@ const tooMany = (rows: number) => new SpreadsheetError(422, `The file has ${rows
 /** The format of an upload, by its content. */
 export async function detectFormat(buffer: Buffer, fileName: string): Promise<SpreadsheetFormat> {
   if (buffer.length === 0) throw new SpreadsheetError(422, `“${fileName}” is empty.`);
+  // Text with a byte order mark is text, whatever a signature check makes of its first bytes
+  // (file-type takes FF FE for MPEG audio).
+  const bom = buffer.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])) || (buffer[0] === 0xff && buffer[1] === 0xfe) || (buffer[0] === 0xfe && buffer[1] === 0xff);
+  if (bom) return 'csv';
   const detected = await fileTypeFromBuffer(buffer);
   if (detected?.mime === XLSX_MIME) return 'xlsx';
   if (detected) {

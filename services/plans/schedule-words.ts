@@ -254,7 +254,7 @@ function withStartParts(p: Parts, start: string): void {
   }
 }
 
-function calendarParts(text: string): Parts {
+function calendarParts(text: string, raw: string): Parts {
   const cadence = cadenceOf(text);
   if (cadence) {
     const p: Parts = { freq: cadence.freq, interval: cadence.interval, byDay: [], byMonthDay: [], byMonth: [] };
@@ -275,7 +275,7 @@ function calendarParts(text: string): Parts {
   if (nth) p.byDay = [nth];
   else if (/^(?:the\s+)?last day$/.test(rest) || /^(?:the\s+)?end of (?:the|each|every) month$/.test(text) || text === 'month end' || text === 'month-end') p.byMonthDay = [-1];
   else if (/^(?:the\s+)?\d{1,2}(?:st|nd|rd|th)$/.test(rest) && rest !== text) p.byMonthDay = [monthDay(rest)];
-  else fail(`PlanTRAK cannot read "${text}" as a schedule. Write it like ${EXAMPLES}.`);
+  else fail(`PlanTRAK cannot read "${raw}" as a schedule. Write it like ${EXAMPLES}.`);
   return p;
 }
 
@@ -331,7 +331,7 @@ function readWords(words: string, start: string, monthEnd: MonthEndPolicy): Sche
     monthEnd = 'skip';
   }
   needStart(start);
-  const p = calendarParts(text);
+  const p = calendarParts(text, raw);
   withStartParts(p, start);
   const check = checkRule(rruleOf(p), start, monthEnd);
   if (!check.ok) fail(`"${raw}": ${check.errors.join(' ')}`);
