@@ -1,6 +1,7 @@
 // XLSX files for downloads, through exceljs's streaming writer: a bold frozen header row, column
 // widths, real dates, strings that are never formulas, and a second sheet (a third, …) when the
-// rows would pass a sheet's 1,048,576. The only module that imports exceljs (DESIGN.md §10 rule 7).
+// rows would pass a sheet's 1,048,576; and reading uploaded workbooks (the Plan Item import).
+// The only module that imports exceljs (DESIGN.md §10 rule 7).
 import { PassThrough, type Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { type CellValue, type ColumnType, rowsOf, type TableColumn, type TableRows } from '../../types/table.ts';
