@@ -18,7 +18,10 @@ import type { Actor } from '../types/actor.ts';
 import { single } from './plan-item-form.ts';
 
 const UPLOAD_LIMITS = { files: 1, fields: 2, parts: 3, fieldSize: 1024, fieldNameSize: 100, headerPairs: 20 };
-const applyForm = z.strictObject({ _csrf: single }, {
+const uploadForm = z.strictObject({ _csrf: single }, {
+  error: (issue) => (issue.code === 'unrecognized_keys' ? `This form does not accept the field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}. Nothing was saved.` : undefined),
+});
+const applyForm = z.strictObject({ _csrf: single, confirmSensitive: z.literal('1').optional() }, {
   error: (issue) => (issue.code === 'unrecognized_keys' ? `This form does not accept the field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}. Nothing was imported.` : undefined),
 });
 
@@ -66,7 +69,7 @@ export function planImportsController(config: Config) {
     // comes back to the upload page with the reason (nothing saved).
     async create(req: Request, actor: Actor): Promise<Outcome> {
       authorize(actor.user, 'plans.create');
-      const form = parseForm(applyForm, req.body);
+      const form = parseForm(uploadForm, req.body);
       if (!form.ok) return uploadPage(form.errors.form ?? Object.values(form.errors)[0]!, 422);
       try {
         const id = await keepUpload(actor.user, req.file ? { originalname: req.file.originalname ?? '', buffer: req.file.buffer } : undefined);
@@ -89,7 +92,7 @@ export function planImportsController(config: Config) {
       const form = parseForm(applyForm, req.body);
       if (!form.ok) throw new HttpError(422, form.errors.form ?? 'This form carried unexpected fields. Nothing was imported.');
       try {
-        const done = await applyImport(actor.client, actor.user.id, String(req.params.id));
+        const done = await applyImport(actor.client, actor.user.id, String(req.params.id), form.data.confirmSensitive === '1');
         const skipped = done.skipped ? ` ${done.skipped} duplicate row${done.skipped === 1 ? ' was' : 's were'} skipped.` : '';
         const target = done.facilities.length === 1 ? `/units/${done.facilities[0]!.id}/plan` : `/plan-imports/${done.result.id}`;
         return redirect(target, { kind: 'success', message: `Imported ${done.created} Plan Item${done.created === 1 ? '' : 's'}; their events are being created.${skipped}` });

@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import { importGenerationSettled } from '../../services/imports/plan-import.ts';
 import { ownerQuery } from '../support/factories.ts';
+import { csrfToken } from '../support/http.ts';
 import { apply, counts, csvOf, fiveRows, importWorld, uploaded } from './world.ts';
 
 describe('Plan Item import: applying', () => {
@@ -91,5 +92,27 @@ describe('Plan Item import: applying', () => {
     const row = fiveRows()[0]!;
     const page = await w.agent.get(await uploaded(w.agent, csvOf([row, row]))).expect(200);
     expect(page.text).to.include('The same as row 2 (facility, activity and schedule)');
+  });
+});
+
+describe('Plan Item import: text that looks like health information', () => {
+  it('warns in the dry run, imports nothing without the confirmation, and counts the confirmed warning', async () => {
+    const w = await importWorld();
+    const rows = fiveRows();
+    rows[1]![2] = 'Check pumps; note the patient ID of anyone hurt';
+    const path = await uploaded(w.agent, csvOf(rows));
+    const page = await w.agent.get(path).expect(200);
+    expect(page.text).to.include('may contain health information').and.to.include('name="confirmSensitive"');
+    const refused = await apply(w.agent, path);
+    expect(refused.status).to.equal(422);
+    expect(refused.text).to.include('Nothing was imported: 1 row looks as if it may contain health information');
+    expect(await counts()).to.include({ items: 0, audit: 0 });
+    const token = await csrfToken(w.agent, path);
+    const res = await w.agent.post(`${path}/apply`).type('form').send({ _csrf: token, confirmSensitive: '1' });
+    expect(res.status).to.equal(303);
+    await importGenerationSettled();
+    expect((await counts()).items).to.equal(5);
+    const warnings = await ownerQuery<{ form: string; kinds: string[] }>('SELECT form, kinds FROM sensitive_data_warnings');
+    expect(warnings).to.deep.equal([{ form: 'plan-item-import', kinds: ['medical-record'] }]);
   });
 });
