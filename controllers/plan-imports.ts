@@ -10,7 +10,7 @@ import { HttpError } from '../lib/errors.ts';
 import { parseForm } from '../lib/forms.ts';
 import { download, type Outcome, redirect, view } from '../lib/outcomes.ts';
 import { authorize } from '../policies/index.ts';
-import { applyImport, dryRun, type DryRun, IMPORT_COLUMNS, IMPORT_HOURS, ImportRefused, keepUpload } from '../services/imports/plan-import.ts';
+import { applyImport, dryRun, type DryRun, IMPORT_COLUMNS, IMPORT_HOURS, ImportRefused, keepUpload, requireKeptImport } from '../services/imports/plan-import.ts';
 import { MAX_IMPORT_ROWS } from '../services/imports/spreadsheet.ts';
 import { importTemplate } from '../services/imports/template.ts';
 import { facilitiesInScope } from '../services/organisation/hierarchy.ts';
@@ -89,6 +89,7 @@ export function planImportsController(config: Config) {
     // POST /plan-imports/:id/apply — all rows or none.
     async apply(req: Request, actor: Actor): Promise<Outcome> {
       authorize(actor.user, 'plans.create');
+      await requireKeptImport(String(req.params.id));
       const form = parseForm(applyForm, req.body);
       if (!form.ok) throw new HttpError(422, form.errors.form ?? 'This form carried unexpected fields. Nothing was imported.');
       try {

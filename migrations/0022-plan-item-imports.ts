@@ -8,7 +8,7 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
   await sql(`
     CREATE TABLE plan_item_imports (
       client_id uuid NOT NULL REFERENCES clients (id),
-      id uuid NOT NULL DEFAULT gen_random_uuid(),
+      id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
       uploaded_by uuid NOT NULL,
       file_name text NOT NULL CHECK (length(file_name) BETWEEN 1 AND 255),
       format text NOT NULL CHECK (format IN ('xlsx', 'csv')),
@@ -17,8 +17,7 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
       created_at timestamptz NOT NULL DEFAULT now(),
       expires_at timestamptz NOT NULL DEFAULT now() + interval '24 hours',
       applied_at timestamptz,
-      PRIMARY KEY (client_id, id),
-      UNIQUE (id),
+      UNIQUE (client_id, id),
       FOREIGN KEY (client_id, uploaded_by) REFERENCES users (client_id, id)
     );
     CREATE INDEX plan_item_imports_expiry ON plan_item_imports (client_id, expires_at);

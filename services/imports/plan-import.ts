@@ -121,6 +121,11 @@ export async function keepUpload(actor: { id: string; clientId: string }, file: 
   return row!.id;
 }
 
+/** 404 unless the actor's own kept file is there (checked before the form, so others learn nothing). */
+export async function requireKeptImport(id: string): Promise<void> {
+  await keptImport(id);
+}
+
 async function keptImport(id: string): Promise<KeptImport> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundError();
   const [row] = await sql<KeptImport>(
