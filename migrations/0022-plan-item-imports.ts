@@ -34,9 +34,19 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
       WITH CHECK (uploaded_by = (SELECT app_current_user()));
     GRANT SELECT, INSERT, DELETE ON plan_item_imports TO ${roles.app};
     GRANT UPDATE (applied_at) ON plan_item_imports TO ${roles.app};
+
+    -- Expired files of the whole client go whenever anyone of it uploads one: row-level security
+    -- shows a user only their own files, so this reads as the owner, for the current client only.
+    CREATE FUNCTION plan_item_imports_purge() RETURNS integer
+      LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        WITH gone AS (DELETE FROM plan_item_imports WHERE client_id = app_current_client() AND expires_at <= now() RETURNING 1)
+        SELECT count(*)::int FROM gone
+      $$;
+    REVOKE ALL ON FUNCTION plan_item_imports_purge() FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION plan_item_imports_purge() TO ${roles.app};
   `);
 }
 
 export async function down({ sql }: MigrationContext): Promise<void> {
-  await sql('DROP TABLE plan_item_imports;');
+  await sql('DROP FUNCTION plan_item_imports_purge(); DROP TABLE plan_item_imports;');
 }

@@ -111,8 +111,8 @@ export async function keepUpload(actor: { id: string; clientId: string }, file: 
   const format = await detectFormat(file.buffer, fileName);
   const grid = await readSpreadsheet(file.buffer, fileName, format);
   columnsOf(grid[0]!);
-  // A user's expired files go as they upload the next (nothing else reads them).
-  await sql('DELETE FROM plan_item_imports WHERE client_id = app_current_client() AND expires_at <= now()');
+  // The client's expired files go as anyone of it uploads the next (nothing reads them any more).
+  await sql('SELECT plan_item_imports_purge()');
   const [row] = await sql<{ id: string }>(
     `INSERT INTO plan_item_imports (client_id, uploaded_by, file_name, format, content, sha256, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(hours => $7)) RETURNING id`,

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import ExcelJS from 'exceljs';
 import { createUser, ownerQuery } from '../support/factories.ts';
 import { signedInAgent, testApp } from '../support/http.ts';
-import { counts, csvOf, fiveRows, HEADER, importWorld, uploaded, xlsxOf } from './world.ts';
+import { counts, csvOf, fiveRows, HEADER, importWorld, upload, uploaded, xlsxOf } from './world.ts';
 
 describe('Plan Item import: the dry run', () => {
   it('shows five rows in five schedule styles with their schedules in words and next due dates, and saves only the file', async () => {
@@ -82,5 +82,10 @@ describe('Plan Item import: the dry run', () => {
     await ownerQuery(`UPDATE plan_item_imports SET expires_at = now() - interval '1 second'`);
     const gone = await w.agent.get(path).expect(404);
     expect(gone.text).to.include('kept for 24 hours');
+    // …and is deleted when anyone of the client uploads the next one.
+    await otherAgent.get('/plan-imports/new').expect(200);
+    expect((await upload(otherAgent, csvOf(fiveRows()), 'next.csv')).status).to.equal(303);
+    const left = await ownerQuery<{ uploaded_by: string }>('SELECT uploaded_by FROM plan_item_imports');
+    expect(left).to.deep.equal([{ uploaded_by: other.id }]);
   });
 });
