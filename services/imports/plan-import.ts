@@ -105,7 +105,9 @@ function columnsOf(header: ReadCell[]): Map<ColumnKey, number> {
  * Checks an upload and keeps it for the dry run and the apply: refuses (4xx, nothing saved) what
  * is not a spreadsheet, an empty one, one without the required columns, or one with too many rows.
  */
-export async function keepUpload(actor: { id: string; clientId: string }, file: { originalname: string; buffer: Buffer } | undefined): Promise<string> {
+export async function keepUpload(actor: { id: string | null; clientId: string }, file: { originalname: string; buffer: Buffer } | undefined): Promise<string> {
+  // A support visit acts as a stand-in with no user id, and a kept file belongs to its uploader.
+  if (!actor.id) throw new HttpError(403, 'An import is kept for the person who uploads it: ask one of the client’s Directors to import the file. Nothing was saved.');
   if (!file) throw new ValidationError({ file: 'Choose an XLSX or CSV file to import.' }, 'Choose an XLSX or CSV file to import. Nothing was saved.');
   const fileName = file.originalname.replace(/[\u0000-\u001f\u007f]/g, '').slice(-255) || 'import';
   const format = await detectFormat(file.buffer, fileName);
