@@ -1,5 +1,6 @@
 // Files that cannot be imported: a clear message, a 4xx and nothing saved (not even the file).
 import { expect } from 'chai';
+import { keepUpload } from '../../services/imports/plan-import.ts';
 import { csrfToken, signedInAgent, testApp } from '../support/http.ts';
 import { counts, csvOf, fiveRows, HEADER, importWorld, upload, xlsxOf } from './world.ts';
 
@@ -44,5 +45,18 @@ describe('Plan Item import: files that cannot be imported', () => {
     expect(none.text).to.include('Choose an XLSX or CSV file');
     expect(HEADER.length).to.equal(13);
     expect((await counts()).imports).to.equal(0);
+  });
+});
+
+describe('Plan Item import: who keeps the file', () => {
+  it('refuses a support visit\'s stand-in (no user id) with a 403 before anything is read or saved', async () => {
+    let refused: unknown;
+    try {
+      await keepUpload({ id: null, clientId: '00000000-0000-0000-0000-000000000000' }, { originalname: 'plan.csv', buffer: Buffer.from(csvOf(fiveRows())) });
+    } catch (error) {
+      refused = error;
+    }
+    expect((refused as { status?: number }).status).to.equal(403);
+    expect((refused as Error).message).to.include('Nothing was saved');
   });
 });
