@@ -200,6 +200,16 @@ function cadenceOf(text: string): { freq: Freq; interval: number; rest: string }
     const m = re.exec(text);
     if (m) return { freq, interval, rest: text.slice(m[0].length).trim() };
   }
+  const other = /^every\s+other\s+(day|week|month|year)\b/.exec(text);
+  if (other) {
+    const freq = ({ day: 'DAILY', week: 'WEEKLY', month: 'MONTHLY', year: 'YEARLY' } as const)[other[1] as 'day'];
+    return { freq, interval: 2, rest: text.slice(other[0].length).trim() };
+  }
+  // "Every Monday and Thursday", "Every weekday": weekly on those days.
+  const days = /^(?:every|each|on)\s+(.+)$/.exec(text);
+  if (days && (days[1] === 'weekday' || days[1] === 'working day' || items(days[1]!).every((w) => WEEKDAY_WORDS[w.replace(/\.$/, '')]))) {
+    return { freq: 'WEEKLY', interval: 1, rest: days[1] === 'weekday' || days[1] === 'working day' ? 'on mo, tu, we, th and fr' : `on ${days[1]}` };
+  }
   const m = /^every\s+(\d{1,4})\s+(day|week|month|year)s?\b/.exec(text);
   if (!m) return null;
   const interval = Number(m[1]);

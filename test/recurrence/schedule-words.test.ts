@@ -39,6 +39,29 @@ describe('Schedules in words', () => {
     });
   }
 
+  it('reads other ways people write them', () => {
+    const start = '2027-01-04';
+    for (const [words, preset] of [
+      ['Every Monday', { kind: 'every-n-weeks', every: 1, weekdays: ['MO'] }],
+      ['every Tuesday & Thursday', { kind: 'every-n-weeks', every: 1, weekdays: ['TU', 'TH'] }],
+      ['Every weekday', { kind: 'every-n-weeks', every: 1, weekdays: ['MO', 'TU', 'WE', 'TH', 'FR'] }],
+      ['Every other week on Friday', { kind: 'every-n-weeks', every: 2, weekdays: ['FR'] }],
+      ['Fortnightly on Wed', { kind: 'every-n-weeks', every: 2, weekdays: ['WE'] }],
+      ['monthly on the 1st', { kind: 'monthly-on-day', day: 1 }],
+      ['Monthly on the last day', { kind: 'monthly-last-day' }],
+      ['the last Friday of each month', { kind: 'monthly-nth-weekday', nth: -1, weekday: 'FR' }],
+      ['Second Tuesday of the month', { kind: 'monthly-nth-weekday', nth: 2, weekday: 'TU' }],
+      ['Quarterly on the 15th', { kind: 'quarterly', day: 15 }],
+      ['Twice a year on the 1st', { kind: 'semi-annually', day: 1 }],
+      ['Yearly on March 31', { kind: 'annually', month: 3, day: 31 }],
+      ['Annually on the 1st of July', { kind: 'annually', month: 7, day: 1 }],
+      ['Jan, Apr, Jul & Oct on the 15th', { kind: 'specific-months', months: [1, 4, 7, 10], day: 15 }],
+      ['One-off', { kind: 'one-time' }],
+    ] as Array<[string, Preset]>) {
+      expect(rruleOf(parsed(words, start)), words).to.equal(compilePreset(preset));
+    }
+  });
+
   it('reads "Every 90 days after completion" as a relative schedule', () => {
     expect(parsed('Every 90 days after completion', '2027-01-01')).to.deep.equal({ kind: 'relative', every: 90, unit: 'day', start: '2027-01-01' });
     expect(parsed('every month after completion', '2027-01-01')).to.deep.equal({ kind: 'relative', every: 1, unit: 'month', start: '2027-01-01' });
