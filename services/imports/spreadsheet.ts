@@ -21,7 +21,8 @@ export class SpreadsheetError extends HttpError {
   }
 }
 
-const tooMany = (rows: number) => new SpreadsheetError(422, `The file has ${rows.toLocaleString('en')} rows; at most ${MAX_IMPORT_ROWS.toLocaleString('en')} can be imported at once. Split it into smaller files.`);
+// CSV reading stops just past the limit, so the count is not always the file's own.
+const tooMany = () => new SpreadsheetError(422, `The file has more than ${MAX_IMPORT_ROWS.toLocaleString('en')} rows below its header; at most ${MAX_IMPORT_ROWS.toLocaleString('en')} can be imported at once. Split it into smaller files.`);
 
 /** The format of an upload, by its content. */
 export async function detectFormat(buffer: Buffer, fileName: string): Promise<SpreadsheetFormat> {
@@ -80,7 +81,7 @@ export async function readSpreadsheet(buffer: Buffer, fileName: string, format: 
     try {
       read = await readXlsxFirstSheet(buffer, MAX_IMPORT_ROWS + 1);
     } catch (error) {
-      if (error instanceof RangeError) throw tooMany(Number(error.message) - 1);
+      if (error instanceof RangeError) throw tooMany();
       throw error;
     }
     if (!read) throw new SpreadsheetError(422, `“${fileName}” looks like an XLSX workbook but could not be read (it may be damaged or password-protected).`);
@@ -91,6 +92,6 @@ export async function readSpreadsheet(buffer: Buffer, fileName: string, format: 
   grid = grid.filter((row) => row.some((c) => c.value !== null && String(c.value).trim() !== ''));
   if (grid.length === 0) throw new SpreadsheetError(422, `“${fileName}” has no rows: the first sheet is empty.`);
   if (grid.length === 1) throw new SpreadsheetError(422, `“${fileName}” has a header row but no Plan Items below it.`);
-  if (grid.length - 1 > MAX_IMPORT_ROWS) throw tooMany(grid.length - 1);
+  if (grid.length - 1 > MAX_IMPORT_ROWS) throw tooMany();
   return grid;
 }
