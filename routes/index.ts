@@ -23,6 +23,7 @@ import { notificationUnsubscribeController } from '../controllers/notification-u
 import { notificationsController } from '../controllers/notifications.ts';
 import { planCopiesController } from '../controllers/plan-copies.ts';
 import { planExportsController } from '../controllers/plan-exports.ts';
+import { planImportsController } from '../controllers/plan-imports.ts';
 import { planItemsController } from '../controllers/plan-items.ts';
 import { reassignmentsController } from '../controllers/reassignments.ts';
 import { reportExportsController } from '../controllers/report-exports.ts';
@@ -88,6 +89,7 @@ export function appRouteTable(deps: AppDeps): Route[] {
   const reassignments = reassignmentsController();
   const transition = transitionController(deps);
   const documents = documentsController(deps.config);
+  const planImports = planImportsController(deps.config);
   const events = eventsController();
   const auditLog = auditLogController();
   const reports = reportsController();
@@ -144,6 +146,11 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['get', '/units/:id/events', [signedIn], userAction(eventLists.events)],
     ['get', '/units/:id/events/export.csv', [signedIn], userAction(eventListExports.unitCsv)],
     ['get', '/units/:id/events/export.xlsx', [signedIn], userAction(eventListExports.unitXlsx)],
+    ['get', '/plan-imports/new', [signedIn], userAction(planImports.new)],
+    ['get', '/plan-imports/template.xlsx', [signedIn], userAction(planImports.template)],
+    ['post', '/plan-imports', [signedIn, planImports.receive, csrfAfterUpload], userAction(planImports.create)],
+    ['get', '/plan-imports/:id', [signedIn], userAction(planImports.show)],
+    ['post', '/plan-imports/:id/apply', [signedIn], userAction(planImports.apply)],
     ['get', '/plan-items/:id', [signedIn], userAction(plans.show)],
     ['get', '/plan-items/:id/events/export.csv', [signedIn], userAction(eventListExports.planItemCsv)],
     ['get', '/plan-items/:id/events/export.xlsx', [signedIn], userAction(eventListExports.planItemXlsx)],

@@ -235,6 +235,11 @@ export const tenantRowInserts: Record<string, (tenant: { clientId: string | null
      RETURNING person_id`,
     [clientId, userId],
   ],
+  plan_item_imports: ({ clientId, userId }) => [
+    `INSERT INTO plan_item_imports (client_id, uploaded_by, file_name, format, content, sha256)
+     VALUES ($1, $2, 'plan.csv', 'csv', '\\x61'::bytea, repeat('a', 64)) RETURNING id`,
+    [clientId, userId],
+  ],
   sensitive_data_warnings: ({ clientId, userId }) => [
     `INSERT INTO sensitive_data_warnings (client_id, user_id, form, kinds) VALUES ($1, $2, 'test', ARRAY['ssn']) RETURNING id`,
     [clientId, userId],
