@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   say(`PlanTRAK starting (${config.env}) …`);
   // The app owns the embedded server: it adopts one an earlier run left behind (killed hard).
   const prepared = await prepareDatabase(config, say, { kind: 'app' });
-  const db = openDatabase(prepared.urls, config.poolMax);
+  const db = openDatabase(prepared.urls, config.poolMax, { readOnly: config.readOnly });
   initModels(db.sequelize);
   if (config.env !== 'production') await seedDemoIfEmpty(prepared.urls, { dataDir: config.dataDir, bcryptCost: config.bcryptCost, onProgress: say });
 

@@ -43,6 +43,8 @@ const envSchema = z.object({
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   MAIL_FROM: z.string().min(3).default('PlanTRAK <no-reply@plantrak.localhost>'),
   MAX_UPLOAD_MB: int(25, 1, 200),
+  // Freeze mode for the whole service (DESIGN.md §9): every client read-only, in the app and the database.
+  READ_ONLY: z.enum(['true', 'false'], { error: 'true or false' }).default('false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 
@@ -86,6 +88,8 @@ export interface Config {
   /** The largest event document accepted, in MB (MiB: 1 MB = 1,048,576 bytes). */
   maxUploadMb: number;
   logLevel: string;
+  /** READ_ONLY=true: every client's data frozen (its connections carry app.read_only). */
+  readOnly: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -138,6 +142,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     maxUploadMb: e.MAX_UPLOAD_MB,
+    readOnly: e.READ_ONLY === 'true',
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
   });
 }

@@ -3,6 +3,7 @@ import { type RequestHandler, Router } from 'express';
 import { adminController } from '../controllers/admin.ts';
 import { adminClientsController } from '../controllers/admin-clients.ts';
 import { adminOperationsController } from '../controllers/admin-operations.ts';
+import { adminFreezeController } from '../controllers/admin-freeze.ts';
 import { adminStaffController } from '../controllers/admin-staff.ts';
 import { auditLogController } from '../controllers/audit-log.ts';
 import { auditPacksController } from '../controllers/audit-packs.ts';
@@ -280,6 +281,9 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['post', '/admin/clients/:id', [staffSignedIn], staffAction(adminClientsController(deps).update)],
     ['get', '/admin/outbox', [staffSignedIn], staffAction(adminOperationsController().outbox)],
     ['get', '/admin/errors', [staffSignedIn], staffAction(adminOperationsController().errors)],
+    ['get', '/admin/freeze', [staffSignedIn], staffAction(adminFreezeController().show)],
+    ['post', '/admin/freeze', [staffSignedIn], staffAction(adminFreezeController().freeze)],
+    ['post', '/admin/freeze/thaw', [staffSignedIn], staffAction(adminFreezeController().thaw)],
 
     // Support sessions, as staff run them
     ['get', '/admin/support/new', [staffSignedIn], staffAction(supportSessions.new)],
