@@ -16,6 +16,7 @@ export const FREEZE_EXEMPT = ['users', 'password_reset_tokens', 'recovery_codes'
 const SIGN_IN_COLUMNS = ['failed_login_count', 'locked_at', 'last_login_at', 'status', 'password_hash', 'password_changed_at',
   'session_epoch', 'totp_last_step', 'updated_at', 'has_password', 'has_totp_secret'];
 
+/** Rewrites the exempt tables' write checks from one function to the other (its alias with it). */
 function swapGuards(from: string, to: string): string {
   return `
     DO $do$
@@ -26,9 +27,9 @@ function swapGuards(from: string, to: string): string {
                     AND tablename = ANY (ARRAY['${FREEZE_EXEMPT.join("', '")}'])
         LOOP
           IF p.policyname = 'tenant_guard' THEN
-            EXECUTE format('ALTER POLICY tenant_guard ON %I WITH CHECK (%s)', p.tablename, replace(p.with_check, '${from}()', '${to}()'));
+            EXECUTE format('ALTER POLICY tenant_guard ON %I WITH CHECK (%s)', p.tablename, replace(p.with_check, '${from}', '${to}'));
           ELSE
-            EXECUTE format('ALTER POLICY tenant_write_guard ON %I USING (%s)', p.tablename, replace(p.qual, '${from}()', '${to}()'));
+            EXECUTE format('ALTER POLICY tenant_write_guard ON %I USING (%s)', p.tablename, replace(p.qual, '${from}', '${to}'));
           END IF;
         END LOOP;
       END

@@ -156,6 +156,7 @@ describe('database roles', () => {
       await createClientlessRows();
       await testEnv().owner.query(`INSERT INTO session (sid, sess, expire) VALUES ('s', '{}', now() + interval '1 hour')`);
       await testEnv().owner.query(`INSERT INTO login_throttle (key, window_started_at, failures) VALUES ('k', now(), 1)`);
+      await testEnv().owner.query(`INSERT INTO service_freeze (reason) VALUES ('Backup read test')`);
 
       const tables = (await ownerQuery<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).map((r) => r.tablename);
       expect(tables).to.include.members(['clients', 'users', 'password_reset_tokens', 'mail_outbox', 'audit_log', 'login_throttle', 'session', 'schema_migrations']);
