@@ -45,6 +45,8 @@ const envSchema = z.object({
   MAX_UPLOAD_MB: int(25, 1, 200),
   // Freeze mode for the whole service (DESIGN.md §9): every client read-only, in the app and the database.
   READ_ONLY: z.enum(['true', 'false'], { error: 'true or false' }).default('false'),
+  // The bearer token a Prometheus scrape of /metrics must send; without it /metrics is off.
+  METRICS_TOKEN: z.string().min(32, 'at least 32 characters (e.g. openssl rand -hex 32)').optional(),
   // The monthly archival backup repository's retention, for the note offboarding records.
   BACKUP_ARCHIVE_RETENTION_MONTHS: z.coerce.number({ error: 'must be a whole number from 1 to 600' }).int('must be a whole number from 1 to 600').min(1).max(600).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
@@ -92,6 +94,8 @@ export interface Config {
   logLevel: string;
   /** READ_ONLY=true: every client's data frozen (its connections carry app.read_only). */
   readOnly: boolean;
+  /** Bearer token for /metrics; undefined: /metrics answers 404. */
+  metricsToken?: string;
   /** Months the archival backup repository keeps a backup, when known. */
   backupArchiveRetentionMonths?: number;
 }
@@ -148,6 +152,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     maxUploadMb: e.MAX_UPLOAD_MB,
     readOnly: e.READ_ONLY === 'true',
     backupArchiveRetentionMonths: e.BACKUP_ARCHIVE_RETENTION_MONTHS,
+    metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
   });
 }

@@ -13,6 +13,7 @@ import { eventListsController } from '../controllers/event-lists.ts';
 import { eventsController } from '../controllers/events.ts';
 import { documentsController } from '../controllers/documents.ts';
 import { healthController } from '../controllers/health.ts';
+import { metricsController } from '../controllers/metrics.ts';
 import { homeController } from '../controllers/home.ts';
 import { levelLabelsController } from '../controllers/level-labels.ts';
 import { notificationPreferencesController } from '../controllers/notification-preferences.ts';
@@ -42,16 +43,19 @@ import { actionAdapters, signedIn, signedOut } from '../middleware/action.ts';
 import { csrfAfterUpload } from '../middleware/csrf.ts';
 import { staffAdapters, staffSignedIn, staffSignedOut } from '../middleware/staff-action.ts';
 import type { Database } from '../models/index.ts';
+import type { Config } from '../config/index.ts';
 import type { AppDeps } from '../types/deps.ts';
 
 export type Route = [verb: 'get' | 'post', path: string, guards: RequestHandler[], action: RequestHandler];
 
 /** Monitoring endpoints, mounted before sessions so probes create no session rows. */
-export function healthRoutes(db: Database): Router {
+export function healthRoutes(db: Database, config: Config): Router {
   const health = healthController(db);
+  const metrics = metricsController(db, config);
   return buildRouter([
     ['get', '/healthz', [], health.live],
     ['get', '/readyz', [], health.ready],
+    ['get', '/metrics', [metrics.authorized], metrics.show],
   ]);
 }
 
