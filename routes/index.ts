@@ -4,6 +4,7 @@ import { adminController } from '../controllers/admin.ts';
 import { adminClientsController } from '../controllers/admin-clients.ts';
 import { adminOperationsController } from '../controllers/admin-operations.ts';
 import { adminFreezeController } from '../controllers/admin-freeze.ts';
+import { adminSystemController } from '../controllers/admin-system.ts';
 import { adminStaffController } from '../controllers/admin-staff.ts';
 import { auditLogController } from '../controllers/audit-log.ts';
 import { auditPacksController } from '../controllers/audit-packs.ts';
@@ -285,6 +286,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['post', '/admin/clients/:id', [staffSignedIn], staffAction(adminClientsController(deps).update)],
     ['get', '/admin/outbox', [staffSignedIn], staffAction(adminOperationsController().outbox)],
     ['get', '/admin/errors', [staffSignedIn], staffAction(adminOperationsController().errors)],
+    ['get', '/admin/system', [staffSignedIn], staffFlow(adminSystemController(deps).show)],
+    ['post', '/admin/system/reviews', [staffSignedIn], staffAction(adminSystemController(deps).review)],
     ['get', '/admin/freeze', [staffSignedIn], staffAction(adminFreezeController().show)],
     ['post', '/admin/freeze', [staffSignedIn], staffAction(adminFreezeController().freeze)],
     ['post', '/admin/freeze/thaw', [staffSignedIn], staffAction(adminFreezeController().thaw)],
