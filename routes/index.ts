@@ -5,6 +5,7 @@ import { adminClientsController } from '../controllers/admin-clients.ts';
 import { adminOperationsController } from '../controllers/admin-operations.ts';
 import { adminFreezeController } from '../controllers/admin-freeze.ts';
 import { adminSystemController } from '../controllers/admin-system.ts';
+import { adminComplianceController } from '../controllers/admin-compliance.ts';
 import { adminStaffController } from '../controllers/admin-staff.ts';
 import { auditLogController } from '../controllers/audit-log.ts';
 import { auditPacksController } from '../controllers/audit-packs.ts';
@@ -288,6 +289,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['get', '/admin/errors', [staffSignedIn], staffAction(adminOperationsController().errors)],
     ['get', '/admin/system', [staffSignedIn], staffFlow(adminSystemController(deps).show)],
     ['post', '/admin/system/reviews', [staffSignedIn], staffAction(adminSystemController(deps).review)],
+    ['get', '/admin/compliance', [staffSignedIn], staffAction(adminComplianceController(deps).show)],
+    ['get', '/admin/compliance/report.xlsx', [staffSignedIn], staffAction(adminComplianceController(deps).xlsx)],
     ['get', '/admin/freeze', [staffSignedIn], staffAction(adminFreezeController().show)],
     ['post', '/admin/freeze', [staffSignedIn], staffAction(adminFreezeController().freeze)],
     ['post', '/admin/freeze/thaw', [staffSignedIn], staffAction(adminFreezeController().thaw)],
