@@ -11,7 +11,7 @@ import type { MigrationContext } from '../services/database/migrator.ts';
 /** Tenant tables whose writes go on during a freeze (see docs/FREEZE.md). */
 export const FREEZE_EXEMPT = ['users', 'password_reset_tokens', 'recovery_codes', 'mail_outbox'];
 
-/** The user columns sign-in, lockout and password reset change: the only ones a freeze lets change
+/** The user columns sign-in, lockout, password reset and invitation acceptance change: the only ones a freeze lets change
  *  (and the generated has_* columns, not yet computed when a BEFORE trigger sees the row). */
 const SIGN_IN_COLUMNS = ['failed_login_count', 'locked_at', 'last_login_at', 'status', 'password_hash', 'password_changed_at',
   'session_epoch', 'totp_last_step', 'updated_at', 'has_password', 'has_totp_secret'];
@@ -92,7 +92,8 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
         END IF;
         IF TG_OP = 'UPDATE'
            AND (to_jsonb(NEW) - ARRAY['${SIGN_IN_COLUMNS.join("', '")}']) = (to_jsonb(OLD) - ARRAY['${SIGN_IN_COLUMNS.join("', '")}'])
-           AND (NEW.status = OLD.status OR (OLD.status IN ('active', 'locked') AND NEW.status IN ('active', 'locked'))) THEN
+           -- Locking, unlocking, and accepting an invitation (setting one's password) are sign-in.
+           AND (NEW.status = OLD.status OR (OLD.status IN ('invited', 'active', 'locked') AND NEW.status IN ('active', 'locked'))) THEN
           RETURN NEW;
         END IF;
         RAISE EXCEPTION 'the client''s data is frozen: only sign-in may change its users' USING ERRCODE = 'insufficient_privilege';

@@ -27,11 +27,11 @@
 //   reported in `failures`, on the admin errors page (app_errors) and by the self-check; a client
 //   that fails as a whole is reported the same way and the run goes on with the next client.
 import type { Sequelize } from 'sequelize';
-import { frozenAmong } from '../operations/freeze.ts';
 import { addDays, todayIn } from '../../lib/calendar-dates.ts';
 import { logger } from '../../lib/logger.ts';
 import { inSavepoint, inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
 import { type JobError, recordJobErrors } from '../admin/app-errors.ts';
+import { frozenAmong } from '../operations/freeze.ts';
 import { type CalendarSchedule, type MonthEndPolicy, calendarDates, nextCalendarDates } from '../plans/recurrence.ts';
 
 export interface GenerationOptions {

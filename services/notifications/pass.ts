@@ -12,7 +12,6 @@
 //    one-click unsubscribe. The outbox rows and the ledger's "queued" are written in the
 //    transaction that planned, so a crash loses or doubles nothing, and an SMTP outage only
 //    delays delivery.
-import { frozenAmong } from '../operations/freeze.ts';
 import { randomUUID } from 'node:crypto';
 import type { Sequelize } from 'sequelize';
 import { chunks } from '../../lib/chunks.ts';
@@ -21,6 +20,7 @@ import { Client } from '../../models/index.ts';
 import { onTimeCountsSql } from '../events/definitions.ts';
 import { allClientIds } from '../events/generation.ts';
 import { type NewMail, queueMails } from '../mail/outbox.ts';
+import { frozenAmong } from '../operations/freeze.ts';
 import { assignmentMail, digestMail, escalationMail, type NoticeRow, type Recipient, type RenderedMail, type ScopeSummary, summaryMail } from './messages.ts';
 import { messageClass, messageId, planNotices, PLANNING_WEIGHT } from './planner.ts';
 import { notificationSettingsOf } from './settings.ts';
