@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import ExcelJS from 'exceljs';
 import { auditRows } from '../support/auth-helpers.ts';
+import { todayIn } from '../../lib/calendar-dates.ts';
 import { ownerQuery } from '../support/factories.ts';
 import type { Agent } from '../support/http.ts';
 import { day, event, idsIn, item, listWorld, type ListWorld } from '../event-lists/list-world.ts';
@@ -61,7 +62,9 @@ describe('events lists: downloads hold what the page shows', () => {
   it('writes each row’s cells: dates as dates in XLSX, the status words of the page', async () => {
     const [, ...rows] = await csvRows(director, `/units/${w.north.id}/events/export.csv?status=all&sort=due`);
     const byId = new Map(rows.map((r) => [r[ID], r]));
-    expect(byId.get(ids.overdue)!.slice(0, 7)).to.deep.equal([day(-10), '10', 'Plant One', 'Outfall inspection', 'Alice Able', 'Overdue', 'No']);
+    // Days overdue count in Plant One's zone (Pacific/Auckland), a day ahead of UTC part of the day.
+    const overdueDays = Math.round((Date.parse(todayIn('Pacific/Auckland')) - Date.parse(day(-10))) / 86_400_000);
+    expect(byId.get(ids.overdue)!.slice(0, 7)).to.deep.equal([day(-10), String(overdueDays), 'Plant One', 'Outfall inspection', 'Alice Able', 'Overdue', 'No']);
     expect(byId.get(ids.closed)!.slice(5, 9)).to.deep.equal(['Closed late', 'Yes', day(-18), 'Bob Baker']);
     expect(byId.get(ids.cancelled)![9]).to.equal('No longer needed');
     const sheet = await xlsxSheet(director, `/units/${w.north.id}/events/export.xlsx?status=all&sort=due`);
@@ -70,7 +73,7 @@ describe('events lists: downloads hold what the page shows', () => {
     expect(dayOf(closed[0])).to.equal(day(-20));
     expect(dayOf(closed[7])).to.equal(day(-18));
     const overdue = xRows.find((r) => r[ID] === ids.overdue)!;
-    expect(overdue[1]).to.equal(10);
+    expect(overdue[1]).to.equal(overdueDays);
     expect(sheet.getColumn(1).numFmt).to.equal('yyyy-mm-dd');
   });
 
