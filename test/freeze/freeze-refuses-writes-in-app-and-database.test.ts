@@ -7,7 +7,9 @@ import { INSUFFICIENT_PRIVILEGE, expectPgError, guardViolation, inSavepoint, url
 import { createClient, createUser, ownerQuery, type ClientRow, type UserRow } from '../support/factories.ts';
 import { signIn, signedInAgent, submitForm, testApp } from '../support/http.ts';
 import { createStaff, signedInStaffAgent } from '../support/staff.ts';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { hashToken } from '../../services/auth/link-tokens.ts';
 
 const settingsOf = async (client: ClientRow) => (await ownerQuery<{ settings: unknown }>('SELECT settings FROM clients WHERE id = $1', [client.id]))[0]!.settings;
 
@@ -141,5 +143,24 @@ describe('freeze mode: writes refused in the app and the database', () => {
     expect((await submitForm(developer, '/admin/freeze', '/admin/freeze', { target: demo.id, reason: 'Outage' })).status).to.equal(403);
     expect(await ownerQuery(`SELECT 1 FROM clients WHERE frozen_at IS NOT NULL`)).to.deep.equal([]);
     expect(await ownerQuery(`SELECT 1 FROM audit_log WHERE action LIKE 'freeze.%'`)).to.deep.equal([]);
+  });
+});
+
+describe('freeze mode: accounts', () => {
+  it('lets an invited user of a frozen client accept the invitation and sign in, and nothing else of the account changes', async () => {
+    const app = testApp();
+    const demo = await createClient({ name: 'Demo Water' });
+    const invited = await createUser(demo, { rank: 'associate', status: 'invited', email: 'ivy@demo.example' });
+    const token = randomBytes(32).toString('base64url');
+    await ownerQuery(`INSERT INTO password_reset_tokens (client_id, user_id, purpose, token_hash, expires_at) VALUES ($1, $2, 'invite', $3, now() + interval '1 day')`,
+      [demo.id, invited.id, hashToken(token)]);
+    await ownerQuery(`UPDATE clients SET frozen_at = now(), frozen_reason = 'Outage' WHERE id = $1`, [demo.id]);
+    const visitor = supertest.agent(app);
+    await visitor.get(`/invite/accept?token=${token}`).expect(200);
+    const accepted = await submitForm(visitor, `/invite/accept?token=${token}`, '/invite/accept', { token, password: 'Harbour-Violet-93#', confirmation: 'Harbour-Violet-93#' });
+    expect(accepted.status, accepted.text.slice(0, 300)).to.be.oneOf([200, 303]);
+    expect((await ownerQuery<{ status: string }>('SELECT status FROM users WHERE id = $1', [invited.id]))[0]!.status).to.equal('active');
+    const agent = await signedInAgent(app, invited.email, 'Harbour-Violet-93#');
+    expect((await agent.get('/').expect(200)).text).to.include('freeze-banner');
   });
 });
