@@ -19,7 +19,7 @@ export interface BackupFacts {
   lastRestoreCheckOk: boolean | null;
 }
 
-/** The newest successful backup and restore check (ops_backup_facts(), migration 0022, reads the
+/** The newest successful backup and restore check (ops_backup_facts(), migration 0024, reads the
  *  backups' tables defensively); all null while they are unknown. */
 export async function backupFacts(): Promise<BackupFacts> {
   const [row] = await sql<{ last_good_backup_at: Date | null; last_restore_check_at: Date | null; last_restore_check_ok: boolean | null }>(
