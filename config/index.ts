@@ -58,6 +58,10 @@ const envSchema = z.object({
   BACKUP_PGBACKREST: z.string().min(1).default('pgbackrest'),
   BACKUP_MARKER_MINUTES: int(60, 1, 24 * 60),
   BACKUP_ALERT_EMAIL: z.email('must be an e-mail address').optional(),
+  // Freeze mode for the whole service (DESIGN.md §9): every client read-only, in the app and the database.
+  READ_ONLY: z.enum(['true', 'false'], { error: 'true or false' }).default('false'),
+  // The bearer token a Prometheus scrape of /metrics must send; without it /metrics is off.
+  METRICS_TOKEN: z.string().min(32, 'at least 32 characters (e.g. openssl rand -hex 32)').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 
@@ -101,6 +105,10 @@ export interface Config {
   /** The largest event document accepted, in MB (MiB: 1 MB = 1,048,576 bytes). */
   maxUploadMb: number;
   logLevel: string;
+  /** READ_ONLY=true: every client's data frozen (its connections carry app.read_only). */
+  readOnly: boolean;
+  /** Bearer token for /metrics; undefined: /metrics answers 404. */
+  metricsToken?: string;
   backups: BackupConfig;
 }
 
@@ -183,6 +191,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     maxUploadMb: e.MAX_UPLOAD_MB,
+    readOnly: e.READ_ONLY === 'true',
+    metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     backups: Object.freeze({
       enabled: e.BACKUPS !== 'off',
