@@ -39,7 +39,7 @@ export async function findClient(owner: pg.ClientBase, key: string): Promise<Cli
  * file written; a failure removes the partial file.
  */
 export async function exportClientToFile(sequelize: Sequelize, clientId: string, dir: string): Promise<string> {
-  await fs.mkdir(dir, { recursive: true });
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   let file: string | undefined;
   try {
     await inUnitOfWork(sequelize, { actorKind: 'system', clientId, requestId: 'cli:client:export' }, async () => {
@@ -47,7 +47,7 @@ export async function exportClientToFile(sequelize: Sequelize, clientId: string,
       if (!client) throw new OffboardingError('The client is not visible to the system actor.');
       const archive = clientExport(client);
       file = path.join(dir, archive.fileName);
-      const out = createWriteStream(file, { flags: 'wx' });
+      const out = createWriteStream(file, { flags: 'wx', mode: 0o600 });
       await allowLongStatement(120);
       await streamZip(out, archive.write);
       out.end();

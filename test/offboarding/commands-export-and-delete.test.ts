@@ -45,6 +45,8 @@ describe('offboarding commands', function () {
       const [file] = await fs.readdir(dir);
       expect(file).to.match(/^full-export-leaving-works-\d{4}-\d{2}-\d{2}\.zip$/);
       expect(exported.stdout).to.include(path.join(dir, file!));
+      // A whole client's data: readable by the account that wrote it only.
+      expect((await fs.stat(path.join(dir, file!))).mode & 0o777).to.equal(0o600);
       const zip = await readZip(await fs.readFile(path.join(dir, file!)));
       const book = await zip.workbook(zip.names.find((n) => n.endsWith('.xlsx'))!);
       expect(book.worksheets.map((s) => s.name)).to.deep.equal(EXPORTED_TABLES.map((t) => t.sheetName));
