@@ -1,8 +1,10 @@
 // The app for bench/pages.ts, in its own process so the load generator does not take its CPU:
 // production mode, the runtime role (RLS applies), and beside it a bare Express "hello" as the
 // ceiling. It counts every statement this process sends to PostgreSQL (both pools: the app's and
-// the session store's) and answers the parent's "count" message with the running total.
+// the session store's) and answers the parent's "count" message with the running total; between
+// "capture" and "captured" it also keeps each statement's text and time.
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -13,11 +15,29 @@ import { setLogLevel } from '../lib/logger.ts';
 import { initModels, openDatabase } from '../models/index.ts';
 
 let statements = 0;
+/** While the parent asks for them: each statement's text and time, for one request at a time. */
+let captured: Array<{ text: string; ms: number }> | undefined;
 // Every statement of either pool goes through Client#query (Sequelize's and connect-pg-simple's).
 const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
 (pg.Client.prototype as { query: unknown }).query = function counted(this: pg.Client, ...args: unknown[]) {
   statements++;
-  return query.apply(this, args);
+  if (!captured) return query.apply(this, args);
+  const first = args[0] as string | { text?: string };
+  const entry = { text: (typeof first === 'string' ? first : first?.text ?? '(portal)').replace(/\s+/g, ' ').trim(), ms: NaN };
+  captured.push(entry);
+  const t0 = performance.now();
+  const done = () => void (entry.ms = performance.now() - t0);
+  const last = args.at(-1);
+  if (typeof last === 'function') {
+    args[args.length - 1] = (...results: unknown[]) => {
+      done();
+      return (last as (...r: unknown[]) => unknown)(...results);
+    };
+    return query.apply(this, args);
+  }
+  const result = query.apply(this, args);
+  if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(done, done);
+  return result;
 };
 
 const listen = (app: express.Express): Promise<number> =>
@@ -45,6 +65,11 @@ async function main(): Promise<void> {
   const ports = { app: await listen(app), bare: await listen(bare) };
   process.on('message', (m: { type: string }) => {
     if (m.type === 'count') process.send!({ type: 'count', statements });
+    if (m.type === 'capture') captured = [];
+    if (m.type === 'captured') {
+      process.send!({ type: 'captured', statements: captured ?? [] });
+      captured = undefined;
+    }
   });
   process.on('disconnect', () => void db.close().finally(() => process.exit(0)));
   process.send!({ type: 'ready', ports });

@@ -7,7 +7,8 @@
 //     Open events (50 rows), a region roll-up, a Plan Item, an event and a report;
 //   - each line: a short warm-up, then autocannon for --duration seconds at --connections;
 //   - statements per request: one request alone, counted by the child (every statement of both
-//     pools: the session read and write, START TRANSACTION and COMMIT included).
+//     pools: the session read and write, START TRANSACTION and COMMIT included), and listed at the
+//     end with each one's time in a request of its own.
 // It stops and removes everything it started.
 //
 //   npm run bench:pages [-- --duration 10 --connections 32 --pool-max 10
@@ -53,6 +54,8 @@ interface Measured {
   non2xx: number;
   errors: number;
   statements?: number;
+  /** The statements of one request alone, with their times. */
+  timed: Array<{ text: string; ms: number }>;
 }
 
 function startChild(env: object): Promise<{ child: ChildProcess; ports: { app: number; bare: number } }> {
@@ -78,6 +81,22 @@ function statementCount(child: ChildProcess): Promise<number> {
     };
     child.on('message', on);
     child.send({ type: 'count' });
+  });
+}
+
+function ask<T>(child: ChildProcess, type: string, reply?: string): Promise<T> {
+  return new Promise((resolve) => {
+    if (!reply) {
+      child.send({ type });
+      return resolve(undefined as T);
+    }
+    const on = (m: { type: string; statements?: unknown }) => {
+      if (m.type !== reply) return;
+      child.off('message', on);
+      resolve(m.statements as T);
+    };
+    child.on('message', on);
+    child.send({ type });
   });
 }
 
@@ -141,14 +160,23 @@ async function main(): Promise<void> {
       const check = await benchHttp(port).request('GET', line.path, lineCookie);
       if (check.status !== 200) throw new Error(`${line.label}: GET ${line.path} answered ${check.status}`);
       let statements: number | undefined;
+      let timed: Array<{ text: string; ms: number }> = [];
       if (line.port === 'app') {
-        const before = await statementCount(child);
+        // The fewest of three: a request that opens a pool connection also sends its set-up.
+        for (let i = 0; i < 3; i++) {
+          const before = await statementCount(child);
+          await client.request('GET', line.path, lineCookie);
+          const sent = (await statementCount(child)) - before;
+          statements = Math.min(statements ?? sent, sent);
+        }
+        // Once more, alone, with each statement's time (no load: what the statement itself costs).
+        await ask(child, 'capture');
         await client.request('GET', line.path, lineCookie);
-        statements = (await statementCount(child)) - before;
+        timed = await ask(child, 'captured', 'captured');
       }
       await cannon(`http://127.0.0.1:${port}${line.path}`, lineCookie, 2);
       const r = await cannon(`http://127.0.0.1:${port}${line.path}`, lineCookie, DURATION);
-      results.push({ line, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts, statements });
+      results.push({ line, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts, statements, timed });
       say(`  [${elapsed()}] ${line.label.padEnd(22)} ${r.requests.average.toFixed(0).padStart(7)} req/s  p50 ${String(r.latency.p50).padStart(4)} ms  p99 ${String(r.latency.p99).padStart(4)} ms  (load ${loadavg()})`);
     }
 
@@ -159,6 +187,13 @@ async function main(): Promise<void> {
     for (const m of results) {
       const failures = m.non2xx + m.errors;
       say(`  ${m.line.label.padEnd(22)} ${m.rps.toFixed(0).padStart(8)} ${String(m.p50).padStart(7)} ${String(m.p99).padStart(7)} ${(m.rps / bare).toFixed(3).padStart(7)} ${(m.statements ?? '—').toString().padStart(6)}  ${failures ? `${m.non2xx} non-2xx, ${m.errors} errors` : ''}`);
+    }
+    say();
+    say('The statements of one request to each page, alone (no load), with their times:');
+    for (const m of results.filter((r) => r.timed.length)) {
+      const total = m.timed.reduce((sum, t) => sum + (Number.isNaN(t.ms) ? 0 : t.ms), 0);
+      say(`  ${m.line.label} (GET ${m.line.path}): ${m.timed.length} statements, ${total.toFixed(1)} ms`);
+      for (const t of m.timed) say(`    ${t.ms.toFixed(1).padStart(7)} ms  ${t.text.slice(0, 120)}`);
     }
     say(`[${elapsed()}] done`);
   } finally {
