@@ -7,6 +7,7 @@ import { errorHandler, notFound } from './middleware/errors.ts';
 import { exposeFlash } from './middleware/flash.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { requestLog } from './middleware/request-log.ts';
+import { requestMetrics } from './middleware/metrics.ts';
 import { noStore, securityHeaders } from './middleware/security.ts';
 import { sessions } from './middleware/session.ts';
 import { appRoutes, healthRoutes } from './routes/index.ts';
@@ -23,6 +24,7 @@ export function buildApp(deps: AppDeps): express.Express {
   // showDate, showDateTime, showTime: the one way every view shows dates and times.
   Object.assign(app.locals, displayHelpers);
 
+  app.use(requestMetrics);
   app.use(requestLog);
   app.use(securityHeaders);
   app.use(express.static(path.join(config.projectRoot, 'public'), { index: false, maxAge: config.env === 'production' ? '1h' : 0 }));
@@ -30,7 +32,7 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use('/assets/chart.js', express.static(path.join(config.projectRoot, 'node_modules/chart.js/dist'), { index: false }));
   app.use('/assets/pico', express.static(path.join(config.projectRoot, 'node_modules/@picocss/pico/css'), { index: false }));
   app.use(noStore);
-  app.use(healthRoutes(db));
+  app.use(healthRoutes(db, config));
   // Room for the bulk reassignment form's 500 ticked rows (services/events/reassignment.ts BULK_REASSIGN_MAX).
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 600 }));
   app.use(sessions(config, db.sessionPool, deps.sessionSecret).middleware);

@@ -3,15 +3,18 @@
 import type { Server } from 'node:http';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config/index.ts';
+import { startBackupJob } from './jobs/backups.ts';
 import { startEventGenerationJob } from './jobs/event-generation.ts';
 import { startMailDeliveryJob } from './jobs/mail-delivery.ts';
 import { notificationJob } from './jobs/notifications.ts';
+import { startPruningJob } from './jobs/pruning.ts';
 import { loggableError, logger, setLogLevel } from './lib/logger.ts';
 import { initModels, openDatabase } from './models/index.ts';
 import { prepareDatabase } from './services/database/bootstrap.ts';
 import { loadLocalSecrets } from './services/database/local-secrets.ts';
 import { demoLoginLines, readDemoLogins, seedDemoIfEmpty } from './services/demo/seed.ts';
 import { MailDelivery } from './services/mail/delivery.ts';
+import { recordVersionsIfChanged } from './services/operations/versions.ts';
 import { createMailTransport } from './services/mail/transport.ts';
 
 const say = (message: string) => process.stdout.write(`${message}\n`);
@@ -22,8 +25,10 @@ async function main(): Promise<void> {
   say(`PlanTRAK starting (${config.env}) …`);
   // The app owns the embedded server: it adopts one an earlier run left behind (killed hard).
   const prepared = await prepareDatabase(config, say, { kind: 'app' });
-  const db = openDatabase(prepared.urls, config.poolMax);
+  const db = openDatabase(prepared.urls, config.poolMax, { readOnly: config.readOnly });
   initModels(db.sequelize);
+  // The update and patch log: a row whenever what runs changed since the last start.
+  if (await recordVersionsIfChanged(db.sequelize, config.projectRoot)) say('Recorded the running versions in the update log.');
   if (config.env !== 'production') await seedDemoIfEmpty(prepared.urls, { dataDir: config.dataDir, bcryptCost: config.bcryptCost, onProgress: say });
 
   const transport = createMailTransport({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom });
@@ -31,10 +36,19 @@ async function main(): Promise<void> {
   const sessionSecret = config.sessionSecret ?? prepared.sessionSecret;
   if (!sessionSecret) throw new ConfigError('SESSION_SECRET is required with DATABASE_URL');
   const notifications = notificationJob(db.sequelize, { baseUrl: config.baseUrl, secret: sessionSecret });
+  const stopPruning = startPruningJob(db.sequelize);
   const stopGeneration = startEventGenerationJob(db.sequelize, { afterPass: notifications.afterGeneration });
   // Outside production (config refuses it there) a missing key is generated into var/secrets.json.
   const dataEncryptionKey = config.dataEncryptionKey ?? (await loadLocalSecrets(config.dataDir)).dataEncryptionKey;
-  const app = buildApp({ config, db, sessionSecret, dataEncryptionKey });
+  // Backups on their schedule, when pgBackRest archives this server's WAL.
+  const localSecrets = prepared.embedded ? await loadLocalSecrets(config.dataDir) : undefined;
+  const stopBackups = prepared.backups && localSecrets
+    ? startBackupJob({ setup: prepared.backups, sequelize: db.sequelize }, {
+        lockUrl: prepared.urls.app, markerMinutes: config.backups.markerMinutes, superuserPassword: localSecrets.superuser,
+        database: prepared.roles.database, alert: { baseUrl: config.baseUrl, alertEmail: config.backups.alertEmail },
+      })
+    : async () => undefined;
+  const app = buildApp({ config, db, sessionSecret, dataEncryptionKey, backups: { available: Boolean(prepared.backups), unavailable: prepared.backupsUnavailable } });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.on('error', reject);
@@ -46,7 +60,9 @@ async function main(): Promise<void> {
     stopping = true;
     say(`\n${signal}: stopping …`);
     stopMail();
+    stopPruning();
     await stopGeneration();
+    await stopBackups();
     await notifications.stop();
     await new Promise((resolve) => server.close(resolve));
     server.closeAllConnections();
@@ -60,6 +76,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   say(`\nPlanTRAK is running at ${config.baseUrl}`);
+  say(prepared.backups ? `Backups: WAL archived to ${prepared.backups.repoPaths.daily} and ${prepared.backups.repoPaths.monthly} (encrypted); the daily, monthly and restore-check schedule runs.` : `Backups: none. ${prepared.backupsUnavailable ?? ''}`);
   say(config.smtpUrl ? 'Mail goes out through SMTP_URL.' : `No SMTP_URL: mail is kept in the outbox and written to ${config.mailDir}/`);
   const logins = config.env === 'production' ? [] : await readDemoLogins(config.dataDir);
   for (const line of demoLoginLines(logins, config.baseUrl)) say(line);

@@ -43,6 +43,25 @@ const envSchema = z.object({
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   MAIL_FROM: z.string().min(3).default('PlanTRAK <no-reply@plantrak.localhost>'),
   MAX_UPLOAD_MB: int(25, 1, 200),
+  // Backups (pgBackRest): 'auto' archives and backs up the embedded server when pgbackrest is installed.
+  BACKUPS: z.enum(['auto', 'off']).default('auto'),
+  BACKUP_REPO_PATH: z.string().min(1).optional(),
+  BACKUP_ARCHIVE_REPO_PATH: z.string().min(1).optional(),
+  BACKUP_PASSPHRASE: z.string().optional(),
+  BACKUP_ARCHIVE_PASSPHRASE: z.string().optional(),
+  /** Full backups kept in the daily repository (one a week, with a differential every other day). */
+  BACKUP_DAILY_KEEP_FULL: int(2, 1, 52),
+  /** Monthly archival backups kept (one a month). */
+  BACKUP_MONTHLY_KEEP: int(12, 1, 120),
+  /** A directory of extra pgBackRest settings (*.conf), e.g. an S3 or SFTP archival repository. */
+  BACKUP_CONFIG_INCLUDE_PATH: z.string().min(1).optional(),
+  BACKUP_PGBACKREST: z.string().min(1).default('pgbackrest'),
+  BACKUP_MARKER_MINUTES: int(60, 1, 24 * 60),
+  BACKUP_ALERT_EMAIL: z.email('must be an e-mail address').optional(),
+  // Freeze mode for the whole service (DESIGN.md §9): every client read-only, in the app and the database.
+  READ_ONLY: z.enum(['true', 'false'], { error: 'true or false' }).default('false'),
+  // The bearer token a Prometheus scrape of /metrics must send; without it /metrics is off.
+  METRICS_TOKEN: z.string().min(32, 'at least 32 characters (e.g. openssl rand -hex 32)').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 
@@ -86,6 +105,34 @@ export interface Config {
   /** The largest event document accepted, in MB (MiB: 1 MB = 1,048,576 bytes). */
   maxUploadMb: number;
   logLevel: string;
+  /** READ_ONLY=true: every client's data frozen (its connections carry app.read_only). */
+  readOnly: boolean;
+  /** Bearer token for /metrics; undefined: /metrics answers 404. */
+  metricsToken?: string;
+  backups: BackupConfig;
+}
+
+export interface BackupConfig {
+  enabled: boolean;
+  /** The daily tier's repository (repo1) and the monthly archival one (repo2). */
+  dailyRepoPath: string;
+  monthlyRepoPath: string;
+  /** Absent outside production means: use the ones generated into var/secrets.json. */
+  dailyPassphrase?: string;
+  monthlyPassphrase?: string;
+  dailyKeepFull: number;
+  monthlyKeep: number;
+  configIncludePath?: string;
+  pgbackrest: string;
+  markerMinutes: number;
+  /** Where a failed restore check is reported, besides the Technical Directors. */
+  alertEmail?: string;
+}
+
+/** A passphrase an attacker cannot guess: long, and not one character repeated. */
+export const MIN_PASSPHRASE_LENGTH = 32;
+export function weakPassphrase(value: string): boolean {
+  return value.length < MIN_PASSPHRASE_LENGTH || new Set(value).size < 10;
 }
 
 export class ConfigError extends Error {}
@@ -101,6 +148,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (e.BCRYPT_COST < 10 && e.NODE_ENV !== 'test') problems.push('BCRYPT_COST below 10 is allowed only when NODE_ENV=test');
   if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) problems.push('SESSION_SECRET is required in production');
   if (e.NODE_ENV === 'production' && !e.DATA_ENCRYPTION_KEY) problems.push('DATA_ENCRYPTION_KEY is required in production');
+  // Missing passphrases are refused where backups start (missingBackupPassphrases); weak ones always.
+  for (const key of ['BACKUP_PASSPHRASE', 'BACKUP_ARCHIVE_PASSPHRASE'] as const) {
+    const value = e[key];
+    if (value && weakPassphrase(value)) problems.push(`${key} is too weak: at least ${MIN_PASSPHRASE_LENGTH} varied characters, e.g. from: openssl rand -base64 48`);
+  }
+  if (e.BACKUP_PASSPHRASE && e.BACKUP_PASSPHRASE === e.BACKUP_ARCHIVE_PASSPHRASE) problems.push('BACKUP_PASSPHRASE and BACKUP_ARCHIVE_PASSPHRASE must differ');
   if (e.DATABASE_URL && (!e.DATABASE_APP_URL || !e.DATABASE_SESSION_URL)) {
     problems.push('with DATABASE_URL (the owner role) also set DATABASE_APP_URL and DATABASE_SESSION_URL (see npm run db:provision)');
   }
@@ -138,8 +191,35 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     maxUploadMb: e.MAX_UPLOAD_MB,
+    readOnly: e.READ_ONLY === 'true',
+    metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+    backups: Object.freeze({
+      enabled: e.BACKUPS !== 'off',
+      dailyRepoPath: path.resolve(e.BACKUP_REPO_PATH ?? path.join(path.resolve(e.DATA_DIR), 'backups', 'daily')),
+      monthlyRepoPath: path.resolve(e.BACKUP_ARCHIVE_REPO_PATH ?? path.join(path.resolve(e.DATA_DIR), 'backups', 'monthly')),
+      dailyPassphrase: e.BACKUP_PASSPHRASE,
+      monthlyPassphrase: e.BACKUP_ARCHIVE_PASSPHRASE,
+      dailyKeepFull: e.BACKUP_DAILY_KEEP_FULL,
+      monthlyKeep: e.BACKUP_MONTHLY_KEEP,
+      configIncludePath: e.BACKUP_CONFIG_INCLUDE_PATH ? path.resolve(e.BACKUP_CONFIG_INCLUDE_PATH) : undefined,
+      pgbackrest: e.BACKUP_PGBACKREST,
+      markerMinutes: e.BACKUP_MARKER_MINUTES,
+      alertEmail: e.BACKUP_ALERT_EMAIL,
+    }),
   });
+}
+
+/** In production the repositories' passphrases come from the environment, never generated: checked
+ *  when backups start (pgBackRest installed), so a server without pgBackRest still starts. */
+export function missingBackupPassphrases(config: Config): ConfigError | null {
+  if (config.env !== 'production') return null;
+  const missing = [
+    config.backups.dailyPassphrase ? null : 'BACKUP_PASSPHRASE',
+    config.backups.monthlyPassphrase ? null : 'BACKUP_ARCHIVE_PASSPHRASE',
+  ].filter(Boolean);
+  if (!missing.length) return null;
+  return new ConfigError(`Invalid configuration:\n${missing.map((k) => `  ${k} is required in production (or set BACKUPS=off), e.g. from: openssl rand -base64 48`).join('\n')}`);
 }
 
 function blankToUndefined(env: Env): Env {

@@ -28,7 +28,8 @@ import {
   userNames,
   zoneOf,
 } from '../services/plans/plan-items.ts';
-import { describeSchedule, ScheduleError } from '../services/plans/recurrence.ts';
+import { ScheduleError } from '../services/plans/recurrence.ts';
+import { describeSchedule } from '../services/plans/schedule-words.ts';
 import { eventList, isListStatus } from '../services/events/lists.ts';
 import { planFilterOf, planFilterQuery } from './plan-exports.ts';
 import type { Actor } from '../types/actor.ts';

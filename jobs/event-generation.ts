@@ -4,6 +4,7 @@
 import type { Sequelize } from 'sequelize';
 import { loggableError, logger } from '../lib/logger.ts';
 import { type GenerationFailure, generateEvents, runSelfCheck } from '../services/events/generation.ts';
+import { generationPassFinished } from '../services/operations/metrics.ts';
 
 const TICK_MS = 15 * 60_000;
 const SELF_CHECK_MS = 24 * 60 * 60_000;
@@ -25,6 +26,7 @@ export function startEventGenerationJob(
         const started = Date.now();
         const result = await generateEvents(sequelize);
         failures = result.failures;
+        generationPassFinished();
         logger.info({ ...result, skippedClients: result.skippedClients.length, failures: result.failures.length, ms: Date.now() - started }, 'event generation pass');
         // Each failure is also an app_errors row (the admin errors page); ids and errors only.
         if (result.failures.length) logger.error({ failures: result.failures.slice(0, 50) }, 'event generation failed for some plan items');

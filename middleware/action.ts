@@ -9,6 +9,7 @@ import { audit } from '../services/audit/entries.ts';
 import { signedInUser } from '../services/auth/signed-in-user.ts';
 import { TWO_FACTOR_PATH, mustEnrolFirst } from '../services/auth/two-factor-requirement.ts';
 import { endVisit, visitContext, visitOf } from '../services/support/visits.ts';
+import { freezeStateOf } from '../services/operations/freeze.ts';
 import { displayZone } from '../lib/display-dates.ts';
 import { pushFlash } from '../lib/flash.ts';
 import { type Outcome, redirect } from '../lib/outcomes.ts';
@@ -60,6 +61,7 @@ function exposeActor(res: Response, actor: Actor): void {
   // The zone every time of day on the page is shown in (and says so).
   res.locals.timeZone = displayZone(actor.user, actor.client);
   if (actor.visit) res.locals.visit = { ...actor.visit, clientName: actor.client.name };
+  if (actor.frozen) res.locals.freeze = actor.frozen;
 }
 
 /** The visit a staff browser session is in has ended (exit elsewhere, expiry, revoked). */
@@ -70,6 +72,14 @@ class VisitEndedError extends Error {}
 export class ReadOnlyVisitError extends ForbiddenError {
   constructor() {
     super('This support session is read-only: nothing was changed. Start a new session without “read-only” to make changes.');
+  }
+}
+
+/** A change attempted while the client's data is frozen: refused before the action runs (and the
+ *  database would refuse it anyway). Nothing the user typed is lost: the browser keeps the form. */
+export class ClientFrozenError extends ForbiddenError {
+  constructor(reason: string) {
+    super(`Your organisation's data is frozen, so nothing was changed: ${reason} Go back to keep what you typed; you can save it once the data is thawed.`);
   }
 }
 
@@ -88,6 +98,7 @@ async function loadVisitActor(req: Request): Promise<Actor> {
   return {
     user,
     client,
+    frozen: await freezeStateOf(client.id),
     visit: { id: visit.id, staffId: staff.id, staffName: staff.name, staffRole: staff.role, readOnly: visit.readOnly, reason: visit.reason, expiresAt: visit.expiresAt! },
   };
 }
@@ -115,6 +126,7 @@ export interface ActionOptions {
 /** Where a user goes, from any page, while their client requires two-factor sign-in they lack
  *  (the enrolment page says why). Checks that apply before any action runs. */
 function enrolmentFirst(req: Request, actor: Actor, options: ActionOptions): Outcome | undefined {
+  if (actor.frozen && req.method !== 'GET') throw new ClientFrozenError(actor.frozen.reason);
   if (actor.visit) {
     if (options.ownAccount) throw new ForbiddenError('These are a client user’s own account pages; support staff manage their account in the admin area.');
     if (actor.visit.readOnly && req.method !== 'GET') throw new ReadOnlyVisitError();

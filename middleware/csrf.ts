@@ -39,7 +39,7 @@ function refuseCrossSite(req: Request, _res: Response, next: NextFunction): void
  * `csrfAfterUpload` below. Any other multipart request still meets the global check (and fails
  * it: fail closed). The token travels in the form body, never in the URL.
  */
-const UPLOAD_PATHS: RegExp[] = [/^\/events\/[^/]+\/documents$/];
+const UPLOAD_PATHS: RegExp[] = [/^\/events\/[^/]+\/documents$/, /^\/plan-imports$/];
 
 const isDeferredUpload = (req: Request): boolean =>
   req.method === 'POST' && Boolean(req.is('multipart/form-data')) && UPLOAD_PATHS.some((path) => path.test(req.path));

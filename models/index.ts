@@ -27,13 +27,18 @@ export interface Database {
 
 let modelsBoundTo: Sequelize | undefined;
 
-export function openDatabase(urls: Pick<DatabaseUrls, 'app' | 'session'>, poolMax: number): Database {
+export function openDatabase(urls: Pick<DatabaseUrls, 'app' | 'session'>, poolMax: number, options: { readOnly?: boolean } = {}): Database {
   const sequelize = new Sequelize(urls.app, {
     dialect: 'postgres',
     logging: false,
     timezone: '+00:00',
     pool: { max: poolMax, min: 0, idle: 10_000, acquire: 10_000 },
-    dialectOptions: { application_name: 'plantrak-app', connectionTimeoutMillis: 5_000 },
+    dialectOptions: {
+      application_name: 'plantrak-app',
+      connectionTimeoutMillis: 5_000,
+      // READ_ONLY=true: app_write_client() (migration 0021) then refuses every frozen write.
+      ...(options.readOnly ? { options: '-c app.read_only=on' } : {}),
+    },
   });
   guardQueries(sequelize);
   const sessionPool = new pg.Pool({ connectionString: urls.session, max: Math.max(2, Math.ceil(poolMax / 2)), application_name: 'plantrak-sessions', connectionTimeoutMillis: 5_000 });

@@ -16,6 +16,12 @@ export const STAFF_PERMISSIONS = {
   'support.enter_assigned': ['technical_director', 'application_developer', 'client_representative'],
   /** The mail outbox (every client's recipients) and server errors: for those who run the service. */
   'operations.view': ['technical_director', 'application_developer'],
+  /** Start a backup or restore check now (the Backups page's "Run now"). */
+  'backups.run': ['technical_director', 'application_developer'],
+  /** Freeze and thaw client data (the policy's "freeze all client data"): the Technical Director's switch. */
+  'freeze.manage': ['technical_director'],
+  /** The yearly compliance report the President reviews: the Technical Director's. */
+  'compliance.view': ['technical_director'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export type StaffPermission = keyof typeof STAFF_PERMISSIONS;

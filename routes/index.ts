@@ -1,8 +1,12 @@
 // The route table: one line per endpoint (verb, path, guards, action). No logic here.
 import { type RequestHandler, Router } from 'express';
 import { adminController } from '../controllers/admin.ts';
+import { adminBackupsController } from '../controllers/admin-backups.ts';
 import { adminClientsController } from '../controllers/admin-clients.ts';
 import { adminOperationsController } from '../controllers/admin-operations.ts';
+import { adminFreezeController } from '../controllers/admin-freeze.ts';
+import { adminSystemController } from '../controllers/admin-system.ts';
+import { adminComplianceController } from '../controllers/admin-compliance.ts';
 import { adminStaffController } from '../controllers/admin-staff.ts';
 import { auditLogController } from '../controllers/audit-log.ts';
 import { auditPacksController } from '../controllers/audit-packs.ts';
@@ -14,6 +18,7 @@ import { eventListsController } from '../controllers/event-lists.ts';
 import { eventsController } from '../controllers/events.ts';
 import { documentsController } from '../controllers/documents.ts';
 import { healthController } from '../controllers/health.ts';
+import { metricsController } from '../controllers/metrics.ts';
 import { homeController } from '../controllers/home.ts';
 import { levelLabelsController } from '../controllers/level-labels.ts';
 import { notificationPreferencesController } from '../controllers/notification-preferences.ts';
@@ -22,6 +27,7 @@ import { notificationUnsubscribeController } from '../controllers/notification-u
 import { notificationsController } from '../controllers/notifications.ts';
 import { planCopiesController } from '../controllers/plan-copies.ts';
 import { planExportsController } from '../controllers/plan-exports.ts';
+import { planImportsController } from '../controllers/plan-imports.ts';
 import { planItemsController } from '../controllers/plan-items.ts';
 import { reassignmentsController } from '../controllers/reassignments.ts';
 import { reportExportsController } from '../controllers/report-exports.ts';
@@ -43,16 +49,19 @@ import { actionAdapters, signedIn, signedOut } from '../middleware/action.ts';
 import { csrfAfterUpload } from '../middleware/csrf.ts';
 import { staffAdapters, staffSignedIn, staffSignedOut } from '../middleware/staff-action.ts';
 import type { Database } from '../models/index.ts';
+import type { Config } from '../config/index.ts';
 import type { AppDeps } from '../types/deps.ts';
 
 export type Route = [verb: 'get' | 'post', path: string, guards: RequestHandler[], action: RequestHandler];
 
 /** Monitoring endpoints, mounted before sessions so probes create no session rows. */
-export function healthRoutes(db: Database): Router {
+export function healthRoutes(db: Database, config: Config): Router {
   const health = healthController(db);
+  const metrics = metricsController(db, config);
   return buildRouter([
     ['get', '/healthz', [], health.live],
     ['get', '/readyz', [], health.ready],
+    ['get', '/metrics', [metrics.authorized], metrics.show],
   ]);
 }
 
@@ -87,6 +96,7 @@ export function appRouteTable(deps: AppDeps): Route[] {
   const reassignments = reassignmentsController();
   const transition = transitionController(deps);
   const documents = documentsController(deps.config);
+  const planImports = planImportsController(deps.config);
   const events = eventsController();
   const auditLog = auditLogController();
   const reports = reportsController();
@@ -143,6 +153,11 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['get', '/units/:id/events', [signedIn], userAction(eventLists.events)],
     ['get', '/units/:id/events/export.csv', [signedIn], userAction(eventListExports.unitCsv)],
     ['get', '/units/:id/events/export.xlsx', [signedIn], userAction(eventListExports.unitXlsx)],
+    ['get', '/plan-imports/new', [signedIn], userAction(planImports.new)],
+    ['get', '/plan-imports/template.xlsx', [signedIn], userAction(planImports.template)],
+    ['post', '/plan-imports', [signedIn, planImports.receive, csrfAfterUpload], userAction(planImports.create)],
+    ['get', '/plan-imports/:id', [signedIn], userAction(planImports.show)],
+    ['post', '/plan-imports/:id/apply', [signedIn], userAction(planImports.apply)],
     ['get', '/plan-items/:id', [signedIn], userAction(plans.show)],
     ['get', '/plan-items/:id/events/export.csv', [signedIn], userAction(eventListExports.planItemCsv)],
     ['get', '/plan-items/:id/events/export.xlsx', [signedIn], userAction(eventListExports.planItemXlsx)],
@@ -290,6 +305,15 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['post', '/admin/clients/:id', [staffSignedIn], staffAction(adminClientsController(deps).update)],
     ['get', '/admin/outbox', [staffSignedIn], staffAction(adminOperationsController().outbox)],
     ['get', '/admin/errors', [staffSignedIn], staffAction(adminOperationsController().errors)],
+    ['get', '/admin/backups', [staffSignedIn], staffAction(adminBackupsController(deps).show)],
+    ['post', '/admin/backups/run', [staffSignedIn], staffAction(adminBackupsController(deps).run)],
+    ['get', '/admin/system', [staffSignedIn], staffFlow(adminSystemController(deps).show)],
+    ['post', '/admin/system/reviews', [staffSignedIn], staffAction(adminSystemController(deps).review)],
+    ['get', '/admin/compliance', [staffSignedIn], staffAction(adminComplianceController(deps).show)],
+    ['get', '/admin/compliance/report.xlsx', [staffSignedIn], staffAction(adminComplianceController(deps).xlsx)],
+    ['get', '/admin/freeze', [staffSignedIn], staffAction(adminFreezeController().show)],
+    ['post', '/admin/freeze', [staffSignedIn], staffAction(adminFreezeController().freeze)],
+    ['post', '/admin/freeze/thaw', [staffSignedIn], staffAction(adminFreezeController().thaw)],
 
     // Support sessions, as staff run them
     ['get', '/admin/support/new', [staffSignedIn], staffAction(supportSessions.new)],

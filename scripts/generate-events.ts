@@ -12,7 +12,7 @@ runScript(async () => {
   setLogLevel(config.logLevel);
   const prepared = await prepareDatabase(config, say);
   // One connection holds the client's lock while two insert.
-  const db = openDatabase(prepared.urls, 3);
+  const db = openDatabase(prepared.urls, 3, { readOnly: config.readOnly });
   initModels(db.sequelize);
   try {
     const started = Date.now();

@@ -15,7 +15,7 @@ runScript(async () => {
   const config = loadConfig();
   setLogLevel(config.logLevel);
   const prepared = await prepareDatabase(config, say);
-  const db = openDatabase(prepared.urls, 2);
+  const db = openDatabase(prepared.urls, 2, { readOnly: config.readOnly });
   initModels(db.sequelize);
   const transport = createMailTransport({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom });
   try {

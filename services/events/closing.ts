@@ -19,10 +19,12 @@ export const NOTES_MAX = 10_000;
 export const REASON_MAX = 2_000;
 export const COMMENT_MAX = 5_000;
 
-interface Actor {
-  user: User;
-  client: Client;
+/** Who works the event: what the policies and the records need of them. */
+export interface EventWorker {
+  user: Pick<User, 'id' | 'rank'>;
+  client: Pick<Client, 'id'>;
 }
+type Actor = EventWorker;
 
 /** The event locked, refusing (403) an actor who may not work it and (409) one no longer open. */
 async function lockForWork(actor: Actor, eventId: string): Promise<EventRecord> {

@@ -31,6 +31,7 @@ import { addDays, todayIn } from '../../lib/calendar-dates.ts';
 import { logger } from '../../lib/logger.ts';
 import { inSavepoint, inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
 import { type JobError, recordJobErrors } from '../admin/app-errors.ts';
+import { frozenAmong } from '../operations/freeze.ts';
 import { type CalendarSchedule, type MonthEndPolicy, calendarDates, nextCalendarDates } from '../plans/recurrence.ts';
 
 export interface GenerationOptions {
@@ -55,6 +56,8 @@ export interface GenerationResult {
   created: number;
   /** Clients another process was generating at the same moment (its advisory lock was held). */
   skippedClients: string[];
+  /** Clients whose data is frozen: passed by, and caught up by the first pass after the thaw. */
+  frozenClients: string[];
   /** Items (or, with planItemId null, whole clients) whose generation failed this run; the rest went on. */
   failures: GenerationFailure[];
 }
@@ -304,8 +307,10 @@ export async function generateEvents(sequelize: Sequelize, options: GenerationOp
     cache: new ExpansionCache(),
   };
   const clientIds = options.clientIds ?? (await allClientIds(sequelize));
-  const result: GenerationResult = { clients: 0, items: 0, created: 0, skippedClients: [], failures: [] };
+  const frozen = await inUnitOfWork(sequelize, { actorKind: SYSTEM }, () => frozenAmong(clientIds));
+  const result: GenerationResult = { clients: 0, items: 0, created: 0, skippedClients: [], frozenClients: [...frozen], failures: [] };
   for (const clientId of clientIds) {
+    if (frozen.has(clientId)) continue;
     let done: ClientOutcome | null;
     try {
       done = await generateClient(sequelize, clientId, run);

@@ -133,6 +133,7 @@ export const NOT_EXPORTED: Record<string, string> = {
   closed_event_assignee_months: 'counts kept from the events and close records',
   facility_people: 'counts kept from the events, documents and close records',
   sensitive_data_warnings: 'counts of confirmed health-data warnings, never the text',
+  plan_item_imports: 'uploaded import files, kept 24 hours for their uploader; each applied import is in the audit log',
 };
 
 /** A table's rows from a cursor, batch by batch, counted into `counts` as they go. */

@@ -1,6 +1,7 @@
 // XLSX files for downloads, through exceljs's streaming writer: a bold frozen header row, column
 // widths, real dates, strings that are never formulas, and a second sheet (a third, …) when the
-// rows would pass a sheet's 1,048,576. The only module that imports exceljs (DESIGN.md §10 rule 7).
+// rows would pass a sheet's 1,048,576; and reading uploaded workbooks (the Plan Item import).
+// The only module that imports exceljs (DESIGN.md §10 rule 7).
 import { PassThrough, type Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { type CellValue, type ColumnType, rowsOf, type TableColumn, type TableRows } from '../../types/table.ts';
@@ -193,4 +194,58 @@ export async function writeXlsx(sheet: XlsxSheet): Promise<Buffer> {
   await streamXlsx(out, sheet);
   out.end();
   return Buffer.concat(chunks);
+}
+
+/** One cell of an uploaded workbook: its value as text or a date, its reference ("C5"), and
+ *  whether it holds a formula (its value is then the one Excel cached when the file was saved). */
+export interface ReadCell {
+  ref: string;
+  value: string | Date | null;
+  formula: boolean;
+}
+
+/** The first worksheet of an uploaded workbook, row by row (header first), or null when the bytes
+ *  are no workbook exceljs can read. Refuses (RangeError) a sheet with more than `maxRows` rows
+ *  before reading its cells, so a huge file costs little. */
+export async function readXlsxFirstSheet(buffer: Buffer, maxRows: number): Promise<ReadCell[][] | null> {
+  const workbook = new ExcelJS.Workbook();
+  try {
+    await workbook.xlsx.load(buffer as unknown as ArrayBuffer);
+  } catch {
+    return null;
+  }
+  const sheet = workbook.worksheets[0];
+  if (!sheet) return [];
+  if (sheet.actualRowCount > maxRows) throw new RangeError(`${sheet.actualRowCount}`);
+  const rows: ReadCell[][] = [];
+  sheet.eachRow({ includeEmpty: false }, (row) => {
+    const cells: ReadCell[] = [];
+    row.eachCell({ includeEmpty: true }, (cell, col) => {
+      cells[col - 1] = { ref: cell.address, ...cellText(cell.value) };
+    });
+    for (let i = 0; i < cells.length; i++) cells[i] ??= { ref: `${columnLetters(i + 1)}${row.number}`, value: null, formula: false };
+    rows.push(cells);
+  });
+  return rows;
+}
+
+function columnLetters(n: number): string {
+  let s = '';
+  for (let x = n; x > 0; x = Math.floor((x - 1) / 26)) s = String.fromCharCode(65 + ((x - 1) % 26)) + s;
+  return s;
+}
+
+function cellText(value: ExcelJS.CellValue): { value: string | Date | null; formula: boolean } {
+  if (value === null || value === undefined) return { value: null, formula: false };
+  if (value instanceof Date) return { value, formula: false };
+  if (typeof value !== 'object') return { value: String(value), formula: false };
+  if ('formula' in value || 'sharedFormula' in value) {
+    const result = (value as { result?: unknown }).result;
+    const inner = result === undefined || (typeof result === 'object' && result !== null && 'error' in result) ? { value: null } : cellText(result as ExcelJS.CellValue);
+    return { value: inner.value, formula: true };
+  }
+  if ('richText' in value) return { value: value.richText.map((r) => r.text).join(''), formula: false };
+  if ('text' in value) return { value: String((value as { text: unknown }).text), formula: false };
+  if ('error' in value) return { value: null, formula: false };
+  return { value: null, formula: false };
 }

@@ -20,6 +20,7 @@ import { Client } from '../../models/index.ts';
 import { onTimeCountsSql } from '../events/definitions.ts';
 import { allClientIds } from '../events/generation.ts';
 import { type NewMail, queueMails } from '../mail/outbox.ts';
+import { frozenAmong } from '../operations/freeze.ts';
 import { assignmentMail, digestMail, escalationMail, type NoticeRow, type Recipient, type RenderedMail, type ScopeSummary, summaryMail } from './messages.ts';
 import { messageClass, messageId, planNotices, PLANNING_WEIGHT } from './planner.ts';
 import { notificationSettingsOf } from './settings.ts';
@@ -44,6 +45,8 @@ export interface PassResult {
   messages: number;
   /** Clients another server was notifying at the same moment. */
   busyClients: string[];
+  /** Clients whose data is frozen: nothing planned or settled; the first pass after the thaw catches up. */
+  frozenClients: string[];
 }
 
 /** So many new notices at once that the planner's statistics of the ledger are refreshed. */
@@ -55,8 +58,10 @@ const LOCK_KEY = 727_001;
 export async function runNotificationPass(sequelize: Sequelize, options: PassOptions): Promise<PassResult> {
   const now = options.now ?? new Date();
   const clientIds = options.clientIds ?? (await allClientIds(sequelize));
-  const result: PassResult = { clients: 0, planned: 0, skipped: 0, messages: 0, busyClients: [] };
+  const frozen = await inUnitOfWork(sequelize, { actorKind: 'system' }, () => frozenAmong(clientIds));
+  const result: PassResult = { clients: 0, planned: 0, skipped: 0, messages: 0, busyClients: [], frozenClients: [...frozen] };
   for (const clientId of clientIds) {
+    if (frozen.has(clientId)) continue;
     // One unit of work: settling, planning and delivery. Delivery updates only notices earlier
     // transactions wrote (those planned now for a digest going out now are written queued), so
     // PostgreSQL has no foreign key of a row of this transaction to re-check on update.

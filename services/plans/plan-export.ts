@@ -6,7 +6,8 @@ import type { Client, OrgUnit, PlanItem } from '../../models/index.ts';
 import type { CellValue, ExportFormat, StreamedTable, TableColumn } from '../../types/table.ts';
 import { mapRows, tableDownload } from '../exports/tables.ts';
 import { scheduleOf } from './plan-items.ts';
-import { describeSchedule, ScheduleError } from './recurrence.ts';
+import { ScheduleError } from './recurrence.ts';
+import { describeSchedule } from './schedule-words.ts';
 
 export interface PlanFilter {
   showHidden: boolean;

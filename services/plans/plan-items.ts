@@ -11,7 +11,8 @@ import type { ChecklistItem, Requirement } from '../../models/plan-item.ts';
 import { audit } from '../audit/entries.ts';
 import { generateForItems } from '../events/generation.ts';
 import { checkSensitiveData } from '../sensitive-data.ts';
-import { checkRule, describeSchedule, nextCalendarDates, relativeNext, type Schedule, ScheduleError } from './recurrence.ts';
+import { checkRule, nextCalendarDates, relativeNext, type Schedule, ScheduleError } from './recurrence.ts';
+import { describeSchedule } from './schedule-words.ts';
 import { guardedWrite } from '../organisation/unit-admin.ts';
 import { UUID_PATTERN as UUID } from '../../lib/uuid.ts';
 

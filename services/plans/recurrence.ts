@@ -1,5 +1,5 @@
 // The recurrence engine (DESIGN.md §4): schedules, rule validation, expansion, presets and
-// plain-words descriptions. Pure: no database, no HTTP, no clock (callers pass dates).
+// plain-words descriptions (schedule-words.ts). Pure: no database, no HTTP, no clock (callers pass dates).
 //
 // Dates are 'YYYY-MM-DD' calendar dates. Expansion counts whole days (day numbers), never
 // instants, so no time zone or DST change can move a due date. The
@@ -9,7 +9,6 @@
 // month-end policy applied per month), under a deterministic work budget (EXPANSION_BUDGET), so a
 // rule is either expanded exactly and quickly or refused with a message for the user.
 // Occurrences are always computed from the schedule's start, never from a previous occurrence.
-import { showDate } from '../../lib/display-dates.ts';
 import {
   addDays,
   addMonths,
@@ -51,13 +50,14 @@ export const MAX_INTERVAL = 1000;
 export const MAX_COUNT = 1000;
 export const MAX_RELATIVE_EVERY = 1000;
 const ALLOWED_PARTS = ['FREQ', 'INTERVAL', 'BYDAY', 'BYMONTHDAY', 'BYMONTH', 'BYSETPOS', 'COUNT', 'UNTIL'] as const;
-type Freq = 'DAILY' | 'WEEKLY' | 'MONTHLY' | 'YEARLY';
+export type Freq = 'DAILY' | 'WEEKLY' | 'MONTHLY' | 'YEARLY';
 const FREQS: readonly Freq[] = ['DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'];
 /** A rule with no end is searched this far ahead for "the next dates" before giving up. */
 const SEARCH_HORIZON_YEARS = 400;
 
-type ByDay = { n: number | null; day: Weekday };
-type Rule = {
+/** Parsed rule parts; exported for schedule-words.ts, which describes and reads schedules in words. */
+export type ByDay = { n: number | null; day: Weekday };
+export type Rule = {
   freq: Freq;
   interval: number;
   byDay: ByDay[];
@@ -313,7 +313,7 @@ export function checkRule(rrule: string, start: string, monthEnd: MonthEndPolicy
  * Parse a stored schedule for expansion. Unlike checkRule, an UNTIL before the start is not an
  * error here (a start moved past UNTIL by an edit simply means the series has ended: no dates).
  */
-function mustParse(schedule: CalendarSchedule): Rule {
+export function mustParse(schedule: CalendarSchedule): Rule {
   if (!isValidDate(schedule.start)) throw new ScheduleError(`Invalid schedule start "${schedule.start}"`);
   const { rule, errors } = parseRule(schedule.rrule, null);
   if (!rule) throw new ScheduleError(`Invalid schedule rule "${schedule.rrule}": ${errors.join(' ')}`);
@@ -335,7 +335,7 @@ function mustParse(schedule: CalendarSchedule): Rule {
 // BYMONTH month, else within the whole year (so 53SA is the 53rd Saturday of the year, which most
 // years lack, and -5FR with BYMONTHDAY=28 is a 28th that is the year's fifth-to-last Friday).
 
-const MONTH_NAMES = [
+export const MONTH_NAMES = [
   'January', 'February', 'March', 'April', 'May', 'June',
   'July', 'August', 'September', 'October', 'November', 'December',
 ];
@@ -371,7 +371,7 @@ function dateOf(y: number, m: number, d: number): string {
  * RFC 5545 takes the parts a rule leaves out from DTSTART. Make them explicit so the month-end
  * policy applies to them too ("monthly" from 31 January means the 31st, or the last day).
  */
-function withImplicitParts(rule: Rule, start: string): Rule {
+export function withImplicitParts(rule: Rule, start: string): Rule {
   const [, m, d] = start.split('-').map(Number) as [number, number, number];
   const r: Rule = { ...rule };
   if (r.freq === 'WEEKLY' && r.byDay.length === 0) {
@@ -684,95 +684,6 @@ export function compilePreset(preset: Preset): string {
       throw new RangeError(`Unknown preset ${JSON.stringify(never)}`);
     }
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Plain words
-
-const DAY_NAMES: Record<Weekday, string> = {
-  MO: 'Monday', TU: 'Tuesday', WE: 'Wednesday', TH: 'Thursday', FR: 'Friday', SA: 'Saturday', SU: 'Sunday',
-};
-
-function ordinal(n: number): string {
-  const mod100 = n % 100;
-  const suffix = mod100 >= 11 && mod100 <= 13 ? 'th' : n % 10 === 1 ? 'st' : n % 10 === 2 ? 'nd' : n % 10 === 3 ? 'rd' : 'th';
-  return `${n}${suffix}`;
-}
-
-function nthWord(n: number): string {
-  const words: Record<number, string> = { 1: 'first', 2: 'second', 3: 'third', 4: 'fourth', 5: 'fifth', [-1]: 'last', [-2]: 'second to last' };
-  return words[n] ?? (n > 0 ? ordinal(n) : `${ordinal(-n)} to last`);
-}
-
-function list(items: string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-}
-
-function monthDayWords(d: number): string {
-  if (d === -1) return 'the last day';
-  if (d < 0) return `the ${nthWord(d)} day`;
-  return `the ${ordinal(d)}`;
-}
-
-function byDayWords(byDay: ByDay[]): string {
-  return list(byDay.map((b) => (b.n === null ? DAY_NAMES[b.day] : `the ${nthWord(b.n)} ${DAY_NAMES[b.day]}`)));
-}
-
-function cadence(freq: Freq, interval: number): string {
-  const unit = { DAILY: 'day', WEEKLY: 'week', MONTHLY: 'month', YEARLY: 'year' }[freq];
-  if (interval === 1) return { DAILY: 'Daily', WEEKLY: 'Weekly', MONTHLY: 'Monthly', YEARLY: 'Annually' }[freq];
-  if (freq === 'MONTHLY' && interval === 3) return 'Quarterly';
-  if (freq === 'MONTHLY' && interval === 6) return 'Semi-annually';
-  if (freq === 'MONTHLY' && interval === 12) return 'Annually';
-  return `Every ${interval} ${unit}s`;
-}
-
-/** Plain-words description, e.g. "Monthly on the last day", "Every 2 weeks on Tuesday and Thursday". */
-export function describeSchedule(schedule: Schedule): string {
-  if (schedule.kind === 'relative') {
-    const { every, unit } = schedule;
-    return every === 1 ? `Every ${unit} after completion` : `Every ${every} ${unit}s after completion`;
-  }
-  const rule = mustParse(schedule);
-  if (rule.count === 1) {
-    let first: string | undefined;
-    try {
-      first = nextCalendarDates(schedule, 1, schedule.start)[0];
-    } catch (e) {
-      if (!(e instanceof ScheduleError)) throw e;
-    }
-    return first ? `One time on ${showDate(first)}` : 'One time (no date)';
-  }
-  const r = withImplicitParts(rule, schedule.start);
-  let text = cadence(r.freq, r.interval);
-  const months = r.byMonth.map((m) => MONTH_NAMES[m - 1]!);
-
-  if (r.bySetPos.length) {
-    // Uncommon advanced rules: say what is chosen without pretending to more precision.
-    const what = r.byDay.length ? byDayWords(r.byDay) : r.byMonthDay.length ? `day ${r.byMonthDay.join(', ')}` : 'the month';
-    text += `, occurrence ${list(r.bySetPos.map((p) => nthWord(p)))} of ${what}`;
-    if (months.length) text += ` in ${list(months)}`;
-  } else if (r.freq === 'YEARLY' && r.byMonthDay.length === 1 && r.byMonthDay[0]! > 0 && months.length === 1 && !r.byDay.length) {
-    text += ` on ${r.byMonthDay[0]} ${months[0]}`; // "Annually on 29 February"
-  } else {
-    const on: string[] = [];
-    if (r.byMonthDay.length) on.push(list(r.byMonthDay.map(monthDayWords)));
-    if (r.byDay.length) on.push(byDayWords(r.byDay));
-    if (on.length) text += ` on ${on.join(' that is a ')}`;
-    if (months.length) text += r.byMonthDay.length && !r.byDay.length ? ` of ${list(months)}` : ` in ${list(months)}`;
-  }
-
-  const late = r.byMonthDay.filter((d) => d >= 29);
-  if (late.length && schedule.monthEnd === 'skip' && !r.bySetPos.length) {
-    text +=
-      r.freq === 'YEARLY' && months.length === 1 && months[0] === 'February' && late.includes(29)
-        ? ', only in leap years'
-        : `, skipping months without a ${ordinal(Math.max(...late))}`;
-  }
-  if (rule.count !== undefined) text += `, ${rule.count} times`;
-  if (rule.until !== undefined) text += `, until ${showDate(rule.until)}`;
-  return text;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ import { cursorRows, sql } from '../../lib/unit-of-work.ts';
 import type { Requirement } from '../../models/plan-item.ts';
 import { PlanItem } from '../../models/index.ts';
 import { scheduleOf } from '../plans/plan-items.ts';
-import { describeSchedule, ScheduleError } from '../plans/recurrence.ts';
+import { ScheduleError } from '../plans/recurrence.ts';
+import { describeSchedule } from '../plans/schedule-words.ts';
 import { checkPage, offsetOf, REPORT_PAGE_SIZE, type ReportFilter, type ReportPage, SqlFilter } from './filters.ts';
 
 export interface PlanSummaryRow {

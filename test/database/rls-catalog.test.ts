@@ -1,6 +1,7 @@
 // DESIGN.md §8.2, read from pg_catalog so that a table added later without row-level security,
 // a view that bypasses it, or a careless SECURITY DEFINER function fails the suite.
 import { expect } from 'chai';
+import { FREEZE_EXEMPT } from '../../migrations/0021-freeze-mode.ts';
 import { tenantTables } from '../support/db-roles.ts';
 import { testEnv } from '../support/env.ts';
 import { ownerQuery } from '../support/factories.ts';
@@ -64,8 +65,10 @@ describe('row-level security in the catalog', () => {
       // app_write_client() (which refuses read-only support sessions) on write, plus a restrictive
       // DELETE guard on app_write_client(). The audit log and the visits themselves are exempt
       // from the write guard: a read-only visit is still recorded, and ends.
+      // Tables that must keep accepting writes while the client is frozen (docs/FREEZE.md) check
+      // app_account_write_client(): app_write_client() without the freeze.
       const writeGuarded = !WRITE_GUARD_EXEMPT.includes(table);
-      const writeFunction = writeGuarded ? 'app_write_client()' : 'app_current_client()';
+      const writeFunction = !writeGuarded ? 'app_current_client()' : FREEZE_EXEMPT.includes(table) ? 'app_account_write_client()' : 'app_write_client()';
       const complete = guards.filter(
         (g) =>
           g.cmd === '*' &&
@@ -75,8 +78,9 @@ describe('row-level security in the catalog', () => {
       );
       expect(complete, `${table}: restrictive guard on ${column} for all commands: ${JSON.stringify(guards)}`).to.have.length.greaterThan(0);
       if (!writeGuarded) continue;
-      const deletes = guards.filter((g) => g.cmd === 'd' && g.roles[0] === '0' && g.using === `(${column} = ( SELECT app_write_client() AS app_write_client))`);
-      expect(deletes, `${table}: restrictive DELETE guard on app_write_client()`).to.have.length(1);
+      const name = writeFunction.replace('()', '');
+      const deletes = guards.filter((g) => g.cmd === 'd' && g.roles[0] === '0' && g.using === `(${column} = ( SELECT ${name}() AS ${name}))`);
+      expect(deletes, `${table}: restrictive DELETE guard on ${writeFunction}`).to.have.length(1);
     }
   });
 

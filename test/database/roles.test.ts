@@ -156,6 +156,10 @@ describe('database roles', () => {
       await createClientlessRows();
       await testEnv().owner.query(`INSERT INTO session (sid, sess, expire) VALUES ('s', '{}', now() + interval '1 hour')`);
       await testEnv().owner.query(`INSERT INTO login_throttle (key, window_started_at, failures) VALUES ('k', now(), 1)`);
+      await testEnv().owner.query(`INSERT INTO service_freeze (reason) VALUES ('Backup read test')`);
+      await testEnv().owner.query(`INSERT INTO version_log (app_version, node_version, postgres_version, lockfile_sha256, migrations) VALUES ('0.1.0', 'v20', '15', 'unknown', '[]')`);
+      await testEnv().owner.query(`INSERT INTO dependency_audits (lockfile_sha256, report) VALUES ('unknown', '{}')`);
+      await testEnv().owner.query(`INSERT INTO log_reviews (review_day, section, reviewed_by) SELECT current_date, 'errors', id FROM staff_users LIMIT 1`);
 
       const tables = (await ownerQuery<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).map((r) => r.tablename);
       expect(tables).to.include.members(['clients', 'users', 'password_reset_tokens', 'mail_outbox', 'audit_log', 'login_throttle', 'session', 'schema_migrations']);

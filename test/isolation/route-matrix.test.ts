@@ -86,6 +86,12 @@ describe('isolation matrix over every route that names a row', () => {
       `INSERT INTO support_sessions (client_id, staff_id, reason, duration_minutes, status) VALUES ($1, $2, 'Alder visit reason', 60, 'pending') RETURNING id`,
       [clientA.id, staff.id],
     );
+    // A Plan Item import file kept for the target facility's user (its uploader's only).
+    const [importRow] = await ownerQuery<{ id: string; file_name: string }>(
+      `INSERT INTO plan_item_imports (client_id, uploaded_by, file_name, format, content, sha256)
+       VALUES ($1, $2, 'alder-import-plan.csv', 'csv', '\\x61'::bytea, repeat('a', 64)) RETURNING id, file_name`,
+      [clientA.id, targetUser.id],
+    );
     // Another client's Administrator: every permission, in the wrong client.
     const clientB = await createClient({ name: 'Matrix B' });
     const foreignAdmin = await createUser(clientB, { name: 'Fran Foreign', rank: 'administrator' });
@@ -97,12 +103,13 @@ describe('isolation matrix over every route that names a row', () => {
     const event: Row = { id: eventRow.id, name: planItem.activity };
     const document: Row = { id: documentRow.id, name: documentRow.file_name };
     const visit: Row = { id: visitRow.id, name: 'Alder visit reason' };
+    const kept: Row = { id: importRow.id, name: importRow.file_name };
     // Staff-only routes refuse client users before any lookup; any staff id will do there.
     const staffRow: Row = { id: staff.id, name: staff.name };
     const targetsFor: Record<string, Record<string, Row>> = {
-      'another client': { units: { id: target.id, name: target.name }, users: user, 'plan-items': item, events: event, transition: user, documents: document, settings: visit, admin: staffRow },
+      'another client': { units: { id: target.id, name: target.name }, users: user, 'plan-items': item, events: event, transition: user, documents: document, settings: visit, admin: staffRow, 'plan-imports': kept },
       // The ancestor is the sharper case: row-level security shows it, the scope does not cover it.
-      'outside the scope': { units: { id: northDivision.id, name: northDivision.name }, users: user, 'plan-items': item, events: event, transition: user, documents: document, settings: visit, admin: staffRow },
+      'outside the scope': { units: { id: northDivision.id, name: northDivision.name }, users: user, 'plan-items': item, events: event, transition: user, documents: document, settings: visit, admin: staffRow, 'plan-imports': kept },
     };
     const routes = appRouteTable({ config: testConfig(), db: testEnv().db, sessionSecret: 'x'.repeat(40) })
       .filter(([, path]) => path.includes(':id'));

@@ -86,6 +86,22 @@ describe('Demo seed', () => {
     expect(counts.items).to.be.at.least(6);
     expect(counts.relative).to.be.at.least(1);
     expect(counts.events).to.be.at.least(counts.items);
+    // A history to report on: past events closed through the app (close records, answers), one in
+    // five late, none recorded late; each worked item still has its latest past event open.
+    expect(progress.some((l) => /history: \d+ past events closed/.test(l)), progress.join('\n')).to.equal(true);
+    const { rows: [history] } = await db.query<{ closed: number; late: number; recordedLate: number; records: number; answers: number; openPast: number }>(
+      `SELECT count(*) FILTER (WHERE e.status = 'closed')::int AS closed, count(*) FILTER (WHERE e.late)::int AS late,
+              count(*) FILTER (WHERE e.recorded_late)::int AS "recordedLate",
+              (SELECT count(*)::int FROM event_closures) AS records, (SELECT count(DISTINCT event_id)::int FROM checklist_responses) AS answers,
+              count(*) FILTER (WHERE e.status = 'open' AND e.activity = 'Weekly forklift pre-use check' AND e.due_date < (now() AT TIME ZONE 'America/Chicago')::date)::int AS "openPast"
+         FROM events e`,
+    );
+    expect(history.closed).to.be.at.least(40);
+    expect(history.records).to.equal(history.closed);
+    expect(history.late).to.be.within(Math.floor(history.closed / 6), Math.ceil(history.closed / 4));
+    expect(history.recordedLate).to.equal(0);
+    expect(history.answers).to.be.at.least(history.closed - 10);
+    expect(history.openPast).to.be.at.least(1);
 
     expect(await seedDemoIfEmpty({ owner: ownerUrl, app: appUrl() }, { dataDir, bcryptCost: 4 })).to.equal(undefined);
     const { rows: [again] } = await db.query<{ items: number; events: number }>(

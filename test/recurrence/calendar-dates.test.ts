@@ -14,7 +14,8 @@ import {
   isoWeekday,
   todayIn,
 } from '../../lib/calendar-dates.ts';
-import { calendarDates, describeSchedule, nextCalendarDates, type MonthEndPolicy } from '../../services/plans/recurrence.ts';
+import { calendarDates, nextCalendarDates, type MonthEndPolicy } from '../../services/plans/recurrence.ts';
+import { describeSchedule } from '../../services/plans/schedule-words.ts';
 
 function cal(rrule: string, start: string, monthEnd: MonthEndPolicy = 'last-day') {
   return { kind: 'calendar' as const, rrule, start, monthEnd };

@@ -5,11 +5,11 @@ import {
   calendarDates,
   checkRule,
   compilePreset,
-  describeSchedule,
   nextCalendarDates,
   type MonthEndPolicy,
   type Preset,
 } from '../../services/plans/recurrence.ts';
+import { describeSchedule } from '../../services/plans/schedule-words.ts';
 
 function cal(rrule: string, start: string, monthEnd: MonthEndPolicy = 'last-day') {
   return { kind: 'calendar' as const, rrule, start, monthEnd };

@@ -235,6 +235,11 @@ export const tenantRowInserts: Record<string, (tenant: { clientId: string | null
      RETURNING person_id`,
     [clientId, userId],
   ],
+  plan_item_imports: ({ clientId, userId }) => [
+    `INSERT INTO plan_item_imports (client_id, uploaded_by, file_name, format, content, sha256)
+     VALUES ($1, $2, 'plan.csv', 'csv', '\\x61'::bytea, repeat('a', 64)) RETURNING id`,
+    [clientId, userId],
+  ],
   sensitive_data_warnings: ({ clientId, userId }) => [
     `INSERT INTO sensitive_data_warnings (client_id, user_id, form, kinds) VALUES ($1, $2, 'test', ARRAY['ssn']) RETURNING id`,
     [clientId, userId],
@@ -280,4 +285,8 @@ export async function createClientlessRows(): Promise<void> {
   await ensureStaffMember();
   await owner.query(`INSERT INTO staff_tokens (staff_id, token_hash, expires_at) SELECT id, $1, now() + interval '1 hour' FROM staff_users LIMIT 1`, [randomBytes(32)]);
   await owner.query(`INSERT INTO app_errors (request_id, method, path, status, error_name, message) VALUES ('r1', 'GET', '/x', 500, 'Error', 'test')`);
+  // The backup machinery's operations tables.
+  await owner.query(`INSERT INTO backup_runs (tier, trigger, status) VALUES ('daily', 'command', 'queued')`);
+  await owner.query(`INSERT INTO restore_checks (trigger, status) VALUES ('command', 'queued')`);
+  await owner.query(`INSERT INTO restore_markers (tables) VALUES ('{}')`);
 }
