@@ -20,10 +20,18 @@ export interface UnitOfWorkContext {
   userAgent?: string;
 }
 
+/** The facility scope the unit of work set at its start (what app_scope_all() and
+ *  app_scope_units() read for the rest of the transaction). */
+export interface UnitScope {
+  whole: boolean;
+  units: string[];
+}
+
 interface ActiveUnit {
   context: UnitOfWorkContext;
   transaction: Transaction;
   sequelize: Sequelize;
+  scope: UnitScope;
 }
 
 /** Sequelize 6 expects a cls-hooked namespace; this one is backed by AsyncLocalStorage. */
@@ -94,15 +102,18 @@ export async function inUnitOfWork<T>(
   return sequelize.transaction({ [UNIT_OF_WORK]: true } as object, async (transaction) => {
     // The context and the user's facility scope, computed once here for every policy to read.
     // System jobs (and, later, support sessions) act across the whole client.
-    await sequelize.query(
+    // The scope comes back from the same statement (the values just set, read back as
+    // app_scope_all() and app_scope_units() would), so no policy needs a query to learn it.
+    const [set] = await sequelize.query<{ scope_all: string; scope_units: string[] }>(
       `SELECT set_config('app.client_id', $1, true), set_config('app.user_id', $2, true),
               set_config('app.staff_id', $3, true), set_config('app.actor_kind', $4, true),
               set_config('app.support_session_id', $5, true),
-              set_config('app.scope_all', CASE WHEN s.whole OR $4 IN ('system', 'staff') THEN 'on' ELSE '' END, true),
-              set_config('app.scope_units', s.units, true),
+              set_config('app.scope_all', CASE WHEN s.whole OR $4 IN ('system', 'staff') THEN 'on' ELSE '' END, true) AS scope_all,
+              coalesce(nullif(set_config('app.scope_units', s.units, true), ''), '{}')::uuid[] AS scope_units,
               set_config('app.scope_ancestors', s.ancestors, true)
          FROM app_scope_for(nullif($1, '')::uuid, CASE WHEN $4 = 'user' THEN nullif($2, '')::uuid END) s`,
       {
+        type: QueryTypes.SELECT,
         bind: [
           checkedUuid(context.clientId),
           checkedUuid(context.userId),
@@ -113,7 +124,9 @@ export async function inUnitOfWork<T>(
         transaction,
       },
     );
-    return units.run({ context, transaction, sequelize }, () => work(transaction));
+    if (!set) throw new Error('the unit of work set no context');
+    const scope = { whole: set.scope_all === 'on', units: set.scope_units ?? [] };
+    return units.run({ context, transaction, sequelize, scope }, () => work(transaction));
   });
 }
 

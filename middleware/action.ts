@@ -6,6 +6,7 @@ import { type UnitOfWorkContext, inUnitOfWork } from '../lib/unit-of-work.ts';
 import { Client, type Database, StaffUser, User } from '../models/index.ts';
 import { type Action, can } from '../policies/index.ts';
 import { audit } from '../services/audit/entries.ts';
+import { signedInUser } from '../services/auth/signed-in-user.ts';
 import { TWO_FACTOR_PATH, mustEnrolFirst } from '../services/auth/two-factor-requirement.ts';
 import { endVisit, visitContext, visitOf } from '../services/support/visits.ts';
 import { freezeStateOf } from '../services/operations/freeze.ts';
@@ -106,11 +107,12 @@ async function loadVisitActor(req: Request): Promise<Actor> {
 async function loadActor(req: Request): Promise<Actor> {
   if (!req.session.auth && req.session.staff?.support) return loadVisitActor(req);
   const auth = req.session.auth!;
-  const [user, client] = await Promise.all([User.findByPk(auth.userId), Client.findByPk(auth.clientId)]);
-  if (!user || !client || user.status !== 'active' || client.status !== 'active' || user.sessionEpoch !== auth.epoch) {
+  // Read afresh on every request, so a change of rank, scope, status or password holds at once.
+  const found = await signedInUser(auth.userId, auth.clientId);
+  if (!found || found.user.status !== 'active' || found.client.status !== 'active' || found.user.sessionEpoch !== auth.epoch) {
     throw new SessionEndedError();
   }
-  return { user, client, frozen: await freezeStateOf(client.id) };
+  return found;
 }
 
 /** What a route line may tell its adapter. */

@@ -3,6 +3,7 @@ import connectPgSimple from 'connect-pg-simple';
 import session from 'express-session';
 import type pg from 'pg';
 import type { Config } from '../config/index.ts';
+import { touchingLessOften } from './session-store.ts';
 
 export const SESSION_COOKIE = 'plantrak.sid';
 
@@ -15,7 +16,7 @@ export const behindTls = (config: Pick<Config, 'trustProxy'>): boolean => config
 export const sessionCookieName = (config: Pick<Config, 'trustProxy'>): string => (behindTls(config) ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE);
 
 export function sessions(config: Config, pool: pg.Pool, secret: string) {
-  const PgStore = connectPgSimple(session);
+  const PgStore = touchingLessOften(connectPgSimple(session));
   const store = new PgStore({
     pool,
     tableName: 'session',
@@ -29,7 +30,8 @@ export function sessions(config: Config, pool: pg.Pool, secret: string) {
     secret,
     resave: false,
     saveUninitialized: false,
-    // Every request pushes the idle deadline forward; the absolute limit is checked in request-context.
+    // Every request pushes the idle deadline forward (the row's by steps of a minute: session-store.ts);
+    // the absolute limit is checked in request-context.
     rolling: true,
     // Secure whenever the request came over HTTPS (behind TLS: whenever the trusted proxy says
     // so, i.e. always). A request the proxy did not mark as HTTPS gets no Secure flag, and

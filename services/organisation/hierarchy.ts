@@ -2,7 +2,7 @@
 // it; the scope read back here tells units in scope from ancestors shown for navigation only.
 import { Op } from 'sequelize';
 import { NotFoundError } from '../../lib/errors.ts';
-import { sql } from '../../lib/unit-of-work.ts';
+import { currentUnit, sql } from '../../lib/unit-of-work.ts';
 import { type Client, OrgUnit } from '../../models/index.ts';
 import type { UnitKind } from '../../models/org-unit.ts';
 import { isUuid } from '../../lib/uuid.ts';
@@ -14,10 +14,10 @@ export interface Scope {
   units: Set<string>;
 }
 
-/** The scope the current unit of work computed at its start. */
+/** The scope the current unit of work computed at its start (and set for RLS to read). */
 export async function currentScope(): Promise<Scope> {
-  const [row] = await sql<{ whole: boolean; units: string[] }>('SELECT app_scope_all() AS whole, app_scope_units() AS units');
-  return { whole: row.whole, units: new Set(row.units) };
+  const { whole, units } = currentUnit().scope;
+  return { whole, units: new Set(units) };
 }
 
 export const inScope = (scope: Scope, unitId: string | null): boolean => (unitId === null ? scope.whole : scope.whole || scope.units.has(unitId));
@@ -62,8 +62,11 @@ export function unitChoices(tree: TreeNode[], labels: Record<string, string>, de
 export async function findUnitInScope(id: string): Promise<OrgUnit> {
   const scope = await currentScope();
   // Strictly a UUID: anything else would reach PostgreSQL's uuid cast and fail as a 500.
-  const unit = isUuid(id) ? await OrgUnit.findByPk(id) : null;
-  if (!unit || !inScope(scope, unit.id)) throw new NotFoundError();
+  // The unit comes with its ancestors, which its page's breadcrumb asks for next.
+  const chain = isUuid(id) ? await chainUpFrom(id) : [];
+  const unit = chain.at(-1);
+  if (!unit || unit.id !== id || !inScope(scope, unit.id)) throw new NotFoundError();
+  knownAncestors.set(unit, chain.slice(0, -1));
   return unit;
 }
 
@@ -74,16 +77,29 @@ export async function findFacilityInScope(id: string): Promise<OrgUnit> {
   return unit;
 }
 
+/** Ancestors read with a unit in this request (instances live no longer than their request). */
+const knownAncestors = new WeakMap<OrgUnit, OrgUnit[]>();
+
+/** A unit and the ancestors visible above it, client-most first, in one statement. RLS hides a
+ *  unit outside scope and its ancestors; the chain stops there, as reading them one by one would. */
+async function chainUpFrom(id: string): Promise<OrgUnit[]> {
+  const { sequelize, transaction } = currentUnit();
+  return sequelize.query<OrgUnit>(
+    `WITH RECURSIVE up AS (
+       SELECT o.*, 0 AS depth FROM org_units o WHERE o.id = $1
+       UNION ALL
+       SELECT p.*, up.depth + 1 FROM org_units p JOIN up ON p.id = up.parent_id WHERE up.depth < 16
+     ) SELECT * FROM up ORDER BY depth DESC`,
+    { bind: [id], transaction, model: OrgUnit, mapToModel: true },
+  );
+}
+
 /** The unit's ancestors, client-most first (for breadcrumbs). */
 export async function ancestorsOf(unit: OrgUnit): Promise<OrgUnit[]> {
-  const chain: OrgUnit[] = [];
-  for (let parentId = unit.parentId; parentId; ) {
-    const parent = await OrgUnit.findByPk(parentId);
-    if (!parent) break;
-    chain.unshift(parent);
-    parentId = parent.parentId;
-  }
-  return chain;
+  const known = knownAncestors.get(unit);
+  // Only while the unit still hangs where it did when read (a move within the request re-reads).
+  if (known && (known.at(-1)?.id ?? null) === unit.parentId) return known;
+  return unit.parentId ? chainUpFrom(unit.parentId) : [];
 }
 
 /** Facilities at or below a unit, within scope (a facility yields itself). */

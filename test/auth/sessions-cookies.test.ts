@@ -131,6 +131,30 @@ describe('sessions', () => {
       expect(renewed.seconds).to.be.within(17 * 60 - 5, 17 * 60 + 1);
     });
 
+    it('writes the row’s deadline only when it would move by more than a minute (the cookie rolls every time)', async () => {
+      const user = await activeUser();
+      const app = testApp({ SESSION_IDLE_MINUTES: '17' });
+      const agent = await signedInAgent(app, user.email, user.password);
+      // The first page after sign-in saves the session whole (what sign-in left in it).
+      await agent.get('/').expect(200);
+      const deadline = async () => (await ownerQuery<{ at: string }>(
+        `SELECT expire::text AS at FROM session WHERE sess->'auth'->>'userId' = $1`, [user.id]))[0]!.at;
+      // 30 seconds ago: the next request would move it by about 30 s, so the row is left alone.
+      await ownerQuery(`UPDATE session SET expire = localtimestamp + interval '17 minutes' - interval '30 seconds' WHERE sess->'auth'->>'userId' = $1`, [user.id]);
+      const before = await deadline();
+      const res = await agent.get('/').expect(200);
+      expect(Math.abs(Date.parse(cookieAttributes(sessionCookie(res)!).expires as string) - (Date.now() + 17 * 60_000))).to.be.below(5_000);
+      expect(await deadline()).to.equal(before);
+      // 90 seconds ago: written.
+      await ownerQuery(`UPDATE session SET expire = localtimestamp + interval '17 minutes' - interval '90 seconds' WHERE sess->'auth'->>'userId' = $1`, [user.id]);
+      const stale = await deadline();
+      await agent.get('/').expect(200);
+      const [renewed] = await ownerQuery<{ seconds: number }>(
+        `SELECT extract(epoch FROM expire - localtimestamp)::int AS seconds FROM session WHERE sess->'auth'->>'userId' = $1`, [user.id]);
+      expect(await deadline()).not.to.equal(stale);
+      expect(renewed.seconds).to.be.within(17 * 60 - 5, 17 * 60 + 1);
+    });
+
     it('is refused once the idle deadline has passed', async () => {
       const user = await activeUser();
       const app = testApp({ SESSION_IDLE_MINUTES: '17' });

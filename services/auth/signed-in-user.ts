@@ -1,0 +1,37 @@
+// The signed-in user and their client in one statement, read under RLS in the request's unit of
+// work: the same columns the models read (the runtime role cannot read the secret ones anyway).
+import { type Model, type ModelStatic, QueryTypes } from 'sequelize';
+import { currentUnit } from '../../lib/unit-of-work.ts';
+import { Client, User } from '../../models/index.ts';
+import type { FreezeState } from '../operations/freeze.ts';
+
+/** The model's stored columns as `alias."column" AS "prefix.attribute"`. */
+function selectList(model: ModelStatic<Model>, alias: string): string {
+  return Object.entries(model.getAttributes())
+    .filter(([, attribute]) => (attribute.type as { key?: string }).key !== 'VIRTUAL')
+    .map(([name, attribute]) => `${alias}."${attribute.field ?? name}" AS "${alias}.${name}"`)
+    .join(', ');
+}
+
+let columns: string | undefined;
+
+/** The user and client, and why the client's data is frozen (null when it is not: services/operations/freeze.ts),
+ *  or nothing when either is not visible (or the user is not the client's). */
+export async function signedInUser(userId: string, clientId: string): Promise<{ user: User; client: Client; frozen: FreezeState | null } | undefined> {
+  const { sequelize, transaction } = currentUnit();
+  columns ??= `${selectList(User as unknown as ModelStatic<Model>, 'u')}, ${selectList(Client as unknown as ModelStatic<Model>, 'c')}`;
+  const [row] = await sequelize.query<Record<string, unknown>>(
+    `SELECT ${columns}, (SELECT json_build_object('scope', f.scope, 'reason', f.reason, 'since', f.since) FROM app_freeze_state(c.id) f LIMIT 1) AS "frozen"
+       FROM users u JOIN clients c ON c.id = u.client_id WHERE u.id = $1 AND c.id = $2`,
+    { bind: [userId, clientId], transaction, type: QueryTypes.SELECT },
+  );
+  if (!row) return undefined;
+  const part = (alias: string) =>
+    Object.fromEntries(Object.entries(row).filter(([key]) => key.startsWith(`${alias}.`)).map(([key, value]) => [key.slice(alias.length + 1), value]));
+  const frozen = row.frozen as (Omit<FreezeState, 'since'> & { since: string | null }) | null;
+  return {
+    user: User.build(part('u'), { isNewRecord: false, raw: true }),
+    client: Client.build(part('c'), { isNewRecord: false, raw: true }),
+    frozen: frozen ? { ...frozen, since: frozen.since ? new Date(frozen.since) : null } : null,
+  };
+}
