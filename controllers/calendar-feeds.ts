@@ -7,7 +7,6 @@ import { z } from 'zod';
 import { NotFoundError, TooManyRequestsError } from '../lib/errors.ts';
 import { parseForm, strictForm } from '../lib/forms.ts';
 import { download, type Outcome, redirect, view } from '../lib/outcomes.ts';
-import { requestMeta } from '../middleware/request-context.ts';
 import { authorize } from '../policies/index.ts';
 import { FEED_DAYS_BACK, FEED_KIND_TEXT, FEED_KINDS, FEED_MAX_EVENTS, FEED_MONTHS_AHEAD, feedFile, feedPath, issueFeed, myFeeds, revokeFeed } from '../services/calendar/feeds.ts';
 import { FEED_MODE_TEXT, FEED_MODES, feedModeOf, saveFeedMode } from '../services/calendar/settings.ts';
@@ -81,7 +80,7 @@ export function calendarFeedsController(deps: AppDeps) {
     async feed(req: Request): Promise<Outcome> {
       const file = String(req.params.file ?? '');
       const token = file.endsWith('.ics') ? file.slice(0, -4) : '';
-      const answer = await feedFile(deps.db.sequelize, token, requestMeta(req), baseUrl);
+      const answer = await feedFile(deps.db.sequelize, token, req.context, baseUrl);
       if (answer.ok) return download(Buffer.from(answer.body, 'utf8'), 'plantrak.ics', 'text/calendar; charset=utf-8', { 'Cache-Control': 'private, no-store' });
       if (answer.status === 429) throw new TooManyRequestsError('Too many requests for this feed; try again later.', answer.retryAfterSeconds);
       throw new NotFoundError();

@@ -9,12 +9,9 @@ export function clientAddress(ip: string | undefined): string | undefined {
   return withPort ? withPort[1] ?? withPort[2] : ip;
 }
 
-/** Who asked, for logs, throttling and audit entries. */
-export const requestMeta = (req: Request) => ({ requestId: String(req.id), ip: clientAddress(req.ip), userAgent: req.get('user-agent') });
-
 export function requestContext(config: Config) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    req.context = requestMeta(req);
+    req.context = { requestId: String(req.id), ip: clientAddress(req.ip), userAgent: req.get('user-agent') };
     res.locals.requestId = req.context.requestId;
     const auth = req.session.auth;
     if (auth && Date.now() - auth.signedInAt > config.session.absoluteMs) {
