@@ -11,7 +11,7 @@ import { openDatabase } from '../models/index.ts';
 import { restoreCluster } from '../services/backups/restore.ts';
 import { formatBytes, runBackup } from '../services/backups/runs.ts';
 import { prepareDatabase } from '../services/database/bootstrap.ts';
-import { freePort } from '../test/support/env.ts';
+import { freePort } from '../lib/free-port.ts';
 import { benchScratch } from './scratch.ts';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { type EmbeddedServer, startEmbeddedPostgres } from '../services/database/embedded.ts';
-import { freePort } from '../test/support/env.ts';
+import { freePort } from '../lib/free-port.ts';
 
 export interface BenchScratch {
   dir: string;

@@ -2,9 +2,9 @@
 // after it into a scratch directory, started as a throw-away PostgreSQL, and compared table by
 // table (row counts, checksums) with what the marker recorded the live database held then.
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
+import { freePort } from '../../lib/free-port.ts';
 import { sql } from '../../lib/unit-of-work.ts';
 import { queueRestoreCheckAlert } from './alerts.ts';
 import { startScratchServer } from '../database/embedded.ts';
@@ -139,15 +139,4 @@ export function compareTables(marker: Marker, rows: { table_name: string; row_co
   for (const table of restored.keys()) if (!(table in marker.tables)) mismatches.push(`${table} was not there`);
   if (latestMarker !== marker.id) mismatches.push(`the newest restore marker restored is ${latestMarker ?? 'none'}, not ${marker.id} (the time target was not honoured)`);
   return { mismatches, tablesChecked: Object.keys(marker.tables).length };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

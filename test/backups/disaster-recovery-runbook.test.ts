@@ -8,7 +8,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import pg from 'pg';
 import { type AppProcess, type Install, postgresOf, removeInstall, runCli, scratchInstall, startApp, statusOf, stopApp } from '../ops/app-process.ts';
-import { flushWal, requirePgbackrest, userOwnedDir } from '../support/backup-cluster.ts';
+import { flushWal } from '../../services/backups/runs.ts';
+import { requirePgbackrest, userOwnedDir } from '../support/backup-cluster.ts';
 import { removeDir } from '../support/mail-helpers.ts';
 
 interface Secrets { superuser: string; owner: string }
@@ -52,9 +53,7 @@ describe('the disaster-recovery runbook', function () {
     await owner.connect();
     await owner.query('INSERT INTO clients (name) VALUES ($1)', [name]);
     await owner.end();
-    const admin = new pg.Pool({ connectionString: urlOf(lost, 'postgres', secrets.superuser), max: 1 });
-    await flushWal(admin);
-    await admin.end();
+    await flushWal(urlOf(lost, 'postgres', secrets.superuser));
 
     // Lose the server: the process, its PostgreSQL and its whole DATA_DIR.
     await stopApp(app, 'SIGKILL');

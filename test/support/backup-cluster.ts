@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { Config, Env } from '../../config/index.ts';
 import { type Database, openDatabase } from '../../models/index.ts';
 import { findPgbackrest, type BackupSetup } from '../../services/backups/pgbackrest.ts';
-import type { BackupContext } from '../../services/backups/runs.ts';
+import { type BackupContext, flushWal } from '../../services/backups/runs.ts';
 import { type PreparedDatabase, prepareDatabase } from '../../services/database/bootstrap.ts';
 import { serverSystemUser } from '../../services/database/embedded.ts';
 import { freePort, testConfig } from './env.ts';
@@ -62,7 +62,7 @@ export async function startBackupCluster(label: string, env: Env = {}): Promise<
   return {
     dataDir, config, prepared, setup, db, admin, owner,
     ctx: { setup, sequelize: db.sequelize },
-    flushWal: () => flushWal(admin),
+    flushWal: () => flushWal(inDatabase(prepared.adminUrl!, prepared.roles.database)),
     async stop() {
       await db.close().catch(() => undefined);
       await admin.end().catch(() => undefined);
@@ -79,15 +79,6 @@ export function inDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-export async function flushWal(admin: pg.Pool): Promise<void> {
-  const { rows } = await admin.query<{ wal: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS wal');
-  for (const deadline = Date.now() + 30_000; ; ) {
-    const { rows: state } = await admin.query<{ last: string | null; failed: string | null }>('SELECT last_archived_wal AS last, last_failed_wal AS failed FROM pg_stat_archiver');
-    if (state[0]!.last && state[0]!.last >= rows[0]!.wal) return;
-    if (Date.now() > deadline) throw new Error(`WAL ${rows[0]!.wal} was not archived within 30 s (last archived ${state[0]!.last}, last failed ${state[0]!.failed})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Every file under a directory, recursively. */
 export async function filesUnder(dir: string): Promise<string[]> {

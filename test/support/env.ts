@@ -2,10 +2,10 @@
 // DATABASE_URL), provisioned with the same roles as production. The app under test connects
 // as the runtime role, so row-level security is really exercised; factories use the owner.
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { type Config, type Env, loadConfig } from '../../config/index.ts';
+import { freePort } from '../../lib/free-port.ts';
 import { setLogLevel } from '../../lib/logger.ts';
 import { type Database, initModels, openDatabase } from '../../models/index.ts';
 import { startEmbeddedPostgres } from '../../services/database/embedded.ts';
@@ -49,21 +49,13 @@ export function testEnv(): TestEnv {
   return current;
 }
 
+export { freePort };
+
 /** A Config for a test app, with overrides on top of the base test settings. */
 export function testConfig(overrides: Env = {}): Config {
   return loadConfig({ ...BASE_TEST_ENV, DATA_DIR: scratchDir, ...overrides });
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startTestEnv(): Promise<TestEnv> {
   const roles = roleNames('plantrak_test');
