@@ -65,25 +65,14 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
 
     -- The newest good backup and restore check. Their tables come with the backups (migration
     -- 0020 on that work); until then, or should their columns differ, the answer is unknown.
+    -- The newest successful backup and the newest finished restore check (migration 0020's tables).
     CREATE FUNCTION ops_backup_facts() RETURNS TABLE (last_good_backup_at timestamptz, last_restore_check_at timestamptz, last_restore_check_ok boolean)
-      LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-        DECLARE backup timestamptz; checked timestamptz; ok boolean;
-        BEGIN
-          IF NOT (app_actor_kind() = 'system' OR app_staff_operator()) THEN RETURN; END IF;
-          IF to_regclass('public.backup_runs') IS NOT NULL THEN
-            BEGIN
-              EXECUTE $q$SELECT max(finished_at) FROM backup_runs WHERE status IN ('succeeded', 'success', 'ok')$q$ INTO backup;
-            EXCEPTION WHEN undefined_column OR invalid_text_representation THEN backup := NULL;
-            END;
-          END IF;
-          IF to_regclass('public.restore_checks') IS NOT NULL THEN
-            BEGIN
-              EXECUTE $q$SELECT finished_at, status IN ('passed', 'succeeded', 'ok') FROM restore_checks ORDER BY finished_at DESC NULLS LAST LIMIT 1$q$ INTO checked, ok;
-            EXCEPTION WHEN undefined_column OR invalid_text_representation THEN checked := NULL; ok := NULL;
-            END;
-          END IF;
-          RETURN QUERY SELECT backup, checked, ok;
-        END $$;
+      LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        SELECT (SELECT max(b.finished_at) FROM backup_runs b WHERE b.status = 'succeeded'), c.finished_at, c.status = 'passed'
+          FROM (SELECT 1) one
+          LEFT JOIN LATERAL (SELECT r.finished_at, r.status FROM restore_checks r WHERE r.status IN ('passed', 'failed')
+                              ORDER BY r.finished_at DESC LIMIT 1) c ON true
+         WHERE app_actor_kind() = 'system' OR app_staff_operator() $$;
 
     -- Scheduled pruning (the system actor): server errors and throttle rows past their use.
     -- Expired sessions are the session store's own (connect-pg-simple prunes them).

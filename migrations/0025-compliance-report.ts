@@ -27,17 +27,15 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
          ORDER BY c.name, s.requested_at $$;
 
     -- The backups' rows as JSON, whatever their columns (none while the tables do not exist).
-    CREATE FUNCTION ops_backup_history() RETURNS TABLE (kind text, row_data jsonb)
-      LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-        BEGIN
-          IF NOT (${DIRECTOR}) THEN RETURN; END IF;
-          IF to_regclass('public.backup_runs') IS NOT NULL THEN
-            RETURN QUERY EXECUTE $q$SELECT 'backup'::text, to_jsonb(b) FROM backup_runs b LIMIT 5000$q$;
-          END IF;
-          IF to_regclass('public.restore_checks') IS NOT NULL THEN
-            RETURN QUERY EXECUTE $q$SELECT 'restore_check'::text, to_jsonb(r) FROM restore_checks r LIMIT 5000$q$;
-          END IF;
-        END $$;
+    -- The year's backup runs and restore checks (migration 0020's tables), by when they happened.
+    CREATE FUNCTION ops_backup_history(p_from timestamptz, p_to timestamptz) RETURNS TABLE (kind text, at timestamptz, status text, detail text)
+      LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        SELECT * FROM (
+          SELECT 'backup'::text, coalesce(b.finished_at, b.started_at, b.requested_at) AS at, b.status, left(to_jsonb(b)::text, 500) FROM backup_runs b
+          UNION ALL
+          SELECT 'restore_check', coalesce(r.finished_at, r.started_at, r.requested_at), r.status, left(to_jsonb(r)::text, 500) FROM restore_checks r) h
+         WHERE h.at >= p_from AND h.at < p_to AND (${DIRECTOR})
+         ORDER BY h.at $$;
 
     -- \`npm audit --json\` reports, as taken (npm run deps:audit).
     CREATE TABLE dependency_audits (
@@ -52,15 +50,15 @@ export async function up({ sql, roles }: MigrationContext): Promise<void> {
     CREATE POLICY dependency_audits_read ON dependency_audits FOR SELECT USING ((SELECT app_actor_kind()) = 'system' OR (SELECT app_staff_operator()));
     GRANT SELECT, INSERT ON dependency_audits TO ${roles.app};
 
-    REVOKE ALL ON FUNCTION ops_audit_summary(timestamptz, timestamptz), ops_support_sessions(timestamptz, timestamptz), ops_backup_history() FROM PUBLIC;
-    GRANT EXECUTE ON FUNCTION ops_audit_summary(timestamptz, timestamptz), ops_support_sessions(timestamptz, timestamptz), ops_backup_history() TO ${roles.app};
+    REVOKE ALL ON FUNCTION ops_audit_summary(timestamptz, timestamptz), ops_support_sessions(timestamptz, timestamptz), ops_backup_history(timestamptz, timestamptz) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION ops_audit_summary(timestamptz, timestamptz), ops_support_sessions(timestamptz, timestamptz), ops_backup_history(timestamptz, timestamptz) TO ${roles.app};
   `);
 }
 
 export async function down({ sql }: MigrationContext): Promise<void> {
   await sql(`
     DROP TABLE dependency_audits;
-    DROP FUNCTION ops_backup_history();
+    DROP FUNCTION ops_backup_history(timestamptz, timestamptz);
     DROP FUNCTION ops_support_sessions(timestamptz, timestamptz);
     DROP FUNCTION ops_audit_summary(timestamptz, timestamptz);
   `);

@@ -1,6 +1,6 @@
 // What PlanTRAK knows about its backups, for the operations that must speak of them (offboarding's
-// note, the System page, the compliance report, /metrics), read from backup_runs and
-// restore_checks (services/backups writes them); a database without them reads as "unknown".
+// note, the System page, /metrics), read from backup_runs and restore_checks (services/backups
+// writes them); null where there is none yet.
 import { sql } from '../../lib/unit-of-work.ts';
 
 /** How long backups still hold a deleted client's data: the monthly archival repository keeps one
@@ -19,8 +19,8 @@ export interface BackupFacts {
   lastRestoreCheckOk: boolean | null;
 }
 
-/** The newest successful backup and restore check (ops_backup_facts(), migration 0024, reads the
- *  backups' tables defensively); all null while they are unknown. */
+/** The newest successful backup and the newest finished restore check (ops_backup_facts(),
+ *  migration 0024); null where there is none yet. */
 export async function backupFacts(): Promise<BackupFacts> {
   const [row] = await sql<{ last_good_backup_at: Date | null; last_restore_check_at: Date | null; last_restore_check_ok: boolean | null }>(
     'SELECT * FROM ops_backup_facts()');

@@ -41,7 +41,6 @@ export function checkedYear(value: unknown, now: Date = new Date()): number | nu
   return year >= 2020 && year <= now.getUTCFullYear() ? year : null;
 }
 
-const pick = (row: Record<string, unknown>, ...keys: string[]) => keys.map((k) => row[k]).find((v) => v !== undefined && v !== null);
 
 /** Direct dependencies with their locked versions, and the advisories of the latest npm audit. */
 async function dependencies(projectRoot: string): Promise<ComplianceReport['dependencies']> {
@@ -70,13 +69,8 @@ export async function complianceReport(config: Pick<Config, 'projectRoot' | 'pas
   const sum = (actions: string[]) => byMonthAndAction.filter((r) => actions.includes(r.action)).reduce((a, r) => a + r.entries, 0);
   const supportSessions = await sql<SupportSessionLine>('SELECT * FROM ops_support_sessions($1, $2)', [from, to]);
   const staff = await sql<StaffLine>('SELECT name, email, role, status, totp_enabled_at FROM staff_users ORDER BY role, name, id');
-  const backups = (await sql<{ kind: string; row_data: Record<string, unknown> }>('SELECT * FROM ops_backup_history()'))
-    .map((r) => {
-      const at = pick(r.row_data, 'finished_at', 'started_at', 'created_at', 'checked_at') as string | undefined;
-      return { kind: r.kind, at: at ?? null, status: (pick(r.row_data, 'status', 'result') as string | undefined) ?? null, detail: JSON.stringify(r.row_data).slice(0, 500) };
-    })
-    .filter((b) => !b.at || new Date(b.at) >= from && new Date(b.at) < to)
-    .sort((a, b) => String(a.at).localeCompare(String(b.at)));
+  const backups = (await sql<{ kind: string; at: Date; status: string; detail: string }>('SELECT * FROM ops_backup_history($1, $2)', [from, to]))
+    .map((r) => ({ kind: r.kind, at: r.at.toISOString(), status: r.status, detail: r.detail }));
   const updates = (await versionLog(1000)).filter((v) => v.recordedAt >= from && v.recordedAt < to).reverse();
   const [pg] = await sql<{ version: string }>('SELECT version() AS version');
   const report: ComplianceReport = {

@@ -46,6 +46,12 @@ describe('yearly compliance report', () => {
       `SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, action, count(*)::int AS n FROM audit_log
         WHERE occurred_at >= '2025-01-01Z' AND occurred_at < '2026-01-01Z' GROUP BY 1, 2 ORDER BY 1, 2`);
     const total = await count('true');
+    // Backup runs and restore checks of the year, and one of the year after that is left out.
+    await ownerQuery(`INSERT INTO backup_runs (tier, trigger, status, requested_at, started_at, finished_at, label)
+                      VALUES ('daily', 'schedule', 'succeeded', '2025-03-01Z', '2025-03-01Z', '2025-03-01 00:05Z', '20250301-000000F'),
+                             ('monthly', 'schedule', 'failed', '2025-07-01Z', '2025-07-01Z', '2025-07-01 00:01Z', NULL),
+                             ('daily', 'schedule', 'succeeded', '2026-01-02Z', '2026-01-02Z', '2026-01-02 00:05Z', '20260102-000000F')`);
+    await ownerQuery(`INSERT INTO restore_checks (trigger, status, requested_at, started_at, finished_at) VALUES ('schedule', 'passed', '2025-03-08Z', '2025-03-08Z', '2025-03-08 00:02Z')`);
 
     const page = await agent.get(`/admin/compliance?year=${YEAR}`).expect(200);
     expect(page.text).to.include(`<strong>${total}</strong> entries`).and.include(`<strong>${failures}</strong> sign-in failures`).and.include(`<strong>${lockouts}</strong> lockouts`);
@@ -66,6 +72,7 @@ describe('yearly compliance report', () => {
     const staff = await ownerQuery<{ name: string; enabled: boolean }>('SELECT name, totp_enabled_at IS NOT NULL AS enabled FROM staff_users ORDER BY name');
     expect(rows('Staff accounts').map((r) => [r[0], r[4]]).sort()).to.deep.equal(staff.map((s) => [s.name, s.enabled ? 'enabled' : 'not set up']).sort());
     expect(rows('Dependencies').map((r) => r[0])).to.include.members(['express', 'sequelize', 'prom-client']);
+    expect(rows('Backups').map((r) => [r[0], r[2]])).to.deep.equal([['backup', 'succeeded'], ['restore_check', 'passed'], ['backup', 'failed']]);
 
     const generated = await ownerQuery<{ client_id: string | null; actor_staff_id: string; changes: { year: number; format: string } }>(
       `SELECT client_id, actor_staff_id, changes FROM audit_log WHERE action = 'compliance.report_generated' ORDER BY seq`);
