@@ -1,4 +1,5 @@
 // Builds the Express app; never listens (server.ts does). Middleware order per DESIGN.md §10.
+import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import { displayHelpers } from './lib/display-dates.ts';
@@ -27,7 +28,12 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use(requestMetrics);
   app.use(requestLog);
   app.use(securityHeaders);
-  app.use(express.static(path.join(config.projectRoot, 'public'), { index: false, maxAge: config.env === 'production' ? '1h' : 0 }));
+  // Only paths under public/'s own entries go to the file system: otherwise every page request
+  // would first look for a file of its name there.
+  const publicDir = path.join(config.projectRoot, 'public');
+  const publicEntries = new Set(fs.readdirSync(publicDir));
+  const publicFiles = express.static(publicDir, { index: false, maxAge: config.env === 'production' ? '1h' : 0 });
+  app.use((req, res, next) => (publicEntries.has(req.path.split('/')[1] ?? '') ? publicFiles(req, res, next) : next()));
   // Chart.js's browser build, served from the installed package (never a CDN): the on-time report's trend.
   app.use('/assets/chart.js', express.static(path.join(config.projectRoot, 'node_modules/chart.js/dist'), { index: false }));
   app.use('/assets/pico', express.static(path.join(config.projectRoot, 'node_modules/@picocss/pico/css'), { index: false }));

@@ -9,16 +9,15 @@ import type { Actor } from '../types/actor.ts';
 import { type Outcome, redirect, view } from '../lib/outcomes.ts';
 import { can } from '../policies/index.ts';
 import { canCancel, canComment, canReassign, canReopen, canWorkEvent } from '../policies/events.ts';
-import { answerField, answersOf, answerText, YES_NO_NA } from '../services/events/checklist.ts';
-import { documentsOf } from '../services/events/documents.ts';
+import { answerField, answerText, YES_NO_NA } from '../services/events/checklist.ts';
+import { eventPageParts } from '../services/events/event-page.ts';
 import { addComment, cancelEvent, closeEvent, COMMENT_MAX, NOTES_MAX, REASON_MAX, reopenEvent, saveChecklist } from '../services/events/closing.ts';
 import { RECORDED_LATE_AFTER_DAYS } from '../services/events/definitions.ts';
-import { closuresOf, commentsOf, displayStatus, earliestCompletion, type EventRecord, eventToday, findEventInScope, historyOf, historyText } from '../services/events/lookups.ts';
+import { displayStatus, type EventRecord, eventToday, findEventInScope, historyText } from '../services/events/lookups.ts';
 import { countEvents, eventPage as eventListPage, filterChoices, MY_EVENTS_DAYS } from '../services/events/lists.ts';
 import { STATUS_FILTER_NAMES, STATUS_FILTERS } from '../services/events/definitions.ts';
 import { facilitiesUnder, hierarchyTree, levelLabels, unitChoices } from '../services/organisation/hierarchy.ts';
 import { checkChoices, eventListHref, hasFilters, listQueryOf, pageLinks, parseEventListQuery, sortLinks } from './event-list-query.ts';
-import { assigneeChoices } from '../services/plans/plan-items.ts';
 import { OrgUnit } from '../models/index.ts';
 import { CONFIRM_FIELD } from '../services/sensitive-data.ts';
 
@@ -71,15 +70,8 @@ async function orPage(req: Request, actor: Actor, form: PageState['form'], chang
 
 /** The event page, also re-rendered with a failed form's errors (here and by the upload action). */
 export async function eventPage(actor: Actor, event: EventRecord, state: PageState = {}): Promise<Outcome> {
-  // One after another: they share the unit of work's one connection.
-  const answers = await answersOf(event.id);
-  const documents = await documentsOf(event.id);
-  const comments = await commentsOf(event.id);
-  const closures = await closuresOf(event.id);
-  const history = await historyOf(event.id);
-  const earliest = event.status === 'open' ? await earliestCompletion(event) : null;
   const reassignable = canReassign(actor.user, event);
-  const facility = reassignable ? await OrgUnit.findByPk(event.facilityId) : null;
+  const { answers, documents, comments, closures, history, earliest, assigneeChoices } = await eventPageParts(event, { assignees: reassignable });
   return view('events/show', {
     title: event.activity,
     event,
@@ -102,7 +94,7 @@ export async function eventPage(actor: Actor, event: EventRecord, state: PageSta
       cancel: canCancel(actor.user, event),
       reassign: reassignable,
     },
-    assigneeChoices: facility ? await assigneeChoices(facility) : [],
+    assigneeChoices,
     limits: { notes: NOTES_MAX, reason: REASON_MAX, comment: COMMENT_MAX },
     values: state.values ?? {},
     errors: state.errors ?? {},

@@ -124,6 +124,20 @@ export function isValidTimeZone(timeZone: string): boolean {
 
 /** The calendar date in `timeZone` at instant `now` (default: the current instant). */
 export function todayIn(timeZone: string, now: Date = new Date()): string {
+  // A page asks for the same zone and instant once a row: formatting costs more than the lookup.
+  const key = `${timeZone} ${now.getTime()}`;
+  const known = recentDays.get(key);
+  if (known) return known;
+  if (recentDays.size >= RECENT_DAYS_KEPT) recentDays.clear();
+  const day = formatTodayIn(timeZone, now);
+  recentDays.set(key, day);
+  return day;
+}
+
+const RECENT_DAYS_KEPT = 1_000;
+const recentDays = new Map<string, string>();
+
+function formatTodayIn(timeZone: string, now: Date): string {
   let fmt = formatters.get(timeZone);
   if (!fmt) {
     // Throws RangeError for an unknown zone, which is what callers should see.

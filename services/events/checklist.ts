@@ -66,11 +66,11 @@ export function missingRequiredAnswers(checklist: ChecklistItem[], answers: Answ
   return errors;
 }
 
+/** An event's ($1) stored answers, a row per item. */
+export const EVENT_ANSWERS_SQL = 'SELECT item_key, value FROM checklist_responses WHERE client_id = app_current_client() AND event_id = $1';
+
 export async function answersOf(eventId: string): Promise<Answers> {
-  const rows = await sql<{ item_key: string; value: string }>(
-    'SELECT item_key, value FROM checklist_responses WHERE client_id = app_current_client() AND event_id = $1',
-    [eventId],
-  );
+  const rows = await sql<{ item_key: string; value: string }>(EVENT_ANSWERS_SQL, [eventId]);
   return Object.fromEntries(rows.map((r) => [r.item_key, r.value]));
 }
 

@@ -289,11 +289,8 @@ export async function deleteDocument(actor: Actor, documentId: string): Promise<
   return doc;
 }
 
-/** An event's documents, oldest first, without their bytes. */
-export async function documentsOf(eventId: string): Promise<DocumentRow[]> {
-  if (!UUID.test(eventId)) return [];
-  return sql<DocumentRow>(`SELECT ${DOCUMENT_COLUMNS} ${DOCUMENT_FROM} WHERE d.event_id = $1 ORDER BY d.uploaded_at, d.id`, [eventId]);
-}
+/** An event's documents ($1), oldest first, without their bytes. */
+export const EVENT_DOCUMENTS_SQL = `SELECT ${DOCUMENT_COLUMNS} ${DOCUMENT_FROM} WHERE d.event_id = $1 ORDER BY d.uploaded_at, d.id`;
 
 /** "2.4 MB", "812 KB", "17 bytes". */
 export function humanSize(bytes: number): string {

@@ -90,18 +90,18 @@ export const displayStatus = (event: Pick<EventRecord, 'status' | 'late' | 'dueD
  * Earlier dates are typing mistakes that would record overdue work as done on time.
  */
 export async function earliestCompletion(event: Pick<EventRecord, 'id' | 'planItemId' | 'scheduledDate'>): Promise<string> {
-  const [row] = await sql<{ earliest: string }>(
-    `SELECT coalesce(
-              (SELECT prev.due_date FROM events prev, events this
-                WHERE prev.client_id = app_current_client() AND prev.plan_item_id = $1 AND prev.id <> $2 AND prev.scheduled_date < $3::date
-                  AND this.client_id = prev.client_id AND this.id = $2 AND prev.created_at <= this.created_at
-                ORDER BY prev.scheduled_date DESC LIMIT 1),
-              (SELECT least(p.schedule_start, $3::date) - p.lead_time_days FROM plan_items p
-                WHERE p.client_id = app_current_client() AND p.id = $1))::text AS earliest`,
-    [event.planItemId, event.id, event.scheduledDate],
-  );
+  const [row] = await sql<{ earliest: string }>(`SELECT (${EARLIEST_COMPLETION_SQL('$1', '$2', '$3')}) AS earliest`, [event.planItemId, event.id, event.scheduledDate]);
   return row!.earliest;
 }
+
+/** earliestCompletion's expression, for the Plan Item, event and scheduled date parameters given. */
+export const EARLIEST_COMPLETION_SQL = (planItem: string, event: string, scheduled: string) => `coalesce(
+              (SELECT prev.due_date FROM events prev, events this
+                WHERE prev.client_id = app_current_client() AND prev.plan_item_id = ${planItem} AND prev.id <> ${event} AND prev.scheduled_date < ${scheduled}::date
+                  AND this.client_id = prev.client_id AND this.id = ${event} AND prev.created_at <= this.created_at
+                ORDER BY prev.scheduled_date DESC LIMIT 1),
+              (SELECT least(p.schedule_start, ${scheduled}::date) - p.lead_time_days FROM plan_items p
+                WHERE p.client_id = app_current_client() AND p.id = ${planItem}))::text`;
 
 export interface CommentRow {
   id: string;
@@ -113,14 +113,10 @@ export interface CommentRow {
 /** The name of the staff member in `column` (a *_staff_id), for work done in a support session. */
 export const staffNameOf = (column: string) => `(SELECT s.name || ' (SolutionsTRAK support)' FROM staff_directory(ARRAY[${column}]) s)`;
 
-export async function commentsOf(eventId: string): Promise<CommentRow[]> {
-  return sql<CommentRow>(
-    `SELECT c.id, coalesce(u.name, ${staffNameOf('c.author_staff_id')}) AS "authorName", c.body, c.created_at AS "createdAt"
+/** An event's ($1) comments, oldest first. */
+export const EVENT_COMMENTS_SQL = `SELECT c.id, coalesce(u.name, ${staffNameOf('c.author_staff_id')}) AS "authorName", c.body, c.created_at AS "createdAt"
        FROM event_comments c LEFT JOIN users u ON u.client_id = c.client_id AND u.id = c.author_id
-      WHERE c.client_id = app_current_client() AND c.event_id = $1 ORDER BY c.created_at, c.id`,
-    [eventId],
-  );
-}
+      WHERE c.client_id = app_current_client() AND c.event_id = $1 ORDER BY c.created_at, c.id`;
 
 export interface ClosureRow {
   id: string;
@@ -135,16 +131,11 @@ export interface ClosureRow {
   documents: Array<{ id: string; fileName: string; sizeBytes: number; sha256: string }>;
 }
 
-/** Every close record of the event, newest first (a reopened event keeps its earlier ones). */
-export async function closuresOf(eventId: string): Promise<ClosureRow[]> {
-  return sql<ClosureRow>(
-    `SELECT k.id, coalesce(u.name, ${staffNameOf('k.closed_by_staff_id')}) AS "closedByName", k.closed_at AS "closedAt", k.completed_on::text AS "completedOn", k.due_date::text AS "dueDate",
+/** Every close record of the event ($1), newest first (a reopened event keeps its earlier ones). */
+export const EVENT_CLOSURES_SQL = `SELECT k.id, coalesce(u.name, ${staffNameOf('k.closed_by_staff_id')}) AS "closedByName", k.closed_at AS "closedAt", k.completed_on::text AS "completedOn", k.due_date::text AS "dueDate",
             k.late, k.recorded_late AS "recordedLate", k.notes, k.checklist, k.documents
        FROM event_closures k LEFT JOIN users u ON u.client_id = k.client_id AND u.id = k.closed_by
-      WHERE k.client_id = app_current_client() AND k.event_id = $1 ORDER BY k.closed_at DESC, k.id`,
-    [eventId],
-  );
-}
+      WHERE k.client_id = app_current_client() AND k.event_id = $1 ORDER BY k.closed_at DESC, k.id`;
 
 export interface HistoryRow {
   at: Date;
@@ -153,22 +144,19 @@ export interface HistoryRow {
   changes: Record<string, unknown> | null;
 }
 
-/** The event's audit entries, oldest first: what happened to it, by whom (reassignments name both users). */
-export async function historyOf(eventId: string): Promise<HistoryRow[]> {
-  const rows = await sql<HistoryRow>(
-    `SELECT a.occurred_at AS at, coalesce(u.name, ${staffNameOf('a.actor_staff_id')}) AS "actorName", a.action, a.changes
+/** A user id an audit entry's changes hold under `key`, as uuid (null when it holds none). */
+const changedUser = (key: string) => `(SELECT n.name FROM users n WHERE n.client_id = a.client_id
+        AND n.id = CASE WHEN a.changes->>'${key}' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN (a.changes->>'${key}')::uuid END)`;
+
+/** The event's ($1) audit entries, oldest first: what happened to it, by whom (a reassignment
+ *  names both users: fromName and toName beside their ids). */
+export const EVENT_HISTORY_SQL = `SELECT a.occurred_at AS at, coalesce(u.name, ${staffNameOf('a.actor_staff_id')}) AS "actorName", a.action,
+            CASE WHEN a.action = 'event.reassigned' AND jsonb_typeof(a.changes) = 'object'
+                 THEN a.changes || jsonb_strip_nulls(jsonb_build_object('fromName', ${changedUser('from')}, 'toName', ${changedUser('to')}))
+                 ELSE a.changes END AS changes
        FROM audit_log a LEFT JOIN users u ON u.client_id = a.client_id AND u.id = a.actor_user_id
       WHERE a.client_id = app_current_client() AND a.entity_id = $1 AND a.entity_type = 'event'
-      ORDER BY a.occurred_at, a.seq`,
-    [eventId],
-  );
-  const ids = rows.flatMap((r) => [r.changes?.from, r.changes?.to]).filter((v): v is string => typeof v === 'string' && UUID.test(v));
-  if (ids.length === 0) return rows;
-  const names = new Map(
-    (await sql<{ id: string; name: string }>('SELECT id, name FROM users WHERE client_id = app_current_client() AND id = ANY ($1::uuid[])', [[...new Set(ids)]])).map((u) => [u.id, u.name]),
-  );
-  return rows.map((r) => (r.action === 'event.reassigned' && r.changes ? { ...r, changes: { ...r.changes, fromName: names.get(String(r.changes.from)), toName: names.get(String(r.changes.to)) } } : r));
-}
+      ORDER BY a.occurred_at, a.seq`;
 
 /** One history line in words (ids and hashes stay in the audit log's detail). */
 export function historyText(row: HistoryRow): string {

@@ -14,40 +14,15 @@ import { lockEventInScope, type EventRecord } from './lookups.ts';
 import { OPEN_STATUS_FILTERS } from './definitions.ts';
 import { type EventListQuery, lockOpenMatching } from './lists.ts';
 import { facilitiesUnder } from '../organisation/hierarchy.ts';
-import type { AssigneeChoice } from '../plans/plan-items.ts';
+import { type AssigneeChoice, USERS_COVERING_SQL, distinctIds } from '../plans/plan-items.ts';
 import { UUID_PATTERN as UUID } from '../../lib/uuid.ts';
 
 /** A bulk reassignment never takes more events than this at once. */
 export const BULK_REASSIGN_MAX = 500;
 
-/**
- * Active users of the client whose scope covers every one of these facilities (a scope node at or
- * above each, the whole client, or the Administrator rank), by name: the same rule as
- * services/plans/plan-items.ts assigneeChoices, for several facilities at once.
- */
+/** Active users of the client whose scope covers every one of these facilities, by name. */
 export async function usersCovering(facilityIds: string[]): Promise<AssigneeChoice[]> {
-  const ids = [...new Set(facilityIds.map((id) => id.toLowerCase()))];
-  // Who holds a scope node at or above each facility (or the whole client): the facilities'
-  // ancestors first, then only those users' rows, never a test of every user of the client.
-  return sql<AssigneeChoice>(
-    `WITH RECURSIVE up AS (
-       SELECT id AS facility_id, id AS unit_id, parent_id FROM org_units WHERE id = ANY ($1::uuid[])
-       UNION ALL
-       SELECT up.facility_id, o.id, o.parent_id FROM org_units o JOIN up ON o.id = up.parent_id
-     ),
-     covering AS (
-       SELECT s.user_id FROM user_scopes s JOIN up ON s.org_unit_id = up.unit_id
-        WHERE s.client_id = app_current_client()
-        GROUP BY s.user_id HAVING count(DISTINCT up.facility_id) = cardinality($1::uuid[])
-       UNION
-       SELECT s.user_id FROM user_scopes s WHERE s.client_id = app_current_client() AND s.org_unit_id IS NULL
-     )
-     SELECT u.id, u.name, u.rank FROM users u
-      WHERE u.client_id = app_current_client() AND u.status = 'active'
-        AND (u.rank = 'administrator' OR u.id IN (SELECT user_id FROM covering))
-      ORDER BY lower(u.name), u.id`,
-    [ids],
-  );
+  return sql<AssigneeChoice>(USERS_COVERING_SQL('$1'), [distinctIds(facilityIds)]);
 }
 
 const outsideScope = (name: string, facilities: string) =>

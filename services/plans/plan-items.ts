@@ -60,23 +60,35 @@ export async function findPlanItemInScope(id: string): Promise<PlanItem> {
   return item;
 }
 
-/** Active users of the client whose scope covers the facility (a scope node at or above it, the
- *  whole client, or the Administrator rank), by name. */
-export async function assigneeChoices(facility: OrgUnit): Promise<AssigneeChoice[]> {
-  return sql<AssigneeChoice>(
-    `WITH RECURSIVE up AS (
-       SELECT id, parent_id FROM org_units WHERE id = $1
+/**
+ * Active users of the client whose scope covers every facility of the uuid[] parameter `ids` (a
+ * scope node at or above each, the whole client, or the Administrator rank), by name. Who holds a
+ * scope node above the facilities is found first, from their ancestors, so only those users' rows
+ * are read, never a test of every user of the client.
+ */
+export const USERS_COVERING_SQL = (ids: string) => `WITH RECURSIVE up AS (
+       SELECT id AS facility_id, id AS unit_id, parent_id FROM org_units WHERE id = ANY (${ids}::uuid[])
        UNION ALL
-       SELECT o.id, o.parent_id FROM org_units o JOIN up ON o.id = up.parent_id
+       SELECT up.facility_id, o.id, o.parent_id FROM org_units o JOIN up ON o.id = up.parent_id
+     ),
+     covering AS (
+       SELECT s.user_id FROM user_scopes s JOIN up ON s.org_unit_id = up.unit_id
+        WHERE s.client_id = app_current_client()
+        GROUP BY s.user_id HAVING count(DISTINCT up.facility_id) = cardinality(${ids}::uuid[])
+       UNION
+       SELECT s.user_id FROM user_scopes s WHERE s.client_id = app_current_client() AND s.org_unit_id IS NULL
      )
      SELECT u.id, u.name, u.rank FROM users u
       WHERE u.client_id = app_current_client() AND u.status = 'active'
-        AND (u.rank = 'administrator' OR EXISTS (
-              SELECT 1 FROM user_scopes s WHERE s.client_id = u.client_id AND s.user_id = u.id
-                 AND (s.org_unit_id IS NULL OR s.org_unit_id IN (SELECT id FROM up))))
-      ORDER BY lower(u.name), u.id`,
-    [facility.id],
-  );
+        AND (u.rank = 'administrator' OR u.id IN (SELECT user_id FROM covering))
+      ORDER BY lower(u.name), u.id`;
+
+/** Distinct facility ids, as USERS_COVERING_SQL counts them. */
+export const distinctIds = (ids: string[]): string[] => [...new Set(ids.map((id) => id.toLowerCase()))];
+
+/** Active users of the client whose scope covers the facility, by name (USERS_COVERING_SQL). */
+export async function assigneeChoices(facility: OrgUnit): Promise<AssigneeChoice[]> {
+  return sql<AssigneeChoice>(USERS_COVERING_SQL('$1'), [[facility.id]]);
 }
 
 /** The next 12 due dates a schedule gives (relative: assuming each event is completed on its due date).
