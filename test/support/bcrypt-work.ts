@@ -1,6 +1,7 @@
-// bcrypt's native work in this process, watched through async_hooks: each hash or comparison from
-// the moment the bcrypt package hands it to libuv's threadpool until it completes. What the
-// package really does, whatever the app's own counters say.
+// bcrypt's native work in this process, watched through async_hooks: each piece from the moment
+// the bcrypt package hands it to libuv's threadpool until its completion callback begins (a hash
+// makes its salt, then hashes from inside the salt's callback: the two never run at once). What
+// the package really does, whatever the app's own counters say.
 import { createHook } from 'node:async_hooks';
 
 export interface BcryptWork {
@@ -23,7 +24,7 @@ export function watchBcryptWork(): BcryptWork {
       inFlight.add(id);
       most = Math.max(most, inFlight.size);
     },
-    after: settled,
+    before: settled,
     destroy: settled,
   });
   hook.enable();
