@@ -12,10 +12,13 @@ import { requestMetrics } from './middleware/metrics.ts';
 import { noStore, securityHeaders } from './middleware/security.ts';
 import { sessions } from './middleware/session.ts';
 import { appRoutes, healthRoutes } from './routes/index.ts';
+import { limitPasswordHashing } from './services/auth/passwords.ts';
 import type { AppDeps } from './types/deps.ts';
 
 export function buildApp(deps: AppDeps): express.Express {
   const { config, db } = deps;
+  // Process-wide, as libuv's threadpool that bcrypt runs on is.
+  limitPasswordHashing({ concurrency: config.bcryptConcurrency, queueMax: config.bcryptQueueMax });
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);

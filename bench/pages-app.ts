@@ -48,12 +48,12 @@ const listen = (app: express.Express): Promise<number> =>
   });
 
 async function main(): Promise<void> {
-  const { app: appUrl, session: sessionUrl, dataDir, poolMax } = JSON.parse(process.env.BENCH_PAGES_APP!) as { app: string; session: string; dataDir: string; poolMax: string };
+  const { app: appUrl, session: sessionUrl, dataDir, poolMax, bcryptConcurrency } = JSON.parse(process.env.BENCH_PAGES_APP!) as { app: string; session: string; dataDir: string; poolMax: string; bcryptConcurrency?: string };
   process.env.NODE_ENV = 'production';
   const config = loadConfig({
     NODE_ENV: 'production', LOG_LEVEL: 'silent', DB_POOL_MAX: poolMax, DB_ROLE_PREFIX: 'plantrak_bench',
     SESSION_SECRET: randomBytes(32).toString('hex'), DATA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    DATA_DIR: dataDir, BASE_URL: 'http://127.0.0.1',
+    DATA_DIR: dataDir, BASE_URL: 'http://127.0.0.1', BCRYPT_CONCURRENCY: bcryptConcurrency,
   });
   setLogLevel(config.logLevel);
   const db = openDatabase({ app: appUrl, session: sessionUrl }, config.poolMax);
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     }
   });
   process.on('disconnect', () => void db.close().finally(() => process.exit(0)));
-  process.send!({ type: 'ready', ports });
+  process.send!({ type: 'ready', ports, bcryptCost: config.bcryptCost });
 }
 
 main().catch((error: unknown) => {

@@ -8,10 +8,13 @@
 //   - each line: a short warm-up, then autocannon for --duration seconds at --connections;
 //   - statements per request: one request alone, counted by the child (every statement of both
 //     pools: the session read and write, START TRANSACTION and COMMIT included), and listed at the
-//     end with each one's time in a request of its own.
+//     end with each one's time in a request of its own;
+//   - a sign-in burst (bench/sign-in-burst.ts): --burst users sign in at once while My events is
+//     loaded at --burst-connections, beside the same page's latency without the burst.
 // It stops and removes everything it started.
 //
 //   npm run bench:pages [-- --duration 10 --connections 32 --pool-max 10
+//                           --burst 50 --burst-connections 4 --bcrypt-concurrency N --burst-only
 //                           (and any fixture size: --facilities, --open-events, --scale …)]
 import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
@@ -22,6 +25,7 @@ import { setLogLevel } from '../lib/logger.ts';
 import { FIXTURE_PASSWORD, buildFixture, fixtureOptions } from './fixture.ts';
 import { benchHttp } from './http.ts';
 import { benchScratch } from './scratch.ts';
+import { reportSignInBurst, signInBurst } from './sign-in-burst.ts';
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -31,6 +35,12 @@ const flag = (name: string, fallback: string) => {
 const DURATION = Number(flag('duration', '10'));
 const CONNECTIONS = Number(flag('connections', '32'));
 const POOL_MAX = flag('pool-max', '10');
+/** Sign-ins at once in the burst section (0: none), the page's connections meanwhile, and the
+ *  app's BCRYPT_CONCURRENCY when set (its own default otherwise); --burst-only skips the lines. */
+const BURST = Number(flag('burst', '50'));
+const BURST_CONNECTIONS = Number(flag('burst-connections', '4'));
+const BCRYPT_CONCURRENCY = flag('bcrypt-concurrency', '');
+const BURST_ONLY = argv.includes('--burst-only');
 /** A fixture that builds in a minute or two; the pages read at most a facility's worth at once. */
 const PAGES_FIXTURE = { facilities: 200, users: 800, planItems: 4_000, openEvents: 30_000, closedEvents: 120_000, cancelledEvents: 5_000, noiseClients: 2 };
 
@@ -58,7 +68,7 @@ interface Measured {
   timed: Array<{ text: string; ms: number }>;
 }
 
-function startChild(env: object): Promise<{ child: ChildProcess; ports: { app: number; bare: number } }> {
+function startChild(env: object): Promise<{ child: ChildProcess; ports: { app: number; bare: number }; bcryptCost: number }> {
   const child = fork(path.join(import.meta.dirname, 'pages-app.ts'), [], {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, NODE_ENV: 'production', BENCH_PAGES_APP: JSON.stringify(env) },
@@ -66,8 +76,8 @@ function startChild(env: object): Promise<{ child: ChildProcess; ports: { app: n
   });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the app process exited (${code})`)));
-    child.on('message', (m: { type: string; ports?: { app: number; bare: number } }) => {
-      if (m.type === 'ready') resolve({ child, ports: m.ports! });
+    child.on('message', (m: { type: string; ports?: { app: number; bare: number }; bcryptCost?: number }) => {
+      if (m.type === 'ready') resolve({ child, ports: m.ports!, bcryptCost: m.bcryptCost! });
     });
   });
 }
@@ -117,7 +127,7 @@ async function main(): Promise<void> {
     const { owner } = fixture;
     const c = fixture.client;
 
-    const { child, ports } = await startChild({ app: fixture.urls.app, session: fixture.urls.session, dataDir: scratch.dir, poolMax: POOL_MAX });
+    const { child, ports, bcryptCost } = await startChild({ app: fixture.urls.app, session: fixture.urls.session, dataDir: scratch.dir, poolMax: POOL_MAX, bcryptConcurrency: BCRYPT_CONCURRENCY || undefined });
     scratch.defer(async () => {
       const gone = new Promise((resolve) => child.once('exit', resolve));
       child.disconnect();
@@ -153,7 +163,7 @@ async function main(): Promise<void> {
     const results: Measured[] = [];
     say();
     say(`Measuring: ${CONNECTIONS} connections, ${DURATION} s per line after a 2 s warm-up (load ${loadavg()})`);
-    for (const line of lines) {
+    for (const line of BURST_ONLY ? [] : lines) {
       const port = ports[line.port];
       const lineCookie = line.signedIn ? cookie : undefined;
       // One request alone, checked and counted (the app's port only: the bare server sends none).
@@ -180,7 +190,7 @@ async function main(): Promise<void> {
       say(`  [${elapsed()}] ${line.label.padEnd(22)} ${r.requests.average.toFixed(0).padStart(7)} req/s  p50 ${String(r.latency.p50).padStart(4)} ms  p99 ${String(r.latency.p99).padStart(4)} ms  (load ${loadavg()})`);
     }
 
-    const bare = results[0]!.rps;
+    const bare = results[0]?.rps ?? NaN;
     say();
     say(`Pages under load: ${CONNECTIONS} connections, ${DURATION} s each, app pool ${POOL_MAX} (load at the end ${loadavg()})`);
     say(`  ${'page'.padEnd(22)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'÷ bare'.padStart(7)} ${'stmts'.padStart(6)}  failures`);
@@ -194,6 +204,16 @@ async function main(): Promise<void> {
       const total = m.timed.reduce((sum, t) => sum + (Number.isNaN(t.ms) ? 0 : t.ms), 0);
       say(`  ${m.line.label} (GET ${m.line.path}): ${m.timed.length} statements, ${total.toFixed(1)} ms`);
       for (const t of m.timed) say(`    ${t.ms.toFixed(1).padStart(7)} ms  ${t.text.slice(0, 120)}`);
+    }
+
+    if (BURST > 0) {
+      say();
+      const page = { label: 'My events', path: '/events', cookie };
+      const burst = await signInBurst({
+        port: ports.app, owner, clientId: c.id, keepUserIds: Object.values(c.sample).map((u) => u.id), password: FIXTURE_PASSWORD,
+        bcryptCost, burst: BURST, connections: BURST_CONNECTIONS, aloneSeconds: DURATION, page, say,
+      });
+      reportSignInBurst(burst, page.label, say);
     }
     say(`[${elapsed()}] done`);
   } finally {

@@ -1,4 +1,5 @@
 // The only reader of process.env. Everything else receives a frozen Config.
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -35,6 +36,12 @@ const envSchema = z.object({
   STAFF_SESSION_ABSOLUTE_HOURS: int(8, 1, 24 * 7),
   SUPPORT_SESSION_MAX_MINUTES: int(120, 5, 720),
   BCRYPT_COST: int(12, 4, 15),
+  // bcrypt runs on libuv's threadpool (4 threads unless UV_THREADPOOL_SIZE), shared with file
+  // reads, DNS and zlib: a core is left to the event loop and PostgreSQL, and a thread to the rest.
+  BCRYPT_CONCURRENCY: int(Math.min(3, Math.max(1, os.availableParallelism() - 1)), 1, 64),
+  // Sign-ins waiting for a bcrypt slot beyond this are answered 503 at once (at cost 12, about a
+  // quarter of a second each per slot: 100 waiting is some 25 s on one slot).
+  BCRYPT_QUEUE_MAX: int(100, 0, 10_000),
   PASSWORD_MIN_LENGTH: int(8, 8, 64),
   LOGIN_LOCKOUT_THRESHOLD: int(10, 3, 100),
   LOGIN_THROTTLE_WINDOW_MINUTES: int(15, 1, 24 * 60),
@@ -98,6 +105,9 @@ export interface Config {
   /** The longest support session a staff member may open. */
   supportMaxMinutes: number;
   bcryptCost: number;
+  /** bcrypt hashes and comparisons at once in this process, and how many may wait for one. */
+  bcryptConcurrency: number;
+  bcryptQueueMax: number;
   passwordMinLength: number;
   login: { lockoutThreshold: number; windowMs: number; accountMax: number; ipMax: number };
   smtpUrl?: string;
@@ -181,6 +191,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     staffSession: { idleMs: e.STAFF_SESSION_IDLE_MINUTES * 60_000, absoluteMs: e.STAFF_SESSION_ABSOLUTE_HOURS * 3_600_000 },
     supportMaxMinutes: e.SUPPORT_SESSION_MAX_MINUTES,
     bcryptCost: e.BCRYPT_COST,
+    bcryptConcurrency: e.BCRYPT_CONCURRENCY,
+    bcryptQueueMax: e.BCRYPT_QUEUE_MAX,
     passwordMinLength: e.PASSWORD_MIN_LENGTH,
     login: {
       lockoutThreshold: e.LOGIN_LOCKOUT_THRESHOLD,

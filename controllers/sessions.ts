@@ -37,6 +37,10 @@ export function sessionsController(deps: AppDeps) {
       if (outcome.kind === 'refused') {
         return view('sessions/new', { title: 'Sign in', values: { email: form.data.email }, errors: {}, next, alert: REFUSED }, 401);
       }
+      // Not a failure: the form again with the e-mail kept, to be sent once more shortly.
+      if (outcome.kind === 'busy') {
+        return view('sessions/new', { title: 'Sign in', values: { email: form.data.email }, errors: {}, next, alert: outcome.message }, 503, { 'Retry-After': String(outcome.retryAfterSeconds) });
+      }
       // A new session id at sign-in defeats session fixation (and ends a visit this browser was in).
       await endVisitOfSession(deps.db.sequelize, req.session.staff, req.context);
       await regenerate(req);

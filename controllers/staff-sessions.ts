@@ -70,6 +70,9 @@ export function staffSessionsController(deps: AppDeps) {
         return view('admin/sessions/new', { title: 'Staff sign-in', values: { email: form.data.email }, errors: {}, alert: `Too many failed sign-in attempts. Try again in ${Math.ceil(outcome.retryAfterSeconds / 60)} minutes.` }, 429, { 'Retry-After': String(outcome.retryAfterSeconds) });
       }
       if (outcome.kind === 'refused') return loginPage({ values: { email: form.data.email }, alert: REFUSED }, 401);
+      if (outcome.kind === 'busy') {
+        return view('admin/sessions/new', { title: 'Staff sign-in', values: { email: form.data.email }, errors: {}, alert: outcome.message }, 503, { 'Retry-After': String(outcome.retryAfterSeconds) });
+      }
       await endVisitOfSession(deps.db.sequelize, req.session.staff, req.context);
       await rotateSession(req, { pendingStaff: { staffId: outcome.staffId, epoch: outcome.epoch, startedAt: Date.now() } });
       return redirect(outcome.enrol ? '/admin/login/enrol' : '/admin/login/code');

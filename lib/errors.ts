@@ -43,3 +43,10 @@ export class ConflictError extends HttpError {
     super(409, message);
   }
 }
+
+/** The server is too busy for this request just now; nothing was done, and it may be sent again. */
+export class ServiceUnavailableError extends HttpError {
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(503, message);
+  }
+}

@@ -2,7 +2,7 @@
 // request id and no stack trace outside development (DESIGN.md §10 rule 5).
 import type { NextFunction, Request, Response } from 'express';
 import type { Config } from '../config/index.ts';
-import { HttpError, NotFoundError, TooManyRequestsError } from '../lib/errors.ts';
+import { HttpError, NotFoundError, ServiceUnavailableError, TooManyRequestsError } from '../lib/errors.ts';
 import { loggableError, logger } from '../lib/logger.ts';
 import { recordServerError } from '../services/admin/app-errors.ts';
 import { inUnitOfWork } from '../lib/unit-of-work.ts';
@@ -24,6 +24,7 @@ const TITLES: Record<number, string> = {
   422: 'Please check the form',
   429: 'Too many attempts',
   500: 'Something went wrong',
+  503: 'Busy just now',
 };
 
 export function notFound(_req: Request, _res: Response, next: NextFunction): void {
@@ -67,7 +68,9 @@ export function errorHandler(config: Config) {
     const known = asHttpError(error);
     const status = known?.status ?? 500;
     const requestId = String(req.id ?? '');
-    if (status >= 500) {
+    // Too busy is an answer, not a fault: no error record (written under load) for each one.
+    if (known instanceof ServiceUnavailableError) logger.warn({ reqId: requestId, reason: known.message }, 'request refused: busy');
+    else if (status >= 500) {
       logger.error({ reqId: requestId, err: loggableError(error) }, 'request failed');
       void recordServerError(req, status, error);
     }
@@ -87,7 +90,7 @@ export function errorHandler(config: Config) {
         return res.redirect(303, `/login${req.originalUrl === '/' ? '' : next}`);
       }
     }
-    if (known instanceof TooManyRequestsError && known.retryAfterSeconds) res.set('Retry-After', String(known.retryAfterSeconds));
+    if ((known instanceof TooManyRequestsError || known instanceof ServiceUnavailableError) && known.retryAfterSeconds) res.set('Retry-After', String(known.retryAfterSeconds));
 
     const message = known?.message ?? 'An unexpected error stopped this request. Nothing was saved. If it happens again, quote the reference below.';
     res.status(status);

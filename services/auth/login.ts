@@ -1,5 +1,6 @@
 // Sign-in: one generic refusal for unknown e-mail, wrong password, locked or inactive account,
 // with a bcrypt comparison on every path so timing does not tell them apart (DESIGN.md §8.3).
+import { ServiceUnavailableError } from '../../lib/errors.ts';
 import { type UnitOfWorkContext, inUnitOfWork } from '../../lib/unit-of-work.ts';
 import { Client, User } from '../../models/index.ts';
 import { audit } from '../audit/entries.ts';
@@ -14,7 +15,9 @@ export type SignInOutcome =
   /** The password is right, but the user has two-factor sign-in on: not signed in yet. */
   | { kind: 'second-factor'; userId: string; clientId: string; sessionEpoch: number }
   | { kind: 'refused' }
-  | { kind: 'throttled'; retryAfterSeconds: number };
+  | { kind: 'throttled'; retryAfterSeconds: number }
+  /** Too many sign-ins wait for a bcrypt slot: the password was not checked, nothing was counted. */
+  | { kind: 'busy'; message: string; retryAfterSeconds: number };
 
 interface Candidate {
   userId: string;
@@ -47,11 +50,17 @@ export async function signIn({ db, config }: AuthDeps, email: string, password: 
     return { userId: user.id, clientId: user.clientId, passwordHash: found.match!.passwordHash, usable: user.status === 'active' && client.status === 'active', totpEnabled: Boolean(user.totpEnabledAt) };
   }));
 
-  // Compare outside any transaction: bcrypt is slow and must not hold a connection. A password
-  // over 72 bytes never matches (services/auth/passwords.ts) and counts as a wrong one below.
+  // Compare outside any transaction: bcrypt is slow (and may wait for a slot) and must not hold a
+  // connection. A password over 72 bytes never matches (services/auth/passwords.ts) and counts as
+  // a wrong one below.
   let passwordMatches = false;
-  if (candidate?.passwordHash) passwordMatches = await verifyPassword(password, candidate.passwordHash);
-  else await spendComparisonTime(password, config.bcryptCost);
+  try {
+    if (candidate?.passwordHash) passwordMatches = await verifyPassword(password, candidate.passwordHash);
+    else await spendComparisonTime(password, config.bcryptCost);
+  } catch (error) {
+    if (error instanceof ServiceUnavailableError) return { kind: 'busy', message: error.message, retryAfterSeconds: error.retryAfterSeconds };
+    throw error;
+  }
 
   const succeeded = Boolean(candidate && passwordMatches && candidate.usable);
   const recordAs: UnitOfWorkContext = succeeded ? { ...scoped, actorKind: 'user', userId: candidate!.userId } : scoped;

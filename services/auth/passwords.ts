@@ -1,8 +1,11 @@
-// The client policy's password rule (DESIGN.md §1, §13) and bcrypt hashing.
+// The client policy's password rule (DESIGN.md §1, §13) and bcrypt hashing, a bounded number
+// of hashes at once (a burst of sign-ins must not take every core and libuv thread).
 import bcrypt from 'bcrypt';
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import * as common from '@zxcvbn-ts/language-common';
 import * as english from '@zxcvbn-ts/language-en';
+import { ConcurrencyGate, GateFullError } from '../../lib/concurrency-gate.ts';
+import { ServiceUnavailableError } from '../../lib/errors.ts';
 
 /** bcrypt reads only the first 72 bytes; anything longer would be silently truncated. */
 export const MAX_PASSWORD_BYTES = 72;
@@ -69,23 +72,57 @@ function personalTokens(words: string[]): string[] {
   return [...new Set([...words, ...parts.filter((p) => p.length >= 3)])];
 }
 
+/** libuv's threadpool is one per process, so the bcrypt limit is too. Until an app sets it from
+ *  its configuration (limitPasswordHashing), scripts hash one at a time. */
+let gate = new ConcurrencyGate(1, 1_000);
+
+export function limitPasswordHashing(limits: { concurrency: number; queueMax: number }): void {
+  gate = new ConcurrencyGate(limits.concurrency, limits.queueMax);
+}
+
+/** bcrypt work running and waiting now, and the most that may run at once. */
+export function passwordHashingLoad(): { running: number; waiting: number; limit: number } {
+  return { running: gate.running, waiting: gate.waiting, limit: gate.limit };
+}
+
+export const BUSY_MESSAGE = 'Too many sign-ins at once. Try again in a moment.';
+/** A few seconds: the queue moves by a few sign-ins a second on every slot. */
+export const BUSY_RETRY_AFTER_SECONDS = 5;
+
+/** Every bcrypt call goes through here: it waits for a slot, or is refused (503) when too many wait. */
+async function gated<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await gate.run(work);
+  } catch (error) {
+    if (error instanceof GateFullError) throw new ServiceUnavailableError(BUSY_MESSAGE, BUSY_RETRY_AFTER_SECONDS);
+    throw error;
+  }
+}
+
 export function hashPassword(password: string, cost: number): Promise<string> {
-  return bcrypt.hash(password, cost);
+  return gated(() => bcrypt.hash(password, cost));
 }
 
 /** Whether the password matches the hash. A password over 72 bytes never matches: bcrypt would
  *  compare only its first 72 bytes, so anything could follow them. The comparison still runs,
  *  so a refusal takes as long as any other. */
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
-  const matches = await bcrypt.compare(password, hash);
+  const matches = await gated(() => bcrypt.compare(password, hash));
   return matches && Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES;
 }
 
 const dummyHashes = new Map<number, Promise<string>>();
 
-/** Spends the time of a real comparison, so unknown accounts answer as slowly as known ones. */
+/** Spends the time of a real comparison, so unknown accounts answer as slowly as known ones
+ *  (waiting for the same gate too). */
 export async function spendComparisonTime(password: string, cost: number): Promise<void> {
   let hash = dummyHashes.get(cost);
-  if (!hash) dummyHashes.set(cost, (hash = bcrypt.hash('timing-equaliser', cost)));
-  await bcrypt.compare(password, await hash);
+  if (!hash) {
+    // Made once per cost; a failed attempt (a full gate) is not kept, so the next one retries.
+    hash = gated(() => bcrypt.hash('timing-equaliser', cost));
+    dummyHashes.set(cost, hash);
+    hash.catch(() => dummyHashes.get(cost) === hash && dummyHashes.delete(cost));
+  }
+  const dummy = await hash;
+  await gated(() => bcrypt.compare(password, dummy));
 }

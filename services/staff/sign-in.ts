@@ -3,6 +3,7 @@
 // else. The same generic refusal, dummy bcrypt comparison, throttle and lockout as client users;
 // accepted TOTP time-steps are recorded so a code is never accepted twice.
 import type { Config } from '../../config/index.ts';
+import { ServiceUnavailableError } from '../../lib/errors.ts';
 import { SecretBox } from '../../lib/secret-box.ts';
 import { type UnitOfWorkContext, inUnitOfWork } from '../../lib/unit-of-work.ts';
 import { type Database, StaffUser } from '../../models/index.ts';
@@ -38,7 +39,9 @@ export type StaffSignInOutcome =
   /** Password right; `enrol` when no authenticator is set up yet. Not signed in until the code. */
   | { kind: 'second-factor'; staffId: string; epoch: number; enrol: boolean }
   | { kind: 'refused' }
-  | { kind: 'throttled'; retryAfterSeconds: number };
+  | { kind: 'throttled'; retryAfterSeconds: number }
+  /** Too many sign-ins wait for a bcrypt slot: the password was not checked, nothing was counted. */
+  | { kind: 'busy'; message: string; retryAfterSeconds: number };
 
 export async function signInStaff(deps: StaffAuthDeps, email: string, password: string, meta: RequestMeta): Promise<StaffSignInOutcome> {
   const { sequelize } = deps.db;
@@ -59,8 +62,13 @@ export async function signInStaff(deps: StaffAuthDeps, email: string, password: 
   // Compare outside any transaction: bcrypt is slow and must not hold a connection. A password
   // over 72 bytes never matches (services/auth/passwords.ts) and counts as a wrong one below.
   let matches = false;
-  if (staff && found.passwordHash) matches = await verifyPassword(password, found.passwordHash);
-  else await spendComparisonTime(password, deps.config.bcryptCost);
+  try {
+    if (staff && found.passwordHash) matches = await verifyPassword(password, found.passwordHash);
+    else await spendComparisonTime(password, deps.config.bcryptCost);
+  } catch (error) {
+    if (error instanceof ServiceUnavailableError) return { kind: 'busy', message: error.message, retryAfterSeconds: error.retryAfterSeconds };
+    throw error;
+  }
   const succeeded = Boolean(staff && matches && staff.status === 'active');
 
   return inUnitOfWork(sequelize, staff ? staffContext(staff.id, meta) : anonymous, async (): Promise<StaffSignInOutcome> => {

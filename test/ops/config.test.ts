@@ -1,5 +1,6 @@
 // loadConfig: documented defaults, and a refusal that names the setting and the fix for each
 // bad value (the server prints this message and exits).
+import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { ConfigError, type Env, loadConfig } from '../../config/index.ts';
@@ -62,6 +63,15 @@ describe('configuration', () => {
     expect(refusal({ BCRYPT_COST: '8' }).message).to.include('BCRYPT_COST below 10 is allowed only when NODE_ENV=test');
     expect(refusal({ BCRYPT_COST: '8', NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40) }).message).to.include('BCRYPT_COST below 10');
     expect(loadConfig({ BCRYPT_COST: '8', NODE_ENV: 'test' }).bcryptCost).to.equal(8);
+  });
+
+  it('runs bcrypt on all cores but one, at most 3 (a libuv thread left for files), with 100 waiting at most', () => {
+    const config = loadConfig({});
+    expect(config.bcryptConcurrency).to.equal(Math.min(3, Math.max(1, os.availableParallelism() - 1)));
+    expect(config.bcryptQueueMax).to.equal(100);
+    expect(loadConfig({ BCRYPT_CONCURRENCY: '2', BCRYPT_QUEUE_MAX: '0' })).to.deep.include({ bcryptConcurrency: 2, bcryptQueueMax: 0 });
+    expect(refusal({ BCRYPT_CONCURRENCY: '0' }).message).to.include('BCRYPT_CONCURRENCY: must be at least 1');
+    expect(refusal({ BCRYPT_QUEUE_MAX: '-1' }).message).to.include('BCRYPT_QUEUE_MAX: must be at least 0');
   });
 
   it('refuses a port that is not a number or out of range', () => {
