@@ -133,26 +133,25 @@ export interface Choice {
 export async function filterChoices(scopeFacilityIds: string[] | null = null): Promise<{ assignees: Choice[]; uploaders: Choice[]; categories: string[] }> {
   // A narrow scope's facilities named, as the reports name them (ReportFilter.scopeFacilityIds).
   const inScope = (column: string) => (scopeFacilityIds ? `AND ${column} = ANY ($1::uuid[])` : '');
-  // One pass: who appears as what, each person once, in name order.
+  // One statement: who appears as what, each person once, in name order; and the categories.
   const params = scopeFacilityIds ? [scopeFacilityIds] : [];
-  const people = await sql<Choice & { assignee: boolean; uploader: boolean }>(
-    `SELECT u.id, u.name, a.assignee, a.uploader
-       FROM (SELECT person_id, bool_or(assignee) AS assignee, bool_or(uploader) AS uploader
-               FROM (SELECT p.assignee_id AS person_id, true AS assignee, false AS uploader FROM plan_items p
-                      WHERE p.client_id = app_current_client() ${inScope('p.facility_id')}
-                     UNION ALL
-                     SELECT w.person_id, w.events > 0, w.documents > 0 FROM facility_people w
-                      WHERE w.client_id = app_current_client() AND (w.events > 0 OR w.documents > 0) ${inScope('w.facility_id')}) appears
-              GROUP BY person_id) a
-       JOIN users u ON u.client_id = app_current_client() AND u.id = a.person_id
-      ORDER BY lower(u.name), u.id`,
+  const [row] = await sql<{ people: Array<Choice & { assignee: boolean; uploader: boolean }>; categories: string[] | null }>(
+    `SELECT (SELECT coalesce(json_agg(x), '[]') FROM (
+              SELECT u.id, u.name, a.assignee, a.uploader
+                FROM (SELECT person_id, bool_or(assignee) AS assignee, bool_or(uploader) AS uploader
+                        FROM (SELECT p.assignee_id AS person_id, true AS assignee, false AS uploader FROM plan_items p
+                               WHERE p.client_id = app_current_client() ${inScope('p.facility_id')}
+                              UNION ALL
+                              SELECT w.person_id, w.events > 0, w.documents > 0 FROM facility_people w
+                               WHERE w.client_id = app_current_client() AND (w.events > 0 OR w.documents > 0) ${inScope('w.facility_id')}) appears
+                       GROUP BY person_id) a
+                JOIN users u ON u.client_id = app_current_client() AND u.id = a.person_id
+               ORDER BY lower(u.name), u.id) x) AS people,
+            (SELECT array_agg(DISTINCT p.category ORDER BY p.category) FROM plan_items p
+              WHERE p.client_id = app_current_client() AND p.category IS NOT NULL ${inScope('p.facility_id')}) AS categories`,
     params,
   );
-  const [row] = await sql<{ categories: string[] | null }>(
-    `SELECT array_agg(DISTINCT p.category ORDER BY p.category) AS categories FROM plan_items p
-      WHERE p.client_id = app_current_client() AND p.category IS NOT NULL ${inScope('p.facility_id')}`,
-    params,
-  );
+  const people = row!.people;
   const choice = ({ id, name }: Choice): Choice => ({ id, name });
   return { assignees: people.filter((p) => p.assignee).map(choice), uploaders: people.filter((p) => p.uploader).map(choice), categories: row?.categories ?? [] };
 }
