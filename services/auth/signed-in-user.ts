@@ -3,15 +3,8 @@
 import { type Model, type ModelStatic, QueryTypes } from 'sequelize';
 import { currentUnit } from '../../lib/unit-of-work.ts';
 import { Client, User } from '../../models/index.ts';
+import { selectList } from '../../models/select-list.ts';
 import type { FreezeState } from '../operations/freeze.ts';
-
-/** The model's stored columns as `alias."column" AS "prefix.attribute"`. */
-function selectList(model: ModelStatic<Model>, alias: string): string {
-  return Object.entries(model.getAttributes())
-    .filter(([, attribute]) => (attribute.type as { key?: string }).key !== 'VIRTUAL')
-    .map(([name, attribute]) => `${alias}."${attribute.field ?? name}" AS "${alias}.${name}"`)
-    .join(', ');
-}
 
 let columns: string | undefined;
 
@@ -19,7 +12,7 @@ let columns: string | undefined;
  *  or nothing when either is not visible (or the user is not the client's). */
 export async function signedInUser(userId: string, clientId: string): Promise<{ user: User; client: Client; frozen: FreezeState | null } | undefined> {
   const { sequelize, transaction } = currentUnit();
-  columns ??= `${selectList(User as unknown as ModelStatic<Model>, 'u')}, ${selectList(Client as unknown as ModelStatic<Model>, 'c')}`;
+  columns ??= `${selectList(User as unknown as ModelStatic<Model>, 'u', 'u.')}, ${selectList(Client as unknown as ModelStatic<Model>, 'c', 'c.')}`;
   const [row] = await sequelize.query<Record<string, unknown>>(
     `SELECT ${columns}, (SELECT json_build_object('scope', f.scope, 'reason', f.reason, 'since', f.since) FROM app_freeze_state(c.id) f LIMIT 1) AS "frozen"
        FROM users u JOIN clients c ON c.id = u.client_id WHERE u.id = $1 AND c.id = $2`,

@@ -1,10 +1,11 @@
 // Reading the hierarchy within the actor's scope. Row-level security already hides units outside
 // it; the scope read back here tells units in scope from ancestors shown for navigation only.
-import { Op } from 'sequelize';
+import type { Model, ModelStatic } from 'sequelize';
 import { NotFoundError } from '../../lib/errors.ts';
 import { currentUnit, sql } from '../../lib/unit-of-work.ts';
 import { type Client, OrgUnit } from '../../models/index.ts';
 import type { UnitKind } from '../../models/org-unit.ts';
+import { selectList } from '../../models/select-list.ts';
 import { isUuid } from '../../lib/uuid.ts';
 
 export interface Scope {
@@ -34,7 +35,7 @@ const KIND_ORDER: Record<UnitKind, number> = { region: 0, division: 1, facility:
 /** Every visible unit as a tree (regions, then divisions, then facilities; by name). */
 export async function hierarchyTree(options: { includeInactive?: boolean } = {}): Promise<TreeNode[]> {
   const scope = await currentScope();
-  const units = await OrgUnit.findAll({ where: options.includeInactive ? {} : { active: true }, order: [['name', 'ASC']] });
+  const units = await unitsWhere(options.includeInactive ? 'true' : 'o.active', []);
   const nodes = new Map(units.map((unit) => [unit.id, { unit, inScope: inScope(scope, unit.id), children: [] as TreeNode[] }]));
   const roots: TreeNode[] = [];
   for (const node of nodes.values()) {
@@ -102,26 +103,34 @@ export async function ancestorsOf(unit: OrgUnit): Promise<OrgUnit[]> {
   return unit.parentId ? chainUpFrom(unit.parentId) : [];
 }
 
+let unitColumns: string | undefined;
+
+/** Org units read with raw SQL (one prepared statement) and built as models without Sequelize's
+ *  query building: the pages that list every facility read them on every request. */
+async function unitsWhere(where: string, params: unknown[]): Promise<OrgUnit[]> {
+  unitColumns ??= selectList(OrgUnit as unknown as ModelStatic<Model>, 'o');
+  const rows = await sql<Record<string, unknown>>(`SELECT ${unitColumns} FROM org_units o WHERE ${where} ORDER BY o.name`, params);
+  return OrgUnit.bulkBuild(rows as never[], { raw: true, isNewRecord: false });
+}
+
 /** Facilities at or below a unit, within scope (a facility yields itself). */
 export async function facilitiesUnder(unit: OrgUnit, options: { includeInactive?: boolean } = {}): Promise<OrgUnit[]> {
-  const rows = await sql<{ id: string }>(
-    `WITH RECURSIVE below AS (
-       SELECT id, kind FROM org_units WHERE id = $1
-       UNION ALL
-       SELECT c.id, c.kind FROM org_units c JOIN below b ON c.parent_id = b.id
-     ) SELECT id FROM below WHERE kind = 'facility'`,
+  const scope = await currentScope();
+  const units = await unitsWhere(
+    `o.id IN (WITH RECURSIVE below AS (
+                SELECT id, kind FROM org_units WHERE id = $1
+                UNION ALL
+                SELECT c.id, c.kind FROM org_units c JOIN below b ON c.parent_id = b.id
+              ) SELECT id FROM below WHERE kind = 'facility') ${options.includeInactive ? '' : 'AND o.active'}`,
     [unit.id],
   );
-  const scope = await currentScope();
-  const ids = rows.map((r) => r.id).filter((id) => inScope(scope, id));
-  if (ids.length === 0) return [];
-  return OrgUnit.findAll({ where: { id: { [Op.in]: ids }, ...(options.includeInactive ? {} : { active: true }) }, order: [['name', 'ASC']] });
+  return units.filter((f) => inScope(scope, f.id));
 }
 
 /** Facilities in scope, for the facility selector. */
 export async function facilitiesInScope(): Promise<OrgUnit[]> {
   const scope = await currentScope();
-  const facilities = await OrgUnit.findAll({ where: { kind: 'facility', active: true }, order: [['name', 'ASC']] });
+  const facilities = await unitsWhere(`o.kind = 'facility' AND o.active`, []);
   return facilities.filter((f) => inScope(scope, f.id));
 }
 
