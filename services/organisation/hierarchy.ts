@@ -23,8 +23,12 @@ export async function currentScope(): Promise<Scope> {
 
 export const inScope = (scope: Scope, unitId: string | null): boolean => (unitId === null ? scope.whole : scope.whole || scope.units.has(unitId));
 
+/** A unit as the tree holds it: its stored fields but the timestamps, as a plain object (the
+ *  tree is read on most pages; building a model per unit cost more than the query). */
+export type TreeUnit = Pick<OrgUnit, 'id' | 'clientId' | 'kind' | 'name' | 'code' | 'parentId' | 'address' | 'timeZone' | 'active'>;
+
 export interface TreeNode {
-  unit: OrgUnit;
+  unit: TreeUnit;
   /** False for ancestors shown only to place the user's units in the tree. */
   inScope: boolean;
   children: TreeNode[];
@@ -35,7 +39,10 @@ const KIND_ORDER: Record<UnitKind, number> = { region: 0, division: 1, facility:
 /** Every visible unit as a tree (regions, then divisions, then facilities; by name). */
 export async function hierarchyTree(options: { includeInactive?: boolean } = {}): Promise<TreeNode[]> {
   const scope = await currentScope();
-  const units = await unitsWhere(options.includeInactive ? 'true' : 'o.active', []);
+  const units = await sql<TreeUnit>(
+    `SELECT id, client_id AS "clientId", kind, name, code, parent_id AS "parentId", address, time_zone AS "timeZone", active
+       FROM org_units ${options.includeInactive ? '' : 'WHERE active'} ORDER BY name`,
+  );
   const nodes = new Map(units.map((unit) => [unit.id, { unit, inScope: inScope(scope, unit.id), children: [] as TreeNode[] }]));
   const roots: TreeNode[] = [];
   for (const node of nodes.values()) {
