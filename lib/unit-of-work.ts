@@ -97,9 +97,11 @@ export async function inUnitOfWork<T>(
   sequelize: Sequelize,
   context: UnitOfWorkContext,
   work: (transaction: Transaction) => Promise<T>,
+  options: { /** A read on a standby: the transaction is READ ONLY (the primary's too, should it serve). */ readOnly?: boolean } = {},
 ): Promise<T> {
   if (units.getStore()) throw new Error('units of work do not nest');
   return sequelize.transaction({ [UNIT_OF_WORK]: true } as object, async (transaction) => {
+    if (options.readOnly) await sequelize.query('SET TRANSACTION READ ONLY', { transaction });
     // The context and the user's facility scope, computed once here for every policy to read.
     // System jobs (and, later, support sessions) act across the whole client.
     // The scope comes back from the same statement (the values just set, read back as
