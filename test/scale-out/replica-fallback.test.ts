@@ -12,9 +12,16 @@ import { type Database, openDatabase } from '../../models/index.ts';
 import { testConfig } from '../support/env.ts';
 import { VALID_PASSWORD } from '../support/factories.ts';
 import { type Agent, signedInAgent } from '../support/http.ts';
+import { captureLogs } from '../support/logs.ts';
 import { type StreamingPair, startStreamingPair } from '../support/streaming-pair.ts';
 
 const METRICS_TOKEN = 'replica-test-metrics-token-0123456789abcdef';
+
+/** The fallback lines logged, parsed; the lines must name no client data. */
+function fallbackLines(lines: string[], clientData: string[]): Array<{ reason: string }> {
+  for (const line of lines) for (const value of clientData) expect(line).not.to.include(value);
+  return lines.map((l) => JSON.parse(l) as { msg: string; reason: string }).filter((l) => l.msg === 'replica reads fall back to the primary');
+}
 
 /** The replica counters as /metrics shows them. */
 async function replicaCounters(app: Express): Promise<{ reads: number; unreachable: number; lagging: number }> {
@@ -106,6 +113,7 @@ describe('reads on a streaming replica, with fallback to the primary', function 
     const healthy = await admin.bounded30.get('/users/export.csv').expect(200);
     const before = await replicaCounters(apps.bounded30);
     await pair!.stopStandby();
+    const logs = captureLogs();
     try {
       const res = await admin.bounded30.get('/users/export.csv').expect(200);
       expect(res.text).to.equal(healthy.text);
@@ -114,7 +122,10 @@ describe('reads on a streaming replica, with fallback to the primary', function 
       expect(after.reads).to.equal(before.reads);
       await admin.bounded30.get('/reports/open').expect(200);
       expect((await replicaCounters(apps.bounded30)).unreachable - after.unreachable).to.equal(1);
+      // Logged once, at the change, not for every read.
+      expect(fallbackLines(logs.lines, [...emails.mine, emails.other, 'Replica Water']).map((l) => l.reason)).to.deep.equal(['unreachable']);
     } finally {
+      logs.restore();
       await pair!.startStandby();
     }
     await pair!.caughtUp();
@@ -136,7 +147,9 @@ describe('reads on a streaming replica, with fallback to the primary', function 
       expect(standbyRows.rowCount, 'the paused standby does not have the row').to.equal(0);
 
       const before = await replicaCounters(apps.bounded1);
-      const res = await admin.bounded1.get('/users/export.csv').expect(200);
+      const logs = captureLogs();
+      const res = await Promise.resolve(admin.bounded1.get('/users/export.csv').expect(200)).finally(() => logs.restore());
+      expect(fallbackLines(logs.lines, [...emails.mine, emails.other, newest]).map((l) => l.reason)).to.deep.equal(['lagging']);
       expect(emailsIn(res.text)).to.deep.equal([...emails.mine, newest].sort());
       const after = await replicaCounters(apps.bounded1);
       expect(after.lagging - before.lagging).to.equal(1);
