@@ -16,14 +16,14 @@ import { initModels, openDatabase } from '../models/index.ts';
 
 let statements = 0;
 /** While the parent asks for them: each statement's text and time, for one request at a time. */
-let captured: Array<{ text: string; ms: number }> | undefined;
+let captured: Array<{ text: string; ms: number; values?: unknown }> | undefined;
 // Every statement of either pool goes through Client#query (Sequelize's and connect-pg-simple's).
 const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
 (pg.Client.prototype as { query: unknown }).query = function counted(this: pg.Client, ...args: unknown[]) {
   statements++;
   if (!captured) return query.apply(this, args);
   const first = args[0] as string | { text?: string };
-  const entry = { text: (typeof first === 'string' ? first : first?.text ?? '(portal)').replace(/\s+/g, ' ').trim(), ms: NaN };
+  const entry = { text: (typeof first === 'string' ? first : first?.text ?? '(portal)').replace(/\s+/g, ' ').trim(), ms: NaN, values: Array.isArray(args[1]) ? args[1] : (first as { values?: unknown })?.values };
   captured.push(entry);
   const t0 = performance.now();
   const done = () => void (entry.ms = performance.now() - t0);

@@ -1,8 +1,9 @@
 // One transaction per request or job step, carrying the authorization context that row-level
 // security reads. This is the only module that calls set_config (DESIGN.md §8.2).
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { QueryTypes, Sequelize, type Transaction } from 'sequelize';
+import { QueryTypes, Sequelize, Transaction } from 'sequelize';
 import { PortalReader } from './portal-reader.ts';
 import { UUID_PATTERN as uuidPattern } from './uuid.ts';
 
@@ -89,9 +90,56 @@ function checkedUuid(value: string | null | undefined): string {
   return value;
 }
 
+const ACTOR_KINDS: readonly ActorKind[] = ['user', 'staff', 'system', 'anonymous'];
+
 /**
- * Runs work in one transaction with transaction-local settings bound as parameters, so a pooled
- * connection never carries one request's context into the next. Commits before resolving.
+ * The unit of work's first round trip: START TRANSACTION and the context in one simple-protocol
+ * query (two statements, run in order). Simple protocol takes no parameters, so the values go in
+ * as literals, and only values that cannot need quoting: UUIDs checked against the pattern (or
+ * empty) and an actor kind from the fixed list.
+ */
+function openingSql(context: UnitOfWorkContext, readOnly: boolean): string {
+  if (!ACTOR_KINDS.includes(context.actorKind)) throw new Error('unknown actor kind');
+  const [client, user, staff, kind, support] = [
+    checkedUuid(context.clientId), checkedUuid(context.userId), checkedUuid(context.staffId), context.actorKind, checkedUuid(context.supportSessionId),
+  ].map((value) => `'${value}'`);
+  // The context and the user's facility scope, computed once here for every policy to read.
+  // System jobs and staff act across the whole client. The scope comes back from the same
+  // statement (the values just set, read back as app_scope_all() and app_scope_units() would),
+  // so no policy needs a query to learn it.
+  return `START TRANSACTION${readOnly ? ' READ ONLY' : ''};
+    SELECT set_config('app.client_id', ${client}, true), set_config('app.user_id', ${user}, true),
+           set_config('app.staff_id', ${staff}, true), set_config('app.actor_kind', ${kind}, true),
+           set_config('app.support_session_id', ${support}, true),
+           set_config('app.scope_all', CASE WHEN s.whole OR ${kind} IN ('system', 'staff') THEN 'on' ELSE '' END, true) AS scope_all,
+           coalesce(nullif(set_config('app.scope_units', s.units, true), ''), '{}')::uuid[] AS scope_units,
+           set_config('app.scope_ancestors', s.ancestors, true)
+      FROM app_scope_for(nullif(${client}, '')::uuid, CASE WHEN ${kind} = 'user' THEN nullif(${user}, '')::uuid END) s`;
+}
+
+/** A unit of work's transaction: it begins with the opening query instead of a bare START
+ *  TRANSACTION, and keeps the scope that query read back. */
+class UnitTransaction extends Transaction {
+  scope?: UnitScope;
+
+  constructor(sequelize: Sequelize, private readonly opening: string) {
+    super(sequelize, { [UNIT_OF_WORK]: true } as object);
+  }
+
+  /** Called by Transaction#prepareEnvironment once the connection is acquired (rolls back on failure). */
+  async begin(): Promise<void> {
+    const connection = (this as unknown as { connection: pg.ClientBase }).connection;
+    const results = (await connection.query(this.opening)) as unknown as Array<pg.QueryResult<{ scope_all: string; scope_units: string[] }>>;
+    const set = results[1]?.rows[0];
+    if (!set) throw new Error('the unit of work set no context');
+    this.scope = { whole: set.scope_all === 'on', units: set.scope_units ?? [] };
+  }
+}
+
+/**
+ * Runs work in one transaction with transaction-local settings, so a pooled connection never
+ * carries one request's context into the next. Commits before resolving; rolls back on failure.
+ * (Sequelize#transaction's managed flow, with the transaction that opens with the context.)
  */
 export async function inUnitOfWork<T>(
   sequelize: Sequelize,
@@ -100,35 +148,18 @@ export async function inUnitOfWork<T>(
   options: { /** A read on a standby: the transaction is READ ONLY (the primary's too, should it serve). */ readOnly?: boolean } = {},
 ): Promise<T> {
   if (units.getStore()) throw new Error('units of work do not nest');
-  return sequelize.transaction({ [UNIT_OF_WORK]: true } as object, async (transaction) => {
-    if (options.readOnly) await sequelize.query('SET TRANSACTION READ ONLY', { transaction });
-    // The context and the user's facility scope, computed once here for every policy to read.
-    // System jobs (and, later, support sessions) act across the whole client.
-    // The scope comes back from the same statement (the values just set, read back as
-    // app_scope_all() and app_scope_units() would), so no policy needs a query to learn it.
-    const [set] = await sequelize.query<{ scope_all: string; scope_units: string[] }>(
-      `SELECT set_config('app.client_id', $1, true), set_config('app.user_id', $2, true),
-              set_config('app.staff_id', $3, true), set_config('app.actor_kind', $4, true),
-              set_config('app.support_session_id', $5, true),
-              set_config('app.scope_all', CASE WHEN s.whole OR $4 IN ('system', 'staff') THEN 'on' ELSE '' END, true) AS scope_all,
-              coalesce(nullif(set_config('app.scope_units', s.units, true), ''), '{}')::uuid[] AS scope_units,
-              set_config('app.scope_ancestors', s.ancestors, true)
-         FROM app_scope_for(nullif($1, '')::uuid, CASE WHEN $4 = 'user' THEN nullif($2, '')::uuid END) s`,
-      {
-        type: QueryTypes.SELECT,
-        bind: [
-          checkedUuid(context.clientId),
-          checkedUuid(context.userId),
-          checkedUuid(context.staffId),
-          context.actorKind,
-          checkedUuid(context.supportSessionId),
-        ],
-        transaction,
-      },
-    );
-    if (!set) throw new Error('the unit of work set no context');
-    const scope = { whole: set.scope_all === 'on', units: set.scope_units ?? [] };
-    return units.run({ context, transaction, sequelize, scope }, () => work(transaction));
+  const transaction = new UnitTransaction(sequelize, openingSql(context, options.readOnly ?? false));
+  return namespace.run(async () => {
+    await (transaction as unknown as { prepareEnvironment(useCls: boolean): Promise<void> }).prepareEnvironment(true);
+    let result: T;
+    try {
+      result = await units.run({ context, transaction, sequelize, scope: transaction.scope! }, () => work(transaction));
+    } catch (error) {
+      await transaction.rollback().catch(() => undefined);
+      throw error;
+    }
+    await transaction.commit();
+    return result;
   });
 }
 
@@ -167,10 +198,42 @@ export async function inSavepoint<T>(work: () => Promise<T>): Promise<T> {
   return result;
 }
 
-/** Runs SQL with bound parameters in the current unit of work and returns its rows. */
-export function sql<T extends object>(text: string, bind: unknown[] = []): Promise<T[]> {
+/** The most statement texts prepared per connection: the app's SQL is a fixed set, so a text past
+ *  this (built with values in it, say) runs unnamed rather than fill every connection's cache. */
+/** The dialect's query class, for its mapping of database errors to Sequelize's error classes. */
+type SequelizeQuery = new (connection: unknown, sequelize: Sequelize, options: object) => { formatError(error: unknown, stack?: string): Error };
+
+const MAX_PREPARED_TEXTS = 2_000;
+const statementNames = new Map<string, string>();
+
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name || statementNames.size >= MAX_PREPARED_TEXTS) return name;
+  name = `uow_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
+  statementNames.set(text, name);
+  return name;
+}
+
+/**
+ * Runs SQL with bound parameters in the current unit of work and returns its rows. A named
+ * (prepared) statement on the unit of work's own connection: each pooled connection parses and
+ * plans a text once and then only binds it, where an unnamed statement is planned every time
+ * (under RLS, planning often costs more than running). Errors are Sequelize's, as before.
+ */
+export async function sql<T extends object>(text: string, bind: unknown[] = []): Promise<T[]> {
   const { sequelize, transaction } = currentUnit();
-  return sequelize.query<T>(text, { bind, transaction, type: QueryTypes.SELECT });
+  const connection = (transaction as unknown as { connection: pg.ClientBase }).connection;
+  // As Sequelize binds strings (its postgres dialect escapes NUL, which PostgreSQL refuses in text).
+  const values = bind.map((value) => (typeof value === 'string' ? value.replace(/\0/g, '\\0') : value));
+  // Taken now, read only on failure: formatting a stack costs more than the query's binding.
+  const calledFrom = new Error();
+  try {
+    const result = await connection.query<T>({ name: statementName(text), text, values });
+    return result.rows;
+  } catch (error) {
+    const { Query } = (sequelize as unknown as { dialect: { Query: SequelizeQuery } }).dialect;
+    throw new Query(connection, sequelize, {}).formatError(Object.assign(error as object, { sql: text, parameters: values }), calledFrom.stack);
+  }
 }
 
 /** Rows fetched from the server per Execute while a cursor is read. */

@@ -233,14 +233,20 @@ export interface EventPage {
   pageSize: number;
 }
 
-/** One page of the events matching `query` (1-based); a page past the end shows the last. */
+/** One page of the events matching `query` (1-based); a page past the end shows the last. One
+ *  statement (the page with its count) unless the page asked for is past the end. */
 export async function eventPage(client: Client, query: EventListQuery, page: number, pageSize = EVENT_PAGE_SIZE): Promise<EventPage> {
   const now = query.now ?? new Date();
-  const total = await countEvents(client, { ...query, now });
-  const pages = Math.max(1, Math.ceil(total / pageSize));
-  const shown = Math.min(Math.max(1, Math.trunc(page) || 1), pages);
-  const { rows } = total ? await eventList(client, { ...query, now, limit: pageSize, offset: (shown - 1) * pageSize }) : { rows: [] };
-  return { rows, total, page: shown, pages, pageSize };
+  const asked = Math.max(1, Math.trunc(page) || 1);
+  const pageOf = (n: number) => eventList(client, { ...query, now, limit: pageSize, offset: (n - 1) * pageSize });
+  let list = await pageOf(asked);
+  let shown = asked;
+  if (!list.rows.length && asked > 1) {
+    const total = await countEvents(client, { ...query, now });
+    shown = Math.max(1, Math.ceil(total / pageSize));
+    list = total ? await pageOf(shown) : { rows: [], total: 0 };
+  }
+  return { rows: list.rows, total: list.total, page: shown, pages: Math.max(1, Math.ceil(list.total / pageSize)), pageSize };
 }
 
 export interface MatchingEvent {
@@ -273,27 +279,24 @@ export async function facilitiesMatching(client: Client, query: EventListQuery):
 }
 
 /** What a list's filters can choose from among these facilities' events: their assignees and
- *  their Plan Items' categories, by name. */
+ *  their Plan Items' categories, by name (one statement for both). */
 export async function filterChoices(facilityIds: string[] | undefined, assigneeId?: string): Promise<{ assignees: Array<{ id: string; name: string }>; categories: string[] }> {
   const facilities = facilityIds ? 'AND e.facility_id = ANY ($1::uuid[])' : '';
   const mine = assigneeId ? `AND e.assignee_id = $${facilityIds ? 2 : 1}::uuid` : '';
   const params = [...(facilityIds ? [facilityIds] : []), ...(assigneeId ? [assigneeId] : [])];
-  const assignees = assigneeId ? [] : await sql<{ id: string; name: string }>(
-    `SELECT u.id, u.name FROM users u
+  // A list of one person's events offers no assignee filter.
+  const assignees = assigneeId ? `'[]'::json` : `(SELECT coalesce(json_agg(json_build_object('id', u.id, 'name', u.name) ORDER BY lower(u.name), u.id), '[]') FROM users u
       WHERE u.client_id = app_current_client()
         AND u.id IN (SELECT w.person_id FROM facility_people w
-                      WHERE w.client_id = app_current_client() AND w.events > 0 ${facilityIds ? 'AND w.facility_id = ANY ($1::uuid[])' : ''})
-      ORDER BY lower(u.name), u.id`,
-    facilityIds ? [facilityIds] : [],
-  );
-  const categories = await sql<{ category: string }>(
-    `SELECT DISTINCT p.category FROM plan_items p
-      WHERE p.client_id = app_current_client() AND p.category IS NOT NULL AND btrim(p.category) <> ''
-        AND EXISTS (SELECT 1 FROM events e WHERE e.client_id = p.client_id AND e.plan_item_id = p.id ${facilities} ${mine})
-      ORDER BY 1`,
+                      WHERE w.client_id = app_current_client() AND w.events > 0 ${facilityIds ? 'AND w.facility_id = ANY ($1::uuid[])' : ''}))`;
+  const [row] = await sql<{ assignees: Array<{ id: string; name: string }>; categories: string[] }>(
+    `SELECT ${assignees} AS assignees,
+            (SELECT coalesce(array_agg(DISTINCT p.category ORDER BY p.category), '{}') FROM plan_items p
+              WHERE p.client_id = app_current_client() AND p.category IS NOT NULL AND btrim(p.category) <> ''
+                AND EXISTS (SELECT 1 FROM events e WHERE e.client_id = p.client_id AND e.plan_item_id = p.id ${facilities} ${mine})) AS categories`,
     params,
   );
-  return { assignees, categories: categories.map((c) => c.category) };
+  return { assignees: row!.assignees, categories: row!.categories };
 }
 
 /** How far ahead My events reaches unless the user asks for everything: the upcoming window. */

@@ -26,20 +26,25 @@ export const BULK_REASSIGN_MAX = 500;
  * services/plans/plan-items.ts assigneeChoices, for several facilities at once.
  */
 export async function usersCovering(facilityIds: string[]): Promise<AssigneeChoice[]> {
-  const ids = [...new Set(facilityIds)];
+  const ids = [...new Set(facilityIds.map((id) => id.toLowerCase()))];
+  // Who holds a scope node at or above each facility (or the whole client): the facilities'
+  // ancestors first, then only those users' rows, never a test of every user of the client.
   return sql<AssigneeChoice>(
     `WITH RECURSIVE up AS (
        SELECT id AS facility_id, id AS unit_id, parent_id FROM org_units WHERE id = ANY ($1::uuid[])
        UNION ALL
        SELECT up.facility_id, o.id, o.parent_id FROM org_units o JOIN up ON o.id = up.parent_id
+     ),
+     covering AS (
+       SELECT s.user_id FROM user_scopes s JOIN up ON s.org_unit_id = up.unit_id
+        WHERE s.client_id = app_current_client()
+        GROUP BY s.user_id HAVING count(DISTINCT up.facility_id) = cardinality($1::uuid[])
+       UNION
+       SELECT s.user_id FROM user_scopes s WHERE s.client_id = app_current_client() AND s.org_unit_id IS NULL
      )
      SELECT u.id, u.name, u.rank FROM users u
       WHERE u.client_id = app_current_client() AND u.status = 'active'
-        AND (u.rank = 'administrator' OR NOT EXISTS (
-              SELECT 1 FROM unnest($1::uuid[]) AS f(id)
-               WHERE NOT EXISTS (
-                 SELECT 1 FROM user_scopes s WHERE s.client_id = u.client_id AND s.user_id = u.id
-                    AND (s.org_unit_id IS NULL OR s.org_unit_id IN (SELECT unit_id FROM up WHERE up.facility_id = f.id)))))
+        AND (u.rank = 'administrator' OR u.id IN (SELECT user_id FROM covering))
       ORDER BY lower(u.name), u.id`,
     [ids],
   );

@@ -1,9 +1,9 @@
 // Facility scope through the hierarchy pages: the tree, the facility selector and the unit pages
 // show exactly the scope, and a unit outside it is a 404 (DESIGN.md §8.2), whoever asks.
 import { expect } from 'chai';
+import { statementsDuring } from '../support/statements.ts';
 import type { Express } from 'express';
 import { type Agent, signedInAgent, testApp } from '../support/http.ts';
-import { testEnv } from '../support/env.ts';
 import { createUser, ownerQuery } from '../support/factories.ts';
 import { grantScope } from '../support/hierarchy-factories.ts';
 import { A_UNITS, type ScopeWorld, buildScopeWorld, sorted } from './fixture.ts';
@@ -117,17 +117,7 @@ describe('facility scope on the hierarchy pages', () => {
 
   it('computes the scope once per request, in the request\'s single unit of work', async () => {
     const agent = await agentFor(w.director);
-    const { sequelize } = testEnv().db;
-    // Sequelize reads options.logging on every query; its typings do not expose `options`.
-    const options = (sequelize as unknown as { options: { logging: unknown } }).options;
-    const previous = options.logging;
-    const statements: string[] = [];
-    options.logging = (text: string) => void statements.push(text);
-    try {
-      await agent.get(`/units/${w.units['North-East'].id}`).expect(200);
-    } finally {
-      options.logging = previous;
-    }
+    const statements = (await statementsDuring(() => agent.get(`/units/${w.units['North-East'].id}`).expect(200))).map((s) => s.text);
     expect(statements.filter((s) => s.includes('app_scope_for(')), 'scope computations').to.have.length(1);
     expect(statements.filter((s) => /\bSTART TRANSACTION\b|\bBEGIN\b/.test(s)), 'transactions').to.have.length(1);
     expect(statements.filter((s) => /org_units/.test(s)).length, 'several scoped reads share it').to.be.greaterThan(2);

@@ -2,6 +2,7 @@
 // each scope sees exactly its units (and, for navigation only, their ancestors), whatever the
 // application code asks for.
 import { expect } from 'chai';
+import { statementsDuring } from '../support/statements.ts';
 import { Sequelize } from 'sequelize';
 import { inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
 import { OrgUnit } from '../../models/index.ts';
@@ -156,21 +157,13 @@ describe('facility scope in the database', () => {
 
   it('calls app_scope_for once per unit of work, however many scoped queries run in it', async () => {
     const { sequelize } = testEnv().db;
-    const statements: string[] = [];
-    // Sequelize reads options.logging on every query; its typings do not expose `options`.
-    const options = (sequelize as unknown as { options: { logging: unknown } }).options;
-    const previous = options.logging;
-    options.logging = (text: string) => void statements.push(text);
-    try {
-      await inUnitOfWork(sequelize, { actorKind: 'user', clientId: w.a.id, userId: w.director.id }, async () => {
+    const statements = (await statementsDuring(() =>
+      inUnitOfWork(sequelize, { actorKind: 'user', clientId: w.a.id, userId: w.director.id }, async () => {
         await OrgUnit.findAll();
         await OrgUnit.findAll({ where: { kind: 'facility' } });
         await OrgUnit.findByPk(w.units.Alder.id);
         await sql('SELECT count(*) FROM org_units');
-      });
-    } finally {
-      options.logging = previous;
-    }
+      }))).map((s) => s.text);
     expect(statements.filter((s) => s.includes('app_scope_for('))).to.have.length(1);
     expect(statements.filter((s) => /FROM "org_units"|FROM org_units/.test(s))).to.have.length(4);
   });
