@@ -220,8 +220,12 @@ function statementName(text: string): string | undefined {
  * plans a text once and then only binds it, where an unnamed statement is planned every time
  * (under RLS, planning often costs more than running). Errors are Sequelize's, as before.
  */
-export async function sql<T extends object>(text: string, bind: unknown[] = []): Promise<T[]> {
-  const { sequelize, transaction } = currentUnit();
+export function sql<T extends object>(text: string, bind: unknown[] = []): Promise<T[]> {
+  // Outside a unit of work this throws at once, before any promise (always a bug at the caller).
+  return preparedQuery<T>(currentUnit(), text, bind);
+}
+
+async function preparedQuery<T extends object>({ sequelize, transaction }: ActiveUnit, text: string, bind: unknown[]): Promise<T[]> {
   const connection = (transaction as unknown as { connection: pg.ClientBase }).connection;
   // As Sequelize binds strings (its postgres dialect escapes NUL, which PostgreSQL refuses in text).
   const values = bind.map((value) => (typeof value === 'string' ? value.replace(/\0/g, '\\0') : value));
