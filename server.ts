@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   say(`PlanTRAK starting (${config.env}) …`);
   // The app owns the embedded server: it adopts one an earlier run left behind (killed hard).
   const prepared = await prepareDatabase(config, say, { kind: 'app' });
-  const db = openDatabase(prepared.urls, config.poolMax, { readOnly: config.readOnly });
+  const db = openDatabase(prepared.urls, config.poolMax, { readOnly: config.readOnly, replicaUrl: config.replica?.url });
   initModels(db.sequelize);
   // The update and patch log: a row whenever what runs changed since the last start.
   if (await recordVersionsIfChanged(db.sequelize, config.projectRoot)) say('Recorded the running versions in the update log.');
@@ -77,6 +77,7 @@ async function main(): Promise<void> {
 
   say(`\nPlanTRAK is running at ${config.baseUrl}`);
   say(prepared.backups ? `Backups: WAL archived to ${prepared.backups.repoPaths.daily} and ${prepared.backups.repoPaths.monthly} (encrypted); the daily, monthly and restore-check schedule runs.` : `Backups: none. ${prepared.backupsUnavailable ?? ''}`);
+  if (config.replica) say(`Reports and downloads read from DATABASE_REPLICA_URL while it lags at most ${config.replica.maxLagSeconds} s (else the primary).`);
   say(config.smtpUrl ? 'Mail goes out through SMTP_URL.' : `No SMTP_URL: mail is kept in the outbox and written to ${config.mailDir}/`);
   const logins = config.env === 'production' ? [] : await readDemoLogins(config.dataDir);
   for (const line of demoLoginLines(logins, config.baseUrl)) say(line);

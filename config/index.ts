@@ -24,6 +24,9 @@ const envSchema = z.object({
   DATABASE_APP_URL: optionalUrl,
   DATABASE_SESSION_URL: optionalUrl,
   DATABASE_BACKUP_URL: optionalUrl,
+  // The runtime role on a streaming standby: reports and downloads read there while it keeps up.
+  DATABASE_REPLICA_URL: optionalUrl,
+  REPLICA_MAX_LAG_SECONDS: int(30, 1, 3600),
   EMBEDDED_PG_PORT: int(54329, 1024, 65535),
   DB_POOL_MAX: int(10, 1, 200),
   DB_ROLE_PREFIX: z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'lower-case letters, digits and _').default('plantrak'),
@@ -93,6 +96,8 @@ export interface Config {
   /** Present when an external server is configured; absent means embedded PostgreSQL. */
   database?: DatabaseUrls;
   embeddedPort: number;
+  /** Reports and downloads read from this standby while its replay lags at most maxLagSeconds. */
+  replica?: { url: string; maxLagSeconds: number };
   poolMax: number;
   rolePrefix: string;
   sessionSecret?: string;
@@ -167,6 +172,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (e.DATABASE_URL && (!e.DATABASE_APP_URL || !e.DATABASE_SESSION_URL)) {
     problems.push('with DATABASE_URL (the owner role) also set DATABASE_APP_URL and DATABASE_SESSION_URL (see npm run db:provision)');
   }
+  if (e.DATABASE_REPLICA_URL) {
+    // The standby serves reads under row-level security: only as the runtime role, never the owner.
+    if (!e.DATABASE_URL || !e.DATABASE_APP_URL) problems.push('DATABASE_REPLICA_URL is a standby of an external server: set DATABASE_URL and DATABASE_APP_URL too');
+    else if (new URL(e.DATABASE_REPLICA_URL).username !== new URL(e.DATABASE_APP_URL).username) {
+      problems.push('DATABASE_REPLICA_URL must sign in as the runtime role, the user of DATABASE_APP_URL (row-level security applies to it)');
+    }
+  }
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 
   const port = e.PORT;
@@ -183,6 +195,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       ? { owner: e.DATABASE_URL, app: e.DATABASE_APP_URL!, session: e.DATABASE_SESSION_URL!, backup: e.DATABASE_BACKUP_URL }
       : undefined,
     embeddedPort: e.EMBEDDED_PG_PORT,
+    replica: e.DATABASE_REPLICA_URL ? Object.freeze({ url: e.DATABASE_REPLICA_URL, maxLagSeconds: e.REPLICA_MAX_LAG_SECONDS }) : undefined,
     poolMax: e.DB_POOL_MAX,
     rolePrefix: e.DB_ROLE_PREFIX,
     sessionSecret: e.SESSION_SECRET,

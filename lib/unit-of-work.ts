@@ -98,7 +98,7 @@ const ACTOR_KINDS: readonly ActorKind[] = ['user', 'staff', 'system', 'anonymous
  * as literals, and only values that cannot need quoting: UUIDs checked against the pattern (or
  * empty) and an actor kind from the fixed list.
  */
-function openingSql(context: UnitOfWorkContext): string {
+function openingSql(context: UnitOfWorkContext, readOnly: boolean): string {
   if (!ACTOR_KINDS.includes(context.actorKind)) throw new Error('unknown actor kind');
   const [client, user, staff, kind, support] = [
     checkedUuid(context.clientId), checkedUuid(context.userId), checkedUuid(context.staffId), context.actorKind, checkedUuid(context.supportSessionId),
@@ -107,7 +107,7 @@ function openingSql(context: UnitOfWorkContext): string {
   // System jobs and staff act across the whole client. The scope comes back from the same
   // statement (the values just set, read back as app_scope_all() and app_scope_units() would),
   // so no policy needs a query to learn it.
-  return `START TRANSACTION;
+  return `START TRANSACTION${readOnly ? ' READ ONLY' : ''};
     SELECT set_config('app.client_id', ${client}, true), set_config('app.user_id', ${user}, true),
            set_config('app.staff_id', ${staff}, true), set_config('app.actor_kind', ${kind}, true),
            set_config('app.support_session_id', ${support}, true),
@@ -145,9 +145,10 @@ export async function inUnitOfWork<T>(
   sequelize: Sequelize,
   context: UnitOfWorkContext,
   work: (transaction: Transaction) => Promise<T>,
+  options: { /** A read on a standby: the transaction is READ ONLY (the primary's too, should it serve). */ readOnly?: boolean } = {},
 ): Promise<T> {
   if (units.getStore()) throw new Error('units of work do not nest');
-  const transaction = new UnitTransaction(sequelize, openingSql(context));
+  const transaction = new UnitTransaction(sequelize, openingSql(context, options.readOnly ?? false));
   return namespace.run(async () => {
     await (transaction as unknown as { prepareEnvironment(useCls: boolean): Promise<void> }).prepareEnvironment(true);
     let result: T;

@@ -10,6 +10,7 @@ import { signedInUser } from '../services/auth/signed-in-user.ts';
 import { TWO_FACTOR_PATH, mustEnrolFirst } from '../services/auth/two-factor-requirement.ts';
 import { endVisit, visitContext, visitOf } from '../services/support/visits.ts';
 import { freezeStateOf } from '../services/operations/freeze.ts';
+import type { ReplicaReads } from '../services/database/replica.ts';
 import { displayZone } from '../lib/display-dates.ts';
 import { pushFlash } from '../lib/flash.ts';
 import { type Outcome, redirect } from '../lib/outcomes.ts';
@@ -121,6 +122,8 @@ export interface ActionOptions {
   duringEnrolment?: boolean;
   /** The signed-in user's own account (password, authenticator): not for support staff. */
   ownAccount?: boolean;
+  /** A read-heavy report or table download, read on the replica when there is a usable one. */
+  reads?: 'replica';
 }
 
 /** Where a user goes, from any page, while their client requires two-factor sign-in they lack
@@ -159,7 +162,7 @@ export function visitRequestEntry(req: Request, result: { status: number; refuse
 const statusOf = (outcome: Outcome) => (outcome.kind === 'view' ? outcome.status : outcome.kind === 'redirect' ? 303 : 200);
 const errorStatus = (error: unknown) => (error instanceof HttpError ? error.status : 500);
 
-export function actionAdapters(db: Database) {
+export function actionAdapters(db: Database, replicaReads?: ReplicaReads) {
   /**
    * Runs a request inside a support session, auditing it with both identities whatever happens:
    * with the change when it succeeds, on its own when it is refused or fails. A visit that is
@@ -201,9 +204,36 @@ export function actionAdapters(db: Database) {
           if (actor.visit) await audit(visitRequestEntry(req, { status: statusOf(outcome) }));
           return outcome;
         });
+      // On the replica (or the primary standing in for it) the action reads in a READ ONLY unit of
+      // work; what the request records (a download's audit entry, a support visit's request) is
+      // written afterwards in a unit of work on the primary, before the response is ended.
+      const read = (req: Request, res: Response, reads: ReplicaReads) => {
+        const context = userContext(req);
+        let writes: Array<() => Promise<void>> = [];
+        const retryable = () => !res.headersSent;
+        return reads.run(db.sequelize, retryable, (sequelize) => inUnitOfWork(sequelize, context, async () => {
+          writes = [];
+          const actor = await loadActor(req);
+          exposeActor(res, actor);
+          const outcome = enrolmentFirst(req, actor, options) ?? (await fn(req, actor));
+          if (outcome.kind === 'archive') throw new Error('an archive writes its audit entry as it ends: serve it from the primary');
+          if (outcome.kind === 'table') {
+            const { table } = outcome;
+            await streamTable(res, { ...table, written: async (rowCount) => void writes.push(() => table.written(rowCount)) });
+          }
+          if (actor.visit) writes.push(() => audit(visitRequestEntry(req, { status: statusOf(outcome) })));
+          return outcome;
+        }, { readOnly: true })).then(async (outcome) => {
+          if (writes.length) await inUnitOfWork(db.sequelize, context, async () => { for (const write of writes) await write(); });
+          return outcome;
+        });
+      };
+      const chosen = options.reads === 'replica' && replicaReads
+        ? (req: Request, res: Response) => read(req, res, replicaReads)
+        : run;
       return async (req: Request, res: Response) => {
-        if (!req.session.auth && req.session.staff?.support) return asVisit(req, res, () => run(req, res));
-        send(req, res, await run(req, res));
+        if (!req.session.auth && req.session.staff?.support) return asVisit(req, res, () => chosen(req, res));
+        send(req, res, await chosen(req, res));
       };
     },
 

@@ -12,6 +12,7 @@ import { auditLogController } from '../controllers/audit-log.ts';
 import { auditPacksController } from '../controllers/audit-packs.ts';
 import { calendarController } from '../controllers/calendar.ts';
 import { calendarFeedsController } from '../controllers/calendar-feeds.ts';
+import { ReplicaReads } from '../services/database/replica.ts';
 import { clientExportController } from '../controllers/client-export.ts';
 import { eventListExportsController } from '../controllers/event-list-exports.ts';
 import { eventListsController } from '../controllers/event-lists.ts';
@@ -71,7 +72,10 @@ export function appRoutes(deps: AppDeps): Router {
 
 /** Every page and action of the app (tests walk it to check isolation route by route). */
 export function appRouteTable(deps: AppDeps): Route[] {
-  const { userAction, userFlow, publicFlow } = actionAdapters(deps.db);
+  const replicaReads = deps.db.replica && deps.config.replica ? new ReplicaReads(deps.db.replica, deps.config.replica.maxLagSeconds) : undefined;
+  const { userAction, userFlow, publicFlow } = actionAdapters(deps.db, replicaReads);
+  // Reports and table downloads: read on the replica when there is a usable one.
+  const onReplica = { reads: 'replica' as const };
   const { staffAction, staffFlow } = staffAdapters(deps.db);
   const sessions = sessionsController(deps);
   const staffSessions = staffSessionsController(deps);
@@ -128,8 +132,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
     // Organisation hierarchy
     ['get', '/units', [signedIn], userAction(units.index)],
     ['get', '/units/select', [signedIn], userAction(units.select)],
-    ['get', '/units/export.csv', [signedIn], userAction(units.exportCsv)],
-    ['get', '/units/export.xlsx', [signedIn], userAction(units.exportXlsx)],
+    ['get', '/units/export.csv', [signedIn], userAction(units.exportCsv, onReplica)],
+    ['get', '/units/export.xlsx', [signedIn], userAction(units.exportXlsx, onReplica)],
     ['get', '/units/new', [signedIn], userAction(unitAdmin.new)],
     ['post', '/units', [signedIn], userAction(unitAdmin.create)],
     ['get', '/units/:id', [signedIn], userAction(units.show)],
@@ -144,23 +148,23 @@ export function appRouteTable(deps: AppDeps): Route[] {
 
     // Management plans
     ['get', '/units/:id/plan', [signedIn], userAction(plans.index)],
-    ['get', '/units/:id/plan/export.csv', [signedIn], userAction(planExports.csv)],
-    ['get', '/units/:id/plan/export.xlsx', [signedIn], userAction(planExports.xlsx)],
+    ['get', '/units/:id/plan/export.csv', [signedIn], userAction(planExports.csv, onReplica)],
+    ['get', '/units/:id/plan/export.xlsx', [signedIn], userAction(planExports.xlsx, onReplica)],
     ['get', '/units/:id/plan/new', [signedIn], userAction(plans.new)],
     ['post', '/units/:id/plan', [signedIn], userAction(plans.create)],
     ['get', '/units/:id/plan/copy', [signedIn], userAction(planCopies.copyForm)],
     ['post', '/units/:id/plan/copy', [signedIn], userAction(planCopies.copy)],
     ['get', '/units/:id/events', [signedIn], userAction(eventLists.events)],
-    ['get', '/units/:id/events/export.csv', [signedIn], userAction(eventListExports.unitCsv)],
-    ['get', '/units/:id/events/export.xlsx', [signedIn], userAction(eventListExports.unitXlsx)],
+    ['get', '/units/:id/events/export.csv', [signedIn], userAction(eventListExports.unitCsv, onReplica)],
+    ['get', '/units/:id/events/export.xlsx', [signedIn], userAction(eventListExports.unitXlsx, onReplica)],
     ['get', '/plan-imports/new', [signedIn], userAction(planImports.new)],
     ['get', '/plan-imports/template.xlsx', [signedIn], userAction(planImports.template)],
     ['post', '/plan-imports', [signedIn, planImports.receive, csrfAfterUpload], userAction(planImports.create)],
     ['get', '/plan-imports/:id', [signedIn], userAction(planImports.show)],
     ['post', '/plan-imports/:id/apply', [signedIn], userAction(planImports.apply)],
     ['get', '/plan-items/:id', [signedIn], userAction(plans.show)],
-    ['get', '/plan-items/:id/events/export.csv', [signedIn], userAction(eventListExports.planItemCsv)],
-    ['get', '/plan-items/:id/events/export.xlsx', [signedIn], userAction(eventListExports.planItemXlsx)],
+    ['get', '/plan-items/:id/events/export.csv', [signedIn], userAction(eventListExports.planItemCsv, onReplica)],
+    ['get', '/plan-items/:id/events/export.xlsx', [signedIn], userAction(eventListExports.planItemXlsx, onReplica)],
     ['get', '/plan-items/:id/edit', [signedIn], userAction(plans.edit)],
     ['post', '/plan-items/:id', [signedIn], userAction(plans.update)],
     ['post', '/plan-items/:id/deactivate', [signedIn], userAction(plans.deactivate)],
@@ -171,8 +175,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
 
     // Events
     ['get', '/events', [signedIn], userAction(events.mine)],
-    ['get', '/events/export.csv', [signedIn], userAction(eventListExports.mineCsv)],
-    ['get', '/events/export.xlsx', [signedIn], userAction(eventListExports.mineXlsx)],
+    ['get', '/events/export.csv', [signedIn], userAction(eventListExports.mineCsv, onReplica)],
+    ['get', '/events/export.xlsx', [signedIn], userAction(eventListExports.mineXlsx, onReplica)],
     ['get', '/events/:id', [signedIn], userAction(events.show)],
     ['post', '/events/:id/checklist', [signedIn], userAction(events.saveChecklist)],
     ['post', '/events/:id/close', [signedIn], userAction(events.close)],
@@ -195,8 +199,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
 
     // Users
     ['get', '/users', [signedIn], userAction(users.index)],
-    ['get', '/users/export.csv', [signedIn], userAction(userExports.csv)],
-    ['get', '/users/export.xlsx', [signedIn], userAction(userExports.xlsx)],
+    ['get', '/users/export.csv', [signedIn], userAction(userExports.csv, onReplica)],
+    ['get', '/users/export.xlsx', [signedIn], userAction(userExports.xlsx, onReplica)],
     ['get', '/users/invite', [signedIn], userAction(users.newInvite)],
     ['post', '/users/invite', [signedIn], userAction(users.invite)],
     ['get', '/users/:id', [signedIn], userAction(users.show)],
@@ -221,35 +225,35 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['post', '/settings/security', [signedIn], userAction(securitySettings.update)],
 
     // Reports
-    ['get', '/reports', [signedIn], userAction(reports.index)],
-    ['get', '/reports/open', [signedIn], userAction(reports.openOverdue)],
-    ['get', '/reports/upcoming', [signedIn], userAction(reports.upcoming)],
-    ['get', '/reports/completed', [signedIn], userAction(reports.completed)],
-    ['get', '/reports/on-time', [signedIn], userAction(reports.onTime)],
-    ['get', '/reports/plan-summary', [signedIn], userAction(reports.planSummary)],
-    ['get', '/reports/assignments', [signedIn], userAction(reports.assignments)],
-    ['get', '/reports/documents', [signedIn], userAction(reports.documents)],
-    ['get', '/reports/open/export.csv', [signedIn], userAction(reportExports.openCsv)],
-    ['get', '/reports/open/export.xlsx', [signedIn], userAction(reportExports.openXlsx)],
-    ['get', '/reports/upcoming/export.csv', [signedIn], userAction(reportExports.upcomingCsv)],
-    ['get', '/reports/upcoming/export.xlsx', [signedIn], userAction(reportExports.upcomingXlsx)],
-    ['get', '/reports/completed/export.csv', [signedIn], userAction(reportExports.completedCsv)],
-    ['get', '/reports/completed/export.xlsx', [signedIn], userAction(reportExports.completedXlsx)],
-    ['get', '/reports/on-time/export.csv', [signedIn], userAction(reportExports.onTimeCsv)],
-    ['get', '/reports/on-time/export.xlsx', [signedIn], userAction(reportExports.onTimeXlsx)],
-    ['get', '/reports/plan-summary/export.csv', [signedIn], userAction(reportExports.planSummaryCsv)],
-    ['get', '/reports/plan-summary/export.xlsx', [signedIn], userAction(reportExports.planSummaryXlsx)],
-    ['get', '/reports/assignments/export.csv', [signedIn], userAction(reportExports.assignmentsCsv)],
-    ['get', '/reports/assignments/export.xlsx', [signedIn], userAction(reportExports.assignmentsXlsx)],
-    ['get', '/reports/documents/export.csv', [signedIn], userAction(reportExports.documentsCsv)],
-    ['get', '/reports/documents/export.xlsx', [signedIn], userAction(reportExports.documentsXlsx)],
+    ['get', '/reports', [signedIn], userAction(reports.index, onReplica)],
+    ['get', '/reports/open', [signedIn], userAction(reports.openOverdue, onReplica)],
+    ['get', '/reports/upcoming', [signedIn], userAction(reports.upcoming, onReplica)],
+    ['get', '/reports/completed', [signedIn], userAction(reports.completed, onReplica)],
+    ['get', '/reports/on-time', [signedIn], userAction(reports.onTime, onReplica)],
+    ['get', '/reports/plan-summary', [signedIn], userAction(reports.planSummary, onReplica)],
+    ['get', '/reports/assignments', [signedIn], userAction(reports.assignments, onReplica)],
+    ['get', '/reports/documents', [signedIn], userAction(reports.documents, onReplica)],
+    ['get', '/reports/open/export.csv', [signedIn], userAction(reportExports.openCsv, onReplica)],
+    ['get', '/reports/open/export.xlsx', [signedIn], userAction(reportExports.openXlsx, onReplica)],
+    ['get', '/reports/upcoming/export.csv', [signedIn], userAction(reportExports.upcomingCsv, onReplica)],
+    ['get', '/reports/upcoming/export.xlsx', [signedIn], userAction(reportExports.upcomingXlsx, onReplica)],
+    ['get', '/reports/completed/export.csv', [signedIn], userAction(reportExports.completedCsv, onReplica)],
+    ['get', '/reports/completed/export.xlsx', [signedIn], userAction(reportExports.completedXlsx, onReplica)],
+    ['get', '/reports/on-time/export.csv', [signedIn], userAction(reportExports.onTimeCsv, onReplica)],
+    ['get', '/reports/on-time/export.xlsx', [signedIn], userAction(reportExports.onTimeXlsx, onReplica)],
+    ['get', '/reports/plan-summary/export.csv', [signedIn], userAction(reportExports.planSummaryCsv, onReplica)],
+    ['get', '/reports/plan-summary/export.xlsx', [signedIn], userAction(reportExports.planSummaryXlsx, onReplica)],
+    ['get', '/reports/assignments/export.csv', [signedIn], userAction(reportExports.assignmentsCsv, onReplica)],
+    ['get', '/reports/assignments/export.xlsx', [signedIn], userAction(reportExports.assignmentsXlsx, onReplica)],
+    ['get', '/reports/documents/export.csv', [signedIn], userAction(reportExports.documentsCsv, onReplica)],
+    ['get', '/reports/documents/export.xlsx', [signedIn], userAction(reportExports.documentsXlsx, onReplica)],
     ['get', '/reports/audit-pack', [signedIn], userAction(auditPacks.form)],
     ['get', '/reports/audit-pack/pack.zip', [signedIn], userAction(auditPacks.download)],
 
     // Audit-log viewer
     ['get', '/audit', [signedIn], userAction(auditLog.index)],
-    ['get', '/audit/export.csv', [signedIn], userAction(auditLog.exportCsv)],
-    ['get', '/audit/export.xlsx', [signedIn], userAction(auditLog.exportXlsx)],
+    ['get', '/audit/export.csv', [signedIn], userAction(auditLog.exportCsv, onReplica)],
+    ['get', '/audit/export.xlsx', [signedIn], userAction(auditLog.exportXlsx, onReplica)],
 
     // Notifications
     ['get', '/settings/notifications', [signedIn], userAction(notificationSettings.edit)],
@@ -257,8 +261,8 @@ export function appRouteTable(deps: AppDeps): Route[] {
     ['get', '/account/notifications', [signedIn], userAction(notificationPreferences.edit, ownAccount)],
     ['post', '/account/notifications', [signedIn], userAction(notificationPreferences.update, ownAccount)],
     ['get', '/notifications', [signedIn], userAction(notifications.index)],
-    ['get', '/notifications/export.csv', [signedIn], userAction(notifications.exportCsv)],
-    ['get', '/notifications/export.xlsx', [signedIn], userAction(notifications.exportXlsx)],
+    ['get', '/notifications/export.csv', [signedIn], userAction(notifications.exportCsv, onReplica)],
+    ['get', '/notifications/export.xlsx', [signedIn], userAction(notifications.exportXlsx, onReplica)],
     // The link in the message is the authority: no session, and (this path only) no CSRF token.
     ['get', '/notifications/unsubscribe', [], publicFlow(unsubscribe.confirm)],
     ['post', '/notifications/unsubscribe', [], publicFlow(unsubscribe.apply)],

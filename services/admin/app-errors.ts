@@ -41,18 +41,22 @@ export interface JobError {
   error: unknown;
 }
 
-/** Inserts app_errors rows for failed background work, in one system unit of work; never throws. */
-export async function recordJobErrors(sequelize: Sequelize, entries: JobError[]): Promise<void> {
+/**
+ * Inserts app_errors rows for failed background work, in one system unit of work; never throws.
+ * A failure already recorded (same job, ids and message) less than `againAfterMs` ago, by this
+ * or any other server, is not recorded again (the database decides: migration 0026).
+ */
+export async function recordJobErrors(sequelize: Sequelize, entries: JobError[], options: { againAfterMs?: number } = {}): Promise<void> {
   if (entries.length === 0) return;
   try {
     await inUnitOfWork(sequelize, { actorKind: 'system' }, () =>
       sql(
-        `INSERT INTO app_errors (method, path, error_name, message)
-         SELECT 'JOB', w, n, m FROM unnest($1::text[], $2::text[], $3::text[]) AS e(w, n, m)`,
+        `SELECT app_record_job_errors($1::text[], $2::text[], $3::text[], make_interval(secs => $4))`,
         [
           entries.map((e) => clip(e.where, 500)),
           entries.map((e) => clip((e.error as Error)?.name ?? typeof e.error, 200)),
           entries.map((e) => clip((e.error as Error)?.message ?? String(e.error), 1000)),
+          (options.againAfterMs ?? 0) / 1000,
         ],
       ),
     );

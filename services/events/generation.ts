@@ -465,30 +465,21 @@ function describeError(error: unknown): string {
   return `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}${code}`.slice(0, 1000);
 }
 
-/** The same failure is written to app_errors at most once a day per process (the job runs every 15 minutes). */
+/** The same failure is written to app_errors at most once a day, by whichever server meets it
+ *  first (the job runs every 15 minutes on every server). */
 const RECORD_AGAIN_MS = 24 * 60 * 60_000;
 /** A client with many failing items gets this many rows, then one that counts the rest. */
 const MAX_RECORDED_PER_CLIENT = 20;
-const recorded = new Map<string, number>();
 
 /** Records generation failures for the admin errors page (app_errors): ids and the error only. */
 async function recordFailures(sequelize: Sequelize, failures: GenerationFailure[], errors: unknown[]): Promise<void> {
-  const now = Date.now();
-  const fresh: JobError[] = [];
-  let more = 0;
-  failures.forEach((f, i) => {
-    const key = `${f.clientId}|${f.planItemId}|${f.error}`;
-    if (now - (recorded.get(key) ?? -Infinity) < RECORD_AGAIN_MS) return;
-    if (fresh.length >= MAX_RECORDED_PER_CLIENT) return void (more += 1);
-    recorded.set(key, now);
-    fresh.push({ where: generationFailureWhere(f), error: errors[i] });
-  });
-  if (more) {
+  const entries: JobError[] = failures.slice(0, MAX_RECORDED_PER_CLIENT).map((f, i) => ({ where: generationFailureWhere(f), error: errors[i] }));
+  const more = failures.length - entries.length;
+  if (more > 0) {
     const [first] = failures;
-    fresh.push({ where: `event generation: client ${first!.clientId}`, error: new Error(`${more} more plan item(s) failed generation (npm run events:generate lists them all)`) });
+    entries.push({ where: `event generation: client ${first!.clientId}`, error: new Error(`${more} more plan item(s) failed generation (npm run events:generate lists them all)`) });
   }
-  for (const [key, at] of recorded) if (now - at >= RECORD_AGAIN_MS) recorded.delete(key);
-  await recordJobErrors(sequelize, fresh);
+  await recordJobErrors(sequelize, entries, { againAfterMs: RECORD_AGAIN_MS });
 }
 
 export function generationFailureWhere(f: Pick<GenerationFailure, 'clientId' | 'planItemId'>): string {

@@ -1,7 +1,8 @@
 // Prometheus metrics (DESIGN.md §9), through prom-client (the only module importing it): requests
 // by route pattern and status with their latency, 5xx responses, and at each scrape the figures
 // read from the database: mail outbox backlog and the age of the oldest pending mail, the
-// notification backlog, event-generation lag, and the age of the last good backup and restore check.
+// notification backlog, event-generation lag, and the age of the last good backup and restore check;
+// and which server served the reads meant for the replica.
 import client from 'prom-client';
 import type { Sequelize } from 'sequelize';
 import { inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
@@ -29,6 +30,24 @@ const serverErrors = new client.Counter({
   labelNames: ['route'] as const,
   registers: [registry],
 });
+
+const replicaReads = new client.Counter({
+  name: 'plantrak_replica_reads_total',
+  help: 'Units of work (reports, downloads) the read replica served.',
+  registers: [registry],
+});
+const replicaFallbacks = new client.Counter({
+  name: 'plantrak_replica_fallbacks_total',
+  help: 'Replica reads the primary served instead, by reason (unreachable, lagging).',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
+/** Which server a read meant for the replica ran on (the fallback's reason when the primary). */
+export function observeReplicaRead(served: 'replica' | { fallback: 'unreachable' | 'lagging' }): void {
+  if (served === 'replica') replicaReads.inc();
+  else replicaFallbacks.inc({ reason: served.fallback });
+}
 
 /** Records one finished request; `route` is the matched pattern ('/events/:id') or a fixed word. */
 export function observeRequest(route: string, method: string, status: number, seconds: number): void {

@@ -108,6 +108,22 @@ describe('configuration', () => {
     expect(refusal({ BASE_URL: 'ftp://plantrak.example.com' }).message).to.include('BASE_URL: must be an http:// or https:// URL');
   });
 
+  it('reads a replica for the runtime role, with a lag bound of 30 seconds unless told', () => {
+    const external = { DATABASE_URL: 'postgres://owner@db/plantrak', DATABASE_APP_URL: 'postgres://app@db/plantrak', DATABASE_SESSION_URL: 'postgres://sess@db/plantrak' };
+    expect(loadConfig(external).replica).to.equal(undefined);
+    expect(loadConfig({ ...external, DATABASE_REPLICA_URL: 'postgres://app@standby/plantrak' }).replica).to.deep.equal({ url: 'postgres://app@standby/plantrak', maxLagSeconds: 30 });
+    expect(loadConfig({ ...external, DATABASE_REPLICA_URL: 'postgres://app@standby/plantrak', REPLICA_MAX_LAG_SECONDS: '5' }).replica?.maxLagSeconds).to.equal(5);
+  });
+
+  it('refuses a bad DATABASE_REPLICA_URL or lag bound, saying why', () => {
+    const external = { DATABASE_URL: 'postgres://owner@db/plantrak', DATABASE_APP_URL: 'postgres://app@db/plantrak', DATABASE_SESSION_URL: 'postgres://sess@db/plantrak' };
+    expect(refusal({ ...external, DATABASE_REPLICA_URL: 'mysql://app@standby/plantrak' }).message).to.include('DATABASE_REPLICA_URL: must be a postgres:// or postgresql:// URL');
+    expect(refusal({ ...external, DATABASE_REPLICA_URL: 'standby:5432' }).message).to.include('DATABASE_REPLICA_URL: must be a postgres:// or postgresql:// URL');
+    expect(refusal({ ...external, DATABASE_REPLICA_URL: 'postgres://owner@standby/plantrak' }).message).to.include('DATABASE_REPLICA_URL must sign in as the runtime role');
+    expect(refusal({ DATABASE_REPLICA_URL: 'postgres://app@standby/plantrak' }).message).to.include('DATABASE_REPLICA_URL is a standby of an external server');
+    expect(refusal({ ...external, DATABASE_REPLICA_URL: 'postgres://app@standby/plantrak', REPLICA_MAX_LAG_SECONDS: '0' }).message).to.include('REPLICA_MAX_LAG_SECONDS: must be at least 1');
+  });
+
   it('lists every problem at once', () => {
     const message = refusal({ PORT: 'abc', NODE_ENV: 'staging', LOG_LEVEL: 'loud' }).message;
     expect(message).to.include('PORT:');

@@ -2,9 +2,9 @@
 // lines written while a user signs in, fails, resets a password and mail fails are captured and
 // searched for every piece of client data involved.
 import { expect } from 'chai';
-import { pino } from 'pino';
 import supertest from 'supertest';
-import { loggableError, logger } from '../../lib/logger.ts';
+import { loggableError } from '../../lib/logger.ts';
+import { captureLogs } from '../support/logs.ts';
 import { testEnv } from '../support/env.ts';
 import { createClient, createUser, ownerQuery } from '../support/factories.ts';
 import { signIn, submitForm, testApp } from '../support/http.ts';
@@ -12,26 +12,6 @@ import { resetTokenIn, smtpDelivery } from '../support/mail-helpers.ts';
 import { smtpForSuite } from '../support/smtp.ts';
 
 type Line = Record<string, unknown> & { msg?: string; level: number };
-
-/** Points the app's logger (and every child, which inherits it) at an array for the duration. */
-function captureLogs(): { lines: string[]; restore(): void } {
-  const target = logger as unknown as Record<symbol, unknown>;
-  const streamSym = pino.symbols.streamSym;
-  const hadOwn = Object.prototype.hasOwnProperty.call(target, streamSym);
-  const original = target[streamSym];
-  const level = logger.level;
-  const lines: string[] = [];
-  target[streamSym] = { write: (chunk: string) => void lines.push(chunk) };
-  logger.level = 'debug';
-  return {
-    lines,
-    restore() {
-      logger.level = level;
-      if (hadOwn) target[streamSym] = original;
-      else delete target[streamSym];
-    },
-  };
-}
 
 describe('logs', () => {
   const smtp = smtpForSuite();
