@@ -205,11 +205,16 @@ type SequelizeQuery = new (connection: unknown, sequelize: Sequelize, options: o
 
 const MAX_PREPARED_TEXTS = 2_000;
 const statementNames = new Map<string, string>();
+/** Bumped when a migration changed what a prepared statement returns (a column added to a table
+ *  a `SELECT o.*` reads, while this server runs): PostgreSQL then refuses the prepared statement
+ *  on every connection that holds it, so every text is prepared afresh under a new name. */
+let statementGeneration = 0;
+const RESULT_TYPE_CHANGED = /cached plan must not change result type/;
 
 function statementName(text: string): string | undefined {
   let name = statementNames.get(text);
   if (name || statementNames.size >= MAX_PREPARED_TEXTS) return name;
-  name = `uow_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
+  name = `uow${statementGeneration}_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
   statementNames.set(text, name);
   return name;
 }
@@ -235,6 +240,10 @@ async function preparedRows<T extends object>({ sequelize, transaction }: Active
     const result = await connection.query<T>({ name: statementName(text), text, values });
     return result.rows;
   } catch (error) {
+    if ((error as { code?: string }).code === '0A000' && RESULT_TYPE_CHANGED.test(String((error as Error).message))) {
+      statementGeneration += 1;
+      statementNames.clear();
+    }
     const { Query } = (sequelize as unknown as { dialect: { Query: SequelizeQuery } }).dialect;
     throw new Query(connection, sequelize, {}).formatError(Object.assign(error as object, { sql: text, parameters: values }), calledFrom.stack);
   }

@@ -1,7 +1,7 @@
 // The signed-in user and their client in one statement, read under RLS in the request's unit of
 // work: the same columns the models read (the runtime role cannot read the secret ones anyway).
-import { type Model, type ModelStatic, QueryTypes } from 'sequelize';
-import { currentUnit } from '../../lib/unit-of-work.ts';
+import type { Model, ModelStatic } from 'sequelize';
+import { sql } from '../../lib/unit-of-work.ts';
 import { Client, User } from '../../models/index.ts';
 import { selectList } from '../../models/select-list.ts';
 import type { FreezeState } from '../operations/freeze.ts';
@@ -11,12 +11,11 @@ let columns: string | undefined;
 /** The user and client, and why the client's data is frozen (null when it is not: services/operations/freeze.ts),
  *  or nothing when either is not visible (or the user is not the client's). */
 export async function signedInUser(userId: string, clientId: string): Promise<{ user: User; client: Client; frozen: FreezeState | null } | undefined> {
-  const { sequelize, transaction } = currentUnit();
   columns ??= `${selectList(User as unknown as ModelStatic<Model>, 'u', 'u.')}, ${selectList(Client as unknown as ModelStatic<Model>, 'c', 'c.')}`;
-  const [row] = await sequelize.query<Record<string, unknown>>(
+  const [row] = await sql<Record<string, unknown>>(
     `SELECT ${columns}, (SELECT json_build_object('scope', f.scope, 'reason', f.reason, 'since', f.since) FROM app_freeze_state(c.id) f LIMIT 1) AS "frozen"
        FROM users u JOIN clients c ON c.id = u.client_id WHERE u.id = $1 AND c.id = $2`,
-    { bind: [userId, clientId], transaction, type: QueryTypes.SELECT },
+    [userId, clientId],
   );
   if (!row) return undefined;
   const part = (alias: string) =>
