@@ -46,9 +46,10 @@ class AsyncLocalNamespace {
     return this.storage.getStore()?.get(key);
   }
   set<T>(key: string, value: T): T {
-    const store = this.storage.getStore();
-    if (!store) throw new Error('CLS set() outside a run()');
-    store.set(key, value);
+    // Outside a run (a context lost across an await import() under loader hooks) there is
+    // nothing to set: Sequelize then finds no transaction and the query guard refuses the query.
+    // Throwing here instead would keep Transaction#cleanup from releasing its connection.
+    this.storage.getStore()?.set(key, value);
     return value;
   }
   bind<F extends (...args: never[]) => unknown>(fn: F): F {
@@ -150,7 +151,14 @@ export async function inUnitOfWork<T>(
   if (units.getStore()) throw new Error('units of work do not nest');
   const transaction = new UnitTransaction(sequelize, openingSql(context, options.readOnly ?? false));
   return namespace.run(async () => {
-    await (transaction as unknown as { prepareEnvironment(useCls: boolean): Promise<void> }).prepareEnvironment(true);
+    try {
+      await (transaction as unknown as { prepareEnvironment(useCls: boolean): Promise<void> }).prepareEnvironment(true);
+    } catch (error) {
+      // Sequelize rolls back a failed begin, but not a failure after it: never keep the connection.
+      const state = transaction as unknown as { connection?: unknown; finished?: string };
+      if (state.connection && !state.finished) await transaction.rollback().catch(() => undefined);
+      throw error;
+    }
     let result: T;
     try {
       result = await units.run({ context, transaction, sequelize, scope: transaction.scope! }, () => work(transaction));

@@ -2,7 +2,7 @@
 // the migrations with their times) only when it differs from the last entry, so a change shows
 // once however many restarts follow.
 import { expect } from 'chai';
-import { inUnitOfWork } from '../../lib/unit-of-work.ts';
+import { inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
 import { recordVersionsIfChanged, runningVersions } from '../../services/operations/versions.ts';
 import { testEnv } from '../support/env.ts';
 import { ownerQuery } from '../support/factories.ts';
@@ -35,10 +35,7 @@ describe('update and patch log', () => {
     for (const actorKind of ['user', 'staff', 'anonymous'] as const) {
       let refused = false;
       try {
-        await inUnitOfWork(testEnv().db.sequelize, { actorKind }, async () => {
-          const { sql } = await import('../../lib/unit-of-work.ts');
-          await sql(insert);
-        });
+        await inUnitOfWork(testEnv().db.sequelize, { actorKind }, () => sql(insert));
       } catch {
         refused = true;
       }
