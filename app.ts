@@ -21,6 +21,9 @@ export function buildApp(deps: AppDeps): express.Express {
   limitPasswordHashing({ concurrency: config.bcryptConcurrency, queueMax: config.bcryptQueueMax });
   const app = express();
   app.disable('x-powered-by');
+  // Pages are Cache-Control: no-store (noStore below), so a browser never revalidates one: hashing
+  // every body for an ETag would be work for nothing. Static files keep theirs (express.static).
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   app.set('view engine', 'ejs');
   app.set('views', path.join(config.projectRoot, 'views'));

@@ -1,7 +1,7 @@
 // The part of autocannon's API bench/pages.ts and bench/sign-in-burst.ts use (the package ships no types).
 declare module 'autocannon' {
   namespace autocannon {
-    interface Histogram { average: number; p50: number; p99: number }
+    interface Histogram { average: number; p50: number; p99: number; total: number }
     interface Result { requests: Histogram; latency: Histogram; non2xx: number; errors: number; timeouts: number }
     interface Options { url: string; connections?: number; duration?: number; headers?: Record<string, string> }
     /** A run under way: each response as it completes (its time in ms), and stopping it early. */

@@ -6,6 +6,7 @@
 //   - lines: bare Express, /healthz, the sign-in page, then the dashboard, My events, a facility's
 //     Open events (50 rows), a region roll-up, a Plan Item, an event and a report;
 //   - each line: a short warm-up, then autocannon for --duration seconds at --connections;
+//   - CPU per request of the app's process and of PostgreSQL's (from /proc), steadier than req/s;
 //   - statements per request: one request alone, counted by the child (every statement of both
 //     pools: the session read and write, START TRANSACTION and COMMIT included), and listed at the
 //     end with each one's time in a request of its own;
@@ -15,6 +16,7 @@
 //
 //   npm run bench:pages [-- --duration 10 --connections 32 --pool-max 10
 //                           --burst 50 --burst-connections 4 --bcrypt-concurrency N --burst-only
+//                           --only <label part> --cpu-prof <folder for the app's V8 profile>
 //                           (and any fixture size: --facilities, --open-events, --scale …)]
 import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
@@ -24,6 +26,7 @@ import autocannon from 'autocannon';
 import { setLogLevel } from '../lib/logger.ts';
 import { FIXTURE_PASSWORD, buildFixture, fixtureOptions } from './fixture.ts';
 import { benchHttp } from './http.ts';
+import { type CpuSample, perRequest, sampleCpu } from './cpu.ts';
 import { benchScratch } from './scratch.ts';
 import { reportSignInBurst, signInBurst } from './sign-in-burst.ts';
 
@@ -41,6 +44,10 @@ const BURST = Number(flag('burst', '50'));
 const BURST_CONNECTIONS = Number(flag('burst-connections', '4'));
 const BCRYPT_CONCURRENCY = flag('bcrypt-concurrency', '');
 const BURST_ONLY = argv.includes('--burst-only');
+/** Only the lines whose label contains this (bare Express always runs: the ratios need it). */
+const ONLY = flag('only', '');
+/** A V8 CPU profile of the app's process, written to this folder when it exits. */
+const CPU_PROF = flag('cpu-prof', '');
 /** A fixture that builds in a minute or two; the pages read at most a facility's worth at once. */
 const PAGES_FIXTURE = { facilities: 200, users: 800, planItems: 4_000, openEvents: 30_000, closedEvents: 120_000, cancelledEvents: 5_000, noiseClients: 2 };
 
@@ -64,13 +71,17 @@ interface Measured {
   non2xx: number;
   errors: number;
   statements?: number;
+  /** The page's size in kilobytes (its HTML, uncompressed). */
+  kilobytes: number;
+  /** CPU per request of the app's process and of PostgreSQL (all its processes) under the load. */
+  cpu: CpuSample;
   /** The statements of one request alone, with their times. */
   timed: Array<{ text: string; ms: number }>;
 }
 
 function startChild(env: object): Promise<{ child: ChildProcess; ports: { app: number; bare: number }; bcryptCost: number }> {
   const child = fork(path.join(import.meta.dirname, 'pages-app.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(CPU_PROF)] : [])],
     env: { ...process.env, NODE_ENV: 'production', BENCH_PAGES_APP: JSON.stringify(env) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -163,7 +174,8 @@ async function main(): Promise<void> {
     const results: Measured[] = [];
     say();
     say(`Measuring: ${CONNECTIONS} connections, ${DURATION} s per line after a 2 s warm-up (load ${loadavg()})`);
-    for (const line of BURST_ONLY ? [] : lines) {
+    const measured = lines.filter((line, i) => i === 0 || !ONLY || line.label.includes(ONLY));
+    for (const line of BURST_ONLY ? [] : measured) {
       const port = ports[line.port];
       const lineCookie = line.signedIn ? cookie : undefined;
       // One request alone, checked and counted (the app's port only: the bare server sends none).
@@ -185,18 +197,20 @@ async function main(): Promise<void> {
         timed = await ask(child, 'captured', 'captured');
       }
       await cannon(`http://127.0.0.1:${port}${line.path}`, lineCookie, 2);
+      const cpuBefore = sampleCpu(child.pid!, fixture.server.pid);
       const r = await cannon(`http://127.0.0.1:${port}${line.path}`, lineCookie, DURATION);
-      results.push({ line, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts, statements, timed });
-      say(`  [${elapsed()}] ${line.label.padEnd(22)} ${r.requests.average.toFixed(0).padStart(7)} req/s  p50 ${String(r.latency.p50).padStart(4)} ms  p99 ${String(r.latency.p99).padStart(4)} ms  (load ${loadavg()})`);
+      const cpu = perRequest(cpuBefore, sampleCpu(child.pid!, fixture.server.pid), r.requests.total);
+      results.push({ line, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts, statements, kilobytes: Buffer.byteLength(check.body) / 1024, cpu, timed });
+      say(`  [${elapsed()}] ${line.label.padEnd(22)} ${r.requests.average.toFixed(0).padStart(7)} req/s  p50 ${String(r.latency.p50).padStart(4)} ms  p99 ${String(r.latency.p99).padStart(4)} ms  CPU/request app ${cpu.appMs.toFixed(2)} ms, PostgreSQL ${cpu.databaseMs.toFixed(2)} ms  (load ${loadavg()})`);
     }
 
     const bare = results[0]?.rps ?? NaN;
     say();
     say(`Pages under load: ${CONNECTIONS} connections, ${DURATION} s each, app pool ${POOL_MAX} (load at the end ${loadavg()})`);
-    say(`  ${'page'.padEnd(22)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'÷ bare'.padStart(7)} ${'stmts'.padStart(6)}  failures`);
+    say(`  ${'page'.padEnd(22)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'÷ bare'.padStart(7)} ${'stmts'.padStart(6)} ${'app ms'.padStart(7)} ${'PG ms'.padStart(6)} ${'kB'.padStart(5)}  failures`);
     for (const m of results) {
       const failures = m.non2xx + m.errors;
-      say(`  ${m.line.label.padEnd(22)} ${m.rps.toFixed(0).padStart(8)} ${String(m.p50).padStart(7)} ${String(m.p99).padStart(7)} ${(m.rps / bare).toFixed(3).padStart(7)} ${(m.statements ?? '—').toString().padStart(6)}  ${failures ? `${m.non2xx} non-2xx, ${m.errors} errors` : ''}`);
+      say(`  ${m.line.label.padEnd(22)} ${m.rps.toFixed(0).padStart(8)} ${String(m.p50).padStart(7)} ${String(m.p99).padStart(7)} ${(m.rps / bare).toFixed(3).padStart(7)} ${(m.statements ?? '—').toString().padStart(6)} ${m.cpu.appMs.toFixed(2).padStart(7)} ${m.cpu.databaseMs.toFixed(2).padStart(6)} ${m.kilobytes.toFixed(0).padStart(5)}  ${failures ? `${m.non2xx} non-2xx, ${m.errors} errors` : ''}`);
     }
     say();
     say('The statements of one request to each page, alone (no load), with their times:');

@@ -33,6 +33,8 @@ interface ActiveUnit {
   transaction: Transaction;
   sequelize: Sequelize;
   scope: UnitScope;
+  /** The opening read and its rows, until taken. */
+  openingRead?: { text: string; rows?: object[] };
 }
 
 /** Sequelize 6 expects a cls-hooked namespace; this one is backed by AsyncLocalStorage. */
@@ -122,6 +124,7 @@ function openingSql(context: UnitOfWorkContext, readOnly: boolean): string {
  *  TRANSACTION, and keeps the scope that query read back. */
 class UnitTransaction extends Transaction {
   scope?: UnitScope;
+  openingRows?: object[];
 
   constructor(sequelize: Sequelize, private readonly opening: string) {
     super(sequelize, { [UNIT_OF_WORK]: true } as object);
@@ -134,6 +137,7 @@ class UnitTransaction extends Transaction {
     const set = results[1]?.rows[0];
     if (!set) throw new Error('the unit of work set no context');
     this.scope = { whole: set.scope_all === 'on', units: set.scope_units ?? [] };
+    this.openingRows = results[2]?.rows;
   }
 }
 
@@ -146,10 +150,18 @@ export async function inUnitOfWork<T>(
   sequelize: Sequelize,
   context: UnitOfWorkContext,
   work: (transaction: Transaction) => Promise<T>,
-  options: { /** A read on a standby: the transaction is READ ONLY (the primary's too, should it serve). */ readOnly?: boolean } = {},
+  options: {
+    /** A read on a standby: the transaction is READ ONLY (the primary's too, should it serve). */
+    readOnly?: boolean;
+    /** One more statement for the opening round trip, run once the context is set: a constant
+     *  text that reads the context from the settings (the simple protocol takes no parameters),
+     *  never one built from values. Its rows are taken with takeOpeningRows(). */
+    openingRead?: string;
+  } = {},
 ): Promise<T> {
   if (units.getStore()) throw new Error('units of work do not nest');
-  const transaction = new UnitTransaction(sequelize, openingSql(context, options.readOnly ?? false));
+  const opening = openingSql(context, options.readOnly ?? false);
+  const transaction = new UnitTransaction(sequelize, options.openingRead ? `${opening};\n${options.openingRead}` : opening);
   return namespace.run(async () => {
     try {
       await (transaction as unknown as { prepareEnvironment(useCls: boolean): Promise<void> }).prepareEnvironment(true);
@@ -161,7 +173,8 @@ export async function inUnitOfWork<T>(
     }
     let result: T;
     try {
-      result = await units.run({ context, transaction, sequelize, scope: transaction.scope! }, () => work(transaction));
+      const openingRead = options.openingRead ? { text: options.openingRead, rows: transaction.openingRows } : undefined;
+      result = await units.run({ context, transaction, sequelize, scope: transaction.scope!, openingRead }, () => work(transaction));
     } catch (error) {
       await transaction.rollback().catch(() => undefined);
       throw error;
@@ -176,6 +189,16 @@ export function currentUnit(): ActiveUnit {
   const unit = units.getStore();
   if (!unit) throw new OutsideUnitOfWorkError('no unit of work');
   return unit;
+}
+
+/** The rows the opening read returned when it was `text` (inUnitOfWork's openingRead), once: what
+ *  runs later in the unit of work may change them, so a second reader reads afresh. */
+export function takeOpeningRows<T extends object>(text: string): T[] | undefined {
+  const unit = currentUnit();
+  if (unit.openingRead?.text !== text) return undefined;
+  const rows = unit.openingRead.rows as T[] | undefined;
+  unit.openingRead = undefined;
+  return rows;
 }
 
 /** Runs fn after the current unit of work commits (never on rollback). */

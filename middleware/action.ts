@@ -6,7 +6,7 @@ import { type UnitOfWorkContext, inUnitOfWork } from '../lib/unit-of-work.ts';
 import { Client, type Database, StaffUser, User } from '../models/index.ts';
 import { type Action, can } from '../policies/index.ts';
 import { audit } from '../services/audit/entries.ts';
-import { signedInUser } from '../services/auth/signed-in-user.ts';
+import { signedInUser, signedInUserSql } from '../services/auth/signed-in-user.ts';
 import { TWO_FACTOR_PATH, mustEnrolFirst } from '../services/auth/two-factor-requirement.ts';
 import { endVisit, visitContext, visitOf } from '../services/support/visits.ts';
 import { freezeStateOf } from '../services/operations/freeze.ts';
@@ -109,12 +109,16 @@ async function loadActor(req: Request): Promise<Actor> {
   if (!req.session.auth && req.session.staff?.support) return loadVisitActor(req);
   const auth = req.session.auth!;
   // Read afresh on every request, so a change of rank, scope, status or password holds at once.
-  const found = await signedInUser(auth.userId, auth.clientId);
+  const found = await signedInUser();
   if (!found || found.user.status !== 'active' || found.client.status !== 'active' || found.user.sessionEpoch !== auth.epoch) {
     throw new SessionEndedError();
   }
   return found;
 }
+
+/** The signed-in user's read, for the unit of work's opening round trip (a support visit reads
+ *  its actor otherwise). */
+const actorRead = (req: Request) => (req.session.auth ? signedInUserSql() : undefined);
 
 /** What a route line may tell its adapter. */
 export interface ActionOptions {
@@ -203,7 +207,7 @@ export function actionAdapters(db: Database, replicaReads?: ReplicaReads) {
           if (outcome.kind === 'archive') await streamArchive(res, outcome.archive);
           if (actor.visit) await audit(visitRequestEntry(req, { status: statusOf(outcome) }));
           return outcome;
-        });
+        }, { openingRead: actorRead(req) });
       // On the replica (or the primary standing in for it) the action reads in a READ ONLY unit of
       // work; what the request records (a download's audit entry, a support visit's request) is
       // written afterwards in a unit of work on the primary, before the response is ended.
@@ -223,7 +227,7 @@ export function actionAdapters(db: Database, replicaReads?: ReplicaReads) {
           }
           if (actor.visit) writes.push(() => audit(visitRequestEntry(req, { status: statusOf(outcome) })));
           return outcome;
-        }, { readOnly: true })).then(async (outcome) => {
+        }, { readOnly: true, openingRead: actorRead(req) })).then(async (outcome) => {
           if (writes.length) await inUnitOfWork(db.sequelize, context, async () => { for (const write of writes) await write(); });
           return outcome;
         });
@@ -241,7 +245,7 @@ export function actionAdapters(db: Database, replicaReads?: ReplicaReads) {
      *  open their own units of work (slow bcrypt work stays outside transactions). */
     userFlow(fn: (req: Request, actor: Actor) => Promise<Outcome>, options: ActionOptions = {}): RequestHandler {
       const run = async (req: Request, res: Response) => {
-        const actor = await inUnitOfWork(db.sequelize, userContext(req), () => loadActor(req));
+        const actor = await inUnitOfWork(db.sequelize, userContext(req), () => loadActor(req), { openingRead: actorRead(req) });
         exposeActor(res, actor);
         const outcome = enrolmentFirst(req, actor, options) ?? (await fn(req, actor));
         if (actor.visit) await inUnitOfWork(db.sequelize, userContext(req), () => audit(visitRequestEntry(req, { status: statusOf(outcome) })));

@@ -129,7 +129,7 @@ const DEFAULT_ORDER: Record<ListStatus, (localToday: () => string) => string> = 
 };
 
 /** ORDER BY for a chosen column; ties by due date then id, so pages never overlap. */
-function orderOf(query: EventListQuery, localToday: () => string): string {
+function orderOf(query: EventListQuery, localToday: () => string, assigneeName: string): string {
   if (!query.sort) return DEFAULT_ORDER[query.status](localToday);
   const dir = (query.direction ?? DEFAULT_DIRECTION[query.sort]) === 'desc' ? 'DESC' : 'ASC';
   // Functions, so only the chosen column's SQL (and its parameters) is built.
@@ -137,7 +137,7 @@ function orderOf(query: EventListQuery, localToday: () => string): string {
     due: () => `e.due_date ${dir}, lower(e.activity) ${dir}`,
     activity: () => `lower(e.activity) ${dir}, e.due_date`,
     facility: () => `lower(f.name) ${dir}, e.due_date`,
-    assignee: () => `lower(a.name) ${dir} NULLS LAST, e.due_date`,
+    assignee: () => `lower(${assigneeName}) ${dir} NULLS LAST, e.due_date`,
     completed: () => `e.completed_on ${dir} NULLS LAST, e.closed_at ${dir} NULLS LAST, e.due_date`,
     overdue: () => `${daysOverdueSql('e', localToday())} ${dir} NULLS LAST, e.due_date`,
   };
@@ -174,18 +174,22 @@ export const eventRowsSql = (client: Client, query: EventListQuery): { text: str
 /** The list's statement: a page of it (with the count of every match), or all of it. */
 function listSql(client: Client, query: EventListQuery, now: Date, page: { limit: number; offset: number } | null) {
   const { params, param, zoneOf, localToday, where } = filterOf(client, query, now);
-  const order = orderOf(query, localToday);
+  // A page looks up the users of the rows it shows only (subqueries, which PostgreSQL runs after
+  // the sort and limit); a download joins them once for all its rows.
+  const userName = (column: string) => (page ? `(SELECT u.name FROM users u WHERE u.client_id = e.client_id AND u.id = ${column})` : `${column === 'e.assignee_id' ? 'a' : 'c'}.name`);
+  const assigneeName = userName('e.assignee_id');
+  const order = orderOf(query, localToday, assigneeName);
   // The same rows, filters and order either way; a download (no page) reads only the columns a
   // file shows.
   const text = `SELECT e.id, ${page ? 'e.plan_item_id AS "planItemId", ' : ''}e.activity, ${page ? 'e.facility_id AS "facilityId", ' : ''}f.name AS "facilityName",
-            ${zoneOf()} AS "timeZone", e.due_date::text AS "dueDate", coalesce(a.name, '—') AS "assigneeName",
+            ${zoneOf()} AS "timeZone", e.due_date::text AS "dueDate", coalesce(${assigneeName}, '—') AS "assigneeName",
             e.status AS stored, e.late, e.recorded_late AS "recordedLate", e.completed_on::text AS "completedOn", ${page ? 'e.closed_at AS "closedAt", ' : ''}
-            coalesce(c.name, ${staffNameOf('e.closed_by_staff_id')}) AS "closedByName", e.cancel_reason AS "cancelReason"
+            coalesce(${userName('e.closed_by')}, ${staffNameOf('e.closed_by_staff_id')}) AS "closedByName", e.cancel_reason AS "cancelReason"
             ${page ? ', count(*) OVER ()::int AS total' : ''}
        FROM events e
        JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
-       LEFT JOIN users a ON a.client_id = e.client_id AND a.id = e.assignee_id
-       LEFT JOIN users c ON c.client_id = e.client_id AND c.id = e.closed_by
+       ${page ? '' : `LEFT JOIN users a ON a.client_id = e.client_id AND a.id = e.assignee_id
+       LEFT JOIN users c ON c.client_id = e.client_id AND c.id = e.closed_by`}
       WHERE ${where}
       ORDER BY ${order}
       ${page ? `LIMIT ${param(page.limit)}::int OFFSET ${param(page.offset)}::int` : ''}`;

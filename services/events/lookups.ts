@@ -111,7 +111,7 @@ export interface CommentRow {
 }
 
 /** The name of the staff member in `column` (a *_staff_id), for work done in a support session. */
-export const staffNameOf = (column: string) => `(SELECT s.name || ' (SolutionsTRAK support)' FROM staff_directory(ARRAY[${column}]) s)`;
+export const staffNameOf = (column: string) => `CASE WHEN ${column} IS NOT NULL THEN (SELECT s.name || ' (SolutionsTRAK support)' FROM staff_directory(ARRAY[${column}]) s) END`;
 
 /** An event's ($1) comments, oldest first. */
 export const EVENT_COMMENTS_SQL = `SELECT c.id, coalesce(u.name, ${staffNameOf('c.author_staff_id')}) AS "authorName", c.body, c.created_at AS "createdAt"

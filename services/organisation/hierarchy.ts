@@ -91,14 +91,13 @@ const knownAncestors = new WeakMap<OrgUnit, OrgUnit[]>();
 /** A unit and the ancestors visible above it, client-most first, in one statement. RLS hides a
  *  unit outside scope and its ancestors; the chain stops there, as reading them one by one would. */
 async function chainUpFrom(id: string): Promise<OrgUnit[]> {
-  const { sequelize, transaction } = currentUnit();
-  return sequelize.query<OrgUnit>(
+  return unitsFrom(
     `WITH RECURSIVE up AS (
        SELECT o.*, 0 AS depth FROM org_units o WHERE o.id = $1
        UNION ALL
        SELECT p.*, up.depth + 1 FROM org_units p JOIN up ON p.id = up.parent_id WHERE up.depth < 16
-     ) SELECT * FROM up ORDER BY depth DESC`,
-    { bind: [id], transaction, model: OrgUnit, mapToModel: true },
+     ) SELECT ${unitColumns('up')} FROM up ORDER BY depth DESC`,
+    [id],
   );
 }
 
@@ -110,15 +109,18 @@ export async function ancestorsOf(unit: OrgUnit): Promise<OrgUnit[]> {
   return unit.parentId ? chainUpFrom(unit.parentId) : [];
 }
 
-let unitColumns: string | undefined;
+const columnLists = new Map<string, string>();
+/** The org unit's stored columns, read from the table or CTE named `alias`. */
+const unitColumns = (alias: string) => columnLists.get(alias) ?? columnLists.set(alias, selectList(OrgUnit as unknown as ModelStatic<Model>, alias)).get(alias)!;
 
 /** Org units read with raw SQL (one prepared statement) and built as models without Sequelize's
- *  query building: the pages that list every facility read them on every request. */
-async function unitsWhere(where: string, params: unknown[]): Promise<OrgUnit[]> {
-  unitColumns ??= selectList(OrgUnit as unknown as ModelStatic<Model>, 'o');
-  const rows = await sql<Record<string, unknown>>(`SELECT ${unitColumns} FROM org_units o WHERE ${where} ORDER BY o.name`, params);
+ *  query building: the pages that show units read them on every request. */
+async function unitsFrom(text: string, params: unknown[]): Promise<OrgUnit[]> {
+  const rows = await sql<Record<string, unknown>>(text, params);
   return OrgUnit.bulkBuild(rows as never[], { raw: true, isNewRecord: false });
 }
+
+const unitsWhere = (where: string, params: unknown[]) => unitsFrom(`SELECT ${unitColumns('o')} FROM org_units o WHERE ${where} ORDER BY o.name`, params);
 
 /** Facilities at or below a unit, within scope (a facility yields itself). */
 export async function facilitiesUnder(unit: OrgUnit, options: { includeInactive?: boolean } = {}): Promise<OrgUnit[]> {

@@ -1,7 +1,7 @@
 // DESIGN.md §8.2: every query runs in a unit of work (one transaction carrying the RLS context),
 // except an explicit allowlist; units do not nest; a failure rolls the whole unit back.
 import { expect } from 'chai';
-import { OutsideUnitOfWorkError, afterCommit, inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
+import { OutsideUnitOfWorkError, afterCommit, inUnitOfWork, sql, takeOpeningRows } from '../../lib/unit-of-work.ts';
 import { Client, User } from '../../models/index.ts';
 import { testEnv } from '../support/env.ts';
 import { type ClientRow, type UserRow, createClient, createUser, ownerQuery } from '../support/factories.ts';
@@ -112,5 +112,23 @@ describe('the unit of work', () => {
       inUnitOfWork(testEnv().db.sequelize, { actorKind: 'user', clientId: `${client.id}' OR true --` }, () => sql('SELECT 1')),
     );
     expect(error.message).to.equal('context ids must be UUIDs');
+  });
+
+  it('sends the opening read with the context already set, and hands its rows to the reader of that text once', async () => {
+    const other = await createClient({ name: 'Other Co' });
+    await createUser(other, { email: 'other@other.example' });
+    const read = `SELECT u.email, current_setting('app.actor_kind') AS kind FROM users u WHERE u.id = app_current_user()`;
+    const taken = await inUnitOfWork(testEnv().db.sequelize, context(), async () => {
+      const elsewhere = takeOpeningRows('SELECT 1');
+      const first = takeOpeningRows<{ email: string; kind: string }>(read);
+      return { elsewhere, first, again: takeOpeningRows(read) };
+    }, { openingRead: read });
+    expect(taken.elsewhere, 'another text gets none').to.equal(undefined);
+    expect(taken.first).to.deep.equal([{ email: 'unit@unit.example', kind: 'user' }]);
+    expect(taken.again, 'the rows are taken once').to.equal(undefined);
+    // Under RLS like any read: the other client's users are not there to read.
+    const all = `SELECT count(*)::int AS n FROM users`;
+    const [count] = await inUnitOfWork(testEnv().db.sequelize, context(), async () => takeOpeningRows<{ n: number }>(all)!, { openingRead: all });
+    expect(count).to.deep.equal({ n: 1 });
   });
 });
