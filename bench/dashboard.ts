@@ -25,10 +25,10 @@ import pg from 'pg';
 import { buildApp } from '../app.ts';
 import { loadConfig } from '../config/index.ts';
 import { setLogLevel } from '../lib/logger.ts';
-import type { Database } from '../models/index.ts';
 import { type ExplainContext, type ExplainResult, type Fixture, FIXTURE_PASSWORD, buildFixture, fixtureOptions, SET_CONTEXT } from './fixture.ts';
 import { type BenchHttp, benchHttp, type Reply } from './http.ts';
 import { type BenchScratch, benchScratch } from './scratch.ts';
+import { type SentStatement, captureStatements, roleOf } from './statements.ts';
 
 const TARGET_P95_MS = 200;
 const argv = process.argv.slice(2);
@@ -166,7 +166,7 @@ async function seedEvidence(fixture: Fixture): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // The app in production mode, and the people who sign in to it.
 
-async function startApp(scratch: BenchScratch, fixture: Fixture): Promise<{ port: number; db: Database }> {
+async function startApp(scratch: BenchScratch, fixture: Fixture): Promise<{ port: number }> {
   // Express caches compiled views when NODE_ENV is production as the app is built.
   process.env.NODE_ENV = 'production';
   const config = loadConfig({
@@ -187,7 +187,7 @@ async function startApp(scratch: BenchScratch, fixture: Fixture): Promise<{ port
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
-  return { port: (server.address() as AddressInfo).port, db };
+  return { port: (server.address() as AddressInfo).port };
 }
 
 async function people(fixture: Fixture, client: BenchHttp): Promise<Person[]> {
@@ -216,34 +216,7 @@ async function people(fixture: Fixture, client: BenchHttp): Promise<Person[]> {
 // ---------------------------------------------------------------------------------------------
 // Plans: the statements one request ran, replayed as the runtime role in the same context.
 
-interface Captured {
-  sql: string;
-  bind: unknown[];
-  ms: number;
-}
-
-/** The statements one request runs on the runtime connection, failed ones (a time-out) included:
- *  Sequelize's query hooks, which run whether a statement succeeds or not. */
-async function captureStatements(db: Database, run: () => Promise<unknown>): Promise<Captured[]> {
-  const hooks = db.sequelize as unknown as {
-    addHook(name: string, key: string, fn: (options: { bind?: unknown }, query: { sql?: string }) => void): void;
-    removeHook(name: string, key: string): void;
-  };
-  const captured: Captured[] = [];
-  const started = new WeakMap<object, number>();
-  hooks.addHook('beforeQuery', 'benchCapture', (options) => void started.set(options, performance.now()));
-  hooks.addHook('afterQuery', 'benchCapture', (options, query) => {
-    if (!query.sql) return;
-    captured.push({ sql: query.sql.replace(/;\s*$/, ''), bind: Array.isArray(options.bind) ? options.bind : [], ms: performance.now() - (started.get(options) ?? performance.now()) });
-  });
-  try {
-    await run();
-  } finally {
-    hooks.removeHook('beforeQuery', 'benchCapture');
-    hooks.removeHook('afterQuery', 'benchCapture');
-  }
-  return captured;
-}
+type Captured = SentStatement;
 
 /** Statements worth a plan: reads of the event tables (events, their roll-ups and records). */
 const readsEvents = (sql: string) => /^\s*(SELECT|WITH)/i.test(sql) && !/set_config\(/.test(sql) && /\b(events|event_closures|documents|closed_event_months)\b/.test(sql);
@@ -272,11 +245,11 @@ interface PlanLine {
   seq: string[];
 }
 
-async function explainPage(fixture: Fixture, db: Database, client: BenchHttp, page: Page, person: Person, plans: PlanLine[]): Promise<void> {
-  const statements = await captureStatements(db, () => client.request('GET', page.path, person.cookie));
+async function explainPage(fixture: Fixture, client: BenchHttp, page: Page, person: Person, plans: PlanLine[]): Promise<void> {
+  const statements = await captureStatements(roleOf(fixture.urls.app), () => client.request('GET', page.path, person.cookie));
   const sqlMs = statements.reduce((s, c) => s + c.ms, 0);
   say();
-  say(`── ${page.label} (GET ${page.path}) as the ${person.rank}: ${statements.length} statements, ${sqlMs.toFixed(0)} ms in statements (Sequelize timings, one request)`);
+  say(`── ${page.label} (GET ${page.path}) as the ${person.rank}: ${statements.length} statements, ${sqlMs.toFixed(0)} ms in statements (timed at the driver, one request)`);
   for (const s of statements) say(`   ${`${s.ms.toFixed(1)} ms`.padStart(11)}  ${describe(s.sql)}`);
   const context = { clientId: fixture.client.id, userId: person.id, actorKind: 'user' as const };
   for (const s of statements.filter(explained)) {
@@ -338,7 +311,7 @@ async function main(): Promise<void> {
       `SELECT (SELECT count(*) FROM events)::int AS events, (SELECT count(*) FROM events WHERE client_id = $1)::int AS mine`, [fixture.client.id]);
     say(`Events: ${sizes!.mine} of the measured client, ${sizes!.events} in all; client's today ${fixture.today}`);
 
-    const { port, db } = await startApp(scratch, fixture);
+    const { port } = await startApp(scratch, fixture);
     const client = benchHttp(port);
     scratch.defer(async () => client.close());
     const ranks = await people(fixture, client);
@@ -366,7 +339,7 @@ async function main(): Promise<void> {
     const plans: PlanLine[] = [];
     say();
     say(`EXPLAIN (ANALYZE, BUFFERS) as the runtime role in each user's context (warm), of each page's statements that read events, close records or documents:`);
-    for (const page of PAGES) for (const person of ranks) await explainPage(fixture, db, client, page, person, plans);
+    for (const page of PAGES) for (const person of ranks) await explainPage(fixture, client, page, person, plans);
 
     say();
     say(`What each page showed:`);

@@ -19,11 +19,12 @@ import pg from 'pg';
 import { buildApp } from '../app.ts';
 import { loadConfig } from '../config/index.ts';
 import { setLogLevel } from '../lib/logger.ts';
-import { type Database, initModels, openDatabase } from '../models/index.ts';
+import { initModels, openDatabase } from '../models/index.ts';
 import { migrateUp } from '../services/database/migrator.ts';
 import { provisionDatabase } from '../services/database/provision.ts';
 import { roleNames, urlFor } from '../services/database/roles.ts';
 import { benchScratch, scratchPostgres } from './scratch.ts';
+import { captureStatements, roleOf } from './statements.ts';
 
 const NOISE_CLIENTS = Number(process.env.BENCH_NOISE_CLIENTS ?? 19);
 const SEQUENTIAL = Number(process.env.BENCH_SEQ ?? 300);
@@ -236,49 +237,15 @@ async function measure(port: number, label: string, urlPath: string, cookie: str
 // ---------------------------------------------------------------------------------------------
 // Plans
 
-interface Captured {
-  sql: string;
-  bind: unknown[];
-}
-
-/** The statements one request runs on the runtime connection (Sequelize logging, with binds). */
-async function captureStatements(db: Database, run: () => Promise<unknown>): Promise<Captured[]> {
-  const options = (db.sequelize as unknown as { options: { logging: unknown } }).options;
-  const previous = options.logging;
-  const captured: Captured[] = [];
-  options.logging = (message: string, queryOptions?: { bind?: unknown }) => {
-    const sql = message.replace(/^Executing \([^)]*\): /, '');
-    captured.push({ sql, bind: Array.isArray(queryOptions?.bind) ? queryOptions.bind : [] });
-  };
-  try {
-    await run();
-  } finally {
-    options.logging = previous;
-  }
-  return captured;
-}
-
-/** Runs `run` n times sequentially, summing the time spent inside runtime-connection queries. */
-async function timeQueries(db: Database, n: number, run: () => Promise<unknown>): Promise<{ total: number; dbMs: number }> {
-  const hooks = db.sequelize as unknown as {
-    addHook(name: string, key: string, fn: (options: object) => void): void;
-    removeHook(name: string, key: string): void;
-  };
-  const startedAt = new WeakMap<object, number>();
-  let dbMs = 0;
-  hooks.addHook('beforeQuery', 'benchTiming', (options) => void startedAt.set(options, performance.now()));
-  hooks.addHook('afterQuery', 'benchTiming', (options) => {
-    const t = startedAt.get(options);
-    if (t !== undefined) dbMs += performance.now() - t;
-  });
-  const t0 = performance.now();
-  try {
+/** Runs `run` n times sequentially, summing the time spent in statements sent as the runtime role. */
+async function timeQueries(user: string, n: number, run: () => Promise<unknown>): Promise<{ total: number; dbMs: number }> {
+  let total = 0;
+  const statements = await captureStatements(user, async () => {
+    const t0 = performance.now();
     for (let i = 0; i < n; i++) await run();
-  } finally {
-    hooks.removeHook('beforeQuery', 'benchTiming');
-    hooks.removeHook('afterQuery', 'benchTiming');
-  }
-  return { total: performance.now() - t0, dbMs };
+    total = performance.now() - t0;
+  });
+  return { total, dbMs: statements.reduce((sum, st) => sum + st.ms, 0) };
 }
 
 /** The unit of work's opening statement (lib/unit-of-work.ts), for EXPLAIN sessions. */
@@ -457,7 +424,7 @@ async function main(): Promise<void> {
     const seen = new Set<string>();
     const perRequest: string[] = [];
     for (const [page, who, urlPath, cookie] of pages) {
-      const statements = await captureStatements(db, () => request(port, 'GET', urlPath, cookie));
+      const statements = await captureStatements(roleOf(urls.app), () => request(port, 'GET', urlPath, cookie));
       const scopeCalls = statements.filter((s) => s.sql.includes('app_scope_for(')).length;
       perRequest.push(`    ${`${page} (${who})`.padEnd(30)} ${String(statements.length).padStart(3)} statements on the runtime connection, app_scope_for called ${scopeCalls}×`);
       if (process.env.BENCH_VERBOSE) for (const s of statements) say(`      ${s.sql.replace(/\s+/g, ' ').slice(0, 150)}`);
@@ -472,14 +439,14 @@ async function main(): Promise<void> {
       }
     }
     // Where a request's time goes: the runtime connection's statements (round trip, execution
-    // and row parsing, timed by Sequelize's query hooks) against the whole request.
+    // and row parsing, timed at the driver) against the whole request.
     const breakdown: string[] = [];
     for (const [page, who, urlPath, cookie] of pages) {
-      const { total, dbMs } = await timeQueries(db, 30, () => request(port, 'GET', urlPath, cookie));
+      const { total, dbMs } = await timeQueries(roleOf(urls.app), 30, () => request(port, 'GET', urlPath, cookie));
       breakdown.push(`    ${`${page} (${who})`.padEnd(30)} request ${(total / 30).toFixed(1).padStart(5)} ms, of which statements ${(dbMs / 30).toFixed(1).padStart(5)} ms`);
     }
     say();
-    say('Statements per request (Sequelize, runtime role; the session store has its own pool):');
+    say('Statements per request (at the driver, runtime role; the session store has its own role and pool):');
     for (const line of perRequest) say(line);
     say('Mean time per request over 30 sequential requests:');
     for (const line of breakdown) say(line);    say();

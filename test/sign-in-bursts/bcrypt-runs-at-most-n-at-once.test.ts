@@ -14,6 +14,29 @@ const WRONG = 'Wrong-Lantern-47!';
 /** Slow enough (tens of ms a comparison) that unbounded comparisons would overlap. */
 const COST = 10;
 
+interface Attempt {
+  email: string;
+  password: string;
+  expect: number;
+}
+
+/** Every sign-in form loaded first, then all posted at once while bcrypt's native work is watched:
+ *  the answers' statuses, and how many comparisons started and ran at most at the same time. */
+async function signInTogether(app: Parameters<typeof supertest.agent>[0], attempts: Attempt[]) {
+  const ready = await Promise.all(attempts.map(async (attempt) => {
+    const agent = supertest.agent(app);
+    return { attempt, agent, token: await csrfToken(agent, '/login') };
+  }));
+  const work = watchBcryptWork();
+  try {
+    const replies = await Promise.all(ready.map(({ attempt, agent, token }) =>
+      agent.post('/login').type('form').send({ _csrf: token, email: attempt.email, password: attempt.password })));
+    return { statuses: replies.map((r) => r.status), started: work.started, most: work.most };
+  } finally {
+    work.stop();
+  }
+}
+
 describe('sign-in bursts: bcrypt at most N at once', () => {
   it('runs no more than BCRYPT_CONCURRENCY comparisons at once across 24 simultaneous sign-ins, each answered rightly', async () => {
     const client = await createClient();
@@ -26,22 +49,9 @@ describe('sign-in bursts: bcrypt at most N at once', () => {
     const wrong = users.slice(12).map((u) => ({ email: u.email, password: WRONG, expect: 401 }));
     const unknown = Array.from({ length: 6 }, (_, i) => ({ email: `nobody-${i}@acme.example`, password: WRONG, expect: 401 }));
     const attempts = [...right, ...wrong, ...unknown];
-    // Every form loaded first, so the posts arrive together.
-    const ready = await Promise.all(attempts.map(async (attempt) => {
-      const agent = supertest.agent(app);
-      return { attempt, agent, token: await csrfToken(agent, '/login') };
-    }));
+    const work = await signInTogether(app, attempts);
 
-    const work = watchBcryptWork();
-    let statuses: number[];
-    try {
-      statuses = (await Promise.all(ready.map(({ attempt, agent, token }) =>
-        agent.post('/login').type('form').send({ _csrf: token, email: attempt.email, password: attempt.password })))).map((r) => r.status);
-    } finally {
-      work.stop();
-    }
-
-    expect(statuses).to.deep.equal(attempts.map((a) => a.expect));
+    expect(work.statuses).to.deep.equal(attempts.map((a) => a.expect));
     expect(work.started, 'a comparison for every sign-in').to.be.at.least(attempts.length);
     expect(work.most).to.equal(2);
 
@@ -61,23 +71,11 @@ describe('sign-in bursts: bcrypt at most N at once', () => {
     await ownerQuery('UPDATE users SET password_hash = $1 WHERE client_id = $2', [await bcrypt.hash(VALID_PASSWORD, COST), client.id]);
     const app = testApp({ BCRYPT_CONCURRENCY: '1', BCRYPT_COST: String(COST) });
     const attempts = [
-      ...users.map((u) => ({ email: u.email, expect: 303 })),
-      ...Array.from({ length: 6 }, (_, i) => ({ email: `unknown-${i}@acme.example`, expect: 401 })),
+      ...users.map((u) => ({ email: u.email, password: VALID_PASSWORD, expect: 303 })),
+      ...Array.from({ length: 6 }, (_, i) => ({ email: `unknown-${i}@acme.example`, password: VALID_PASSWORD, expect: 401 })),
     ];
-    const ready = await Promise.all(attempts.map(async (attempt) => {
-      const agent = supertest.agent(app);
-      return { attempt, agent, token: await csrfToken(agent, '/login') };
-    }));
-
-    const work = watchBcryptWork();
-    let statuses: number[];
-    try {
-      statuses = (await Promise.all(ready.map(({ attempt, agent, token }) =>
-        agent.post('/login').type('form').send({ _csrf: token, email: attempt.email, password: VALID_PASSWORD })))).map((r) => r.status);
-    } finally {
-      work.stop();
-    }
-    expect(statuses).to.deep.equal(attempts.map((a) => a.expect));
+    const work = await signInTogether(app, attempts);
+    expect(work.statuses).to.deep.equal(attempts.map((a) => a.expect));
     expect(work.started).to.be.at.least(attempts.length);
     expect(work.most).to.equal(1);
   });
