@@ -4,41 +4,25 @@
 // the session store's) and answers the parent's "count" message with the running total; between
 // "capture" and "captured" it also keeps each statement's text and time.
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import pg from 'pg';
 import { buildApp } from '../app.ts';
 import { loadConfig } from '../config/index.ts';
 import { setLogLevel } from '../lib/logger.ts';
 import { initModels, openDatabase } from '../models/index.ts';
+import { type SentStatement, watchStatements } from './statements.ts';
 
 let statements = 0;
 /** While the parent asks for them: each statement's text and time, for one request at a time. */
-let captured: Array<{ text: string; ms: number; values?: unknown }> | undefined;
-// Every statement of either pool goes through Client#query (Sequelize's and connect-pg-simple's).
-const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-(pg.Client.prototype as { query: unknown }).query = function counted(this: pg.Client, ...args: unknown[]) {
+let captured: SentStatement[] | undefined;
+// Every statement of either pool (Sequelize's, the unit of work's and connect-pg-simple's).
+watchStatements((statement) => {
   statements++;
-  if (!captured) return query.apply(this, args);
-  const first = args[0] as string | { text?: string };
-  const entry = { text: (typeof first === 'string' ? first : first?.text ?? '(portal)').replace(/\s+/g, ' ').trim(), ms: NaN, values: Array.isArray(args[1]) ? args[1] : (first as { values?: unknown })?.values };
-  captured.push(entry);
-  const t0 = performance.now();
-  const done = () => void (entry.ms = performance.now() - t0);
-  const last = args.at(-1);
-  if (typeof last === 'function') {
-    args[args.length - 1] = (...results: unknown[]) => {
-      done();
-      return (last as (...r: unknown[]) => unknown)(...results);
-    };
-    return query.apply(this, args);
-  }
-  const result = query.apply(this, args);
-  if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(done, done);
-  return result;
-};
+  if (!captured) return false;
+  captured.push(statement);
+  return true;
+});
 
 const listen = (app: express.Express): Promise<number> =>
   new Promise((resolve) => {
@@ -67,7 +51,7 @@ async function main(): Promise<void> {
     if (m.type === 'count') process.send!({ type: 'count', statements });
     if (m.type === 'capture') captured = [];
     if (m.type === 'captured') {
-      process.send!({ type: 'captured', statements: captured ?? [] });
+      process.send!({ type: 'captured', statements: (captured ?? []).map((s) => ({ text: s.sql.replace(/\s+/g, ' ').trim(), ms: s.ms })) });
       captured = undefined;
     }
   });

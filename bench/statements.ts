@@ -10,25 +10,25 @@ export interface SentStatement {
   ms: number;
 }
 
-interface Recorder {
-  user: string;
-  statements: SentStatement[];
-}
+/** Sees each statement as it is sent, and the role it is sent as; returns true to keep it (and
+ *  have its time filled in when it ends), false to only count it. */
+export type StatementWatcher = (statement: SentStatement, user: string) => boolean;
 
-const recorders = new Set<Recorder>();
+const watchers = new Set<StatementWatcher>();
 let installed = false;
 
 function install(): void {
   if (installed) return;
   installed = true;
   const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-  (pg.Client.prototype as { query: unknown }).query = function recorded(this: pg.Client, ...args: unknown[]) {
-    const mine = [...recorders].filter((r) => r.user === this.user);
-    if (!mine.length) return query.apply(this, args);
+  (pg.Client.prototype as { query: unknown }).query = function watched(this: pg.Client, ...args: unknown[]) {
+    if (!watchers.size) return query.apply(this, args);
     const first = args[0] as string | { text?: string; values?: unknown[] };
     const values = Array.isArray(args[1]) ? args[1] : typeof first === 'object' ? first?.values : undefined;
-    const statement: SentStatement = { sql: typeof first === 'string' ? first : first?.text ?? '', bind: values ?? [], ms: NaN };
-    for (const r of mine) r.statements.push(statement);
+    const statement: SentStatement = { sql: typeof first === 'string' ? first : first?.text ?? '(portal)', bind: values ?? [], ms: NaN };
+    let kept = false;
+    for (const watcher of watchers) kept = watcher(statement, this.user ?? '') || kept;
+    if (!kept) return query.apply(this, args);
     const t0 = performance.now();
     const done = () => void (statement.ms = performance.now() - t0);
     const last = args.at(-1);
@@ -45,18 +45,24 @@ function install(): void {
   };
 }
 
+/** Calls `watcher` for every statement this process sends until the returned stop is called. */
+export function watchStatements(watcher: StatementWatcher): () => void {
+  install();
+  watchers.add(watcher);
+  return () => void watchers.delete(watcher);
+}
+
 /** The statements sent as the database role `user` (the runtime role, say) while `run` runs,
  *  failed ones included. */
 export async function captureStatements(user: string, run: () => Promise<unknown>): Promise<SentStatement[]> {
-  install();
-  const recorder: Recorder = { user, statements: [] };
-  recorders.add(recorder);
+  const statements: SentStatement[] = [];
+  const stop = watchStatements((statement, as) => as === user && statements.push(statement) > 0);
   try {
     await run();
   } finally {
-    recorders.delete(recorder);
+    stop();
   }
-  return recorder.statements;
+  return statements;
 }
 
 /** The database role a connection URL signs in as. */
