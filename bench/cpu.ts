@@ -4,16 +4,23 @@ import fs from 'node:fs';
 
 const TICKS_PER_SECOND = 100; // USER_HZ, 100 on every Linux architecture the app runs on
 
-/** User + system CPU milliseconds of one process so far, or 0 when it is gone (or no /proc). */
-function cpuMs(pid: number): number {
+/** The fields of /proc/<pid>/stat after the command name (which may hold spaces): field 3 on. */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces), counted from state = field 3.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return 0;
+    return undefined;
   }
+}
+
+/** User + system CPU milliseconds of a process so far (0 when it is gone); with `reaped`, those
+ *  of its children that have exited too (so a backend that ends meanwhile is still counted). */
+function cpuMs(pid: number, reaped = false): number {
+  const f = statFields(pid);
+  if (!f) return 0;
+  const ticks = Number(f[11]) + Number(f[12]) + (reaped ? Number(f[13]) + Number(f[14]) : 0);
+  return (ticks * 1000) / TICKS_PER_SECOND;
 }
 
 /** A process and its children (a PostgreSQL postmaster and its backends). */
@@ -25,15 +32,7 @@ function withChildren(pid: number): number[] {
   } catch {
     return pids;
   }
-  for (const entry of entries) {
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
+  for (const entry of entries) if (Number(statFields(Number(entry))?.[1]) === pid) pids.push(Number(entry));
   return pids;
 }
 
@@ -42,11 +41,13 @@ export interface CpuSample {
   databaseMs: number;
 }
 
-/** CPU so far of the app's process and of the database server with all its backends. */
-export function sampleCpu(appPid: number, postmasterPid: number): CpuSample {
+/** CPU so far of the app's process and of the database server with all its backends, those that
+ *  have exited included; NaN for what cannot be read (no /proc, or no process id). */
+export function sampleCpu(appPid: number | undefined, postmasterPid: number): CpuSample {
+  const readable = (pid: number | undefined): pid is number => Boolean(pid && pid > 0 && statFields(pid));
   return {
-    appMs: cpuMs(appPid),
-    databaseMs: withChildren(postmasterPid).reduce((sum, pid) => sum + cpuMs(pid), 0),
+    appMs: readable(appPid) ? cpuMs(appPid) : NaN,
+    databaseMs: readable(postmasterPid) ? withChildren(postmasterPid).reduce((sum, pid) => sum + cpuMs(pid, pid === postmasterPid), 0) : NaN,
   };
 }
 

@@ -247,7 +247,7 @@ interface PlanLine {
 
 async function explainPage(fixture: Fixture, client: BenchHttp, page: Page, person: Person, plans: PlanLine[]): Promise<void> {
   const statements = await captureStatements(roleOf(fixture.urls.app), () => client.request('GET', page.path, person.cookie));
-  const sqlMs = statements.reduce((s, c) => s + c.ms, 0);
+  const sqlMs = statements.reduce((s, c) => s + (Number.isFinite(c.ms) ? c.ms : 0), 0);
   say();
   say(`── ${page.label} (GET ${page.path}) as the ${person.rank}: ${statements.length} statements, ${sqlMs.toFixed(0)} ms in statements (timed at the driver, one request)`);
   for (const s of statements) say(`   ${`${s.ms.toFixed(1)} ms`.padStart(11)}  ${describe(s.sql)}`);

@@ -245,7 +245,7 @@ async function timeQueries(user: string, n: number, run: () => Promise<unknown>)
     for (let i = 0; i < n; i++) await run();
     total = performance.now() - t0;
   });
-  return { total, dbMs: statements.reduce((sum, st) => sum + st.ms, 0) };
+  return { total, dbMs: statements.reduce((sum, st) => sum + (Number.isFinite(st.ms) ? st.ms : 0), 0) };
 }
 
 /** The unit of work's opening statement (lib/unit-of-work.ts), for EXPLAIN sessions. */

@@ -174,6 +174,7 @@ async function main(): Promise<void> {
     const results: Measured[] = [];
     say();
     say(`Measuring: ${CONNECTIONS} connections, ${DURATION} s per line after a 2 s warm-up (load ${loadavg()})`);
+    if (CPU_PROF) say('  (the app runs under the V8 profiler: its CPU per request is higher than without)');
     const measured = lines.filter((line, i) => i === 0 || !ONLY || line.label.includes(ONLY));
     for (const line of BURST_ONLY ? [] : measured) {
       const port = ports[line.port];
@@ -197,9 +198,9 @@ async function main(): Promise<void> {
         timed = await ask(child, 'captured', 'captured');
       }
       await cannon(`http://127.0.0.1:${port}${line.path}`, lineCookie, 2);
-      const cpuBefore = sampleCpu(child.pid!, fixture.server.pid);
+      const cpuBefore = sampleCpu(child.pid, fixture.server.pid);
       const r = await cannon(`http://127.0.0.1:${port}${line.path}`, lineCookie, DURATION);
-      const cpu = perRequest(cpuBefore, sampleCpu(child.pid!, fixture.server.pid), r.requests.total);
+      const cpu = perRequest(cpuBefore, sampleCpu(child.pid, fixture.server.pid), r.requests.total);
       results.push({ line, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts, statements, kilobytes: Buffer.byteLength(check.body) / 1024, cpu, timed });
       say(`  [${elapsed()}] ${line.label.padEnd(22)} ${r.requests.average.toFixed(0).padStart(7)} req/s  p50 ${String(r.latency.p50).padStart(4)} ms  p99 ${String(r.latency.p99).padStart(4)} ms  CPU/request app ${cpu.appMs.toFixed(2)} ms, PostgreSQL ${cpu.databaseMs.toFixed(2)} ms  (load ${loadavg()})`);
     }

@@ -35,6 +35,8 @@ interface ActiveUnit {
   scope: UnitScope;
   /** The opening read and its rows, until taken. */
   openingRead?: { text: string; rows?: object[] };
+  /** Settles when the statement sent last by sql() has its answer. */
+  lastStatement?: Promise<void>;
 }
 
 /** Sequelize 6 expects a cls-hooked namespace; this one is backed by AsyncLocalStorage. */
@@ -160,6 +162,7 @@ export async function inUnitOfWork<T>(
   } = {},
 ): Promise<T> {
   if (units.getStore()) throw new Error('units of work do not nest');
+  if (options.openingRead?.includes(';')) throw new Error('the opening read is one statement');
   const opening = openingSql(context, options.readOnly ?? false);
   const transaction = new UnitTransaction(sequelize, options.openingRead ? `${opening};\n${options.openingRead}` : opening);
   return namespace.run(async () => {
@@ -261,13 +264,20 @@ export function sql<T extends object>(text: string, bind: unknown[] = []): Promi
   return preparedRows<T>(currentUnit(), text, bind);
 }
 
-async function preparedRows<T extends object>({ sequelize, transaction }: ActiveUnit, text: string, bind: unknown[]): Promise<T[]> {
+async function preparedRows<T extends object>(unit: ActiveUnit, text: string, bind: unknown[]): Promise<T[]> {
+  const { sequelize, transaction } = unit;
   const connection = (transaction as unknown as { connection: pg.ClientBase }).connection;
   // As Sequelize binds strings (its postgres dialect escapes NUL, which PostgreSQL refuses in text).
   const values = bind.map((value) => (typeof value === 'string' ? value.replace(/\0/g, '\\0') : value));
   // Taken now, read only on failure: formatting a stack costs more than the query's binding.
   const calledFrom = new Error();
+  // Statements sent at once (a Promise.all) take turns: pg queues a query sent on a busy
+  // connection, but deprecates it (and pg 9 refuses it).
+  const turn = unit.lastStatement;
+  let answered!: () => void;
+  unit.lastStatement = new Promise<void>((resolve) => (answered = resolve));
   try {
+    await turn;
     const result = await connection.query<T>({ name: statementName(text), text, values });
     return result.rows;
   } catch (error) {
@@ -277,6 +287,8 @@ async function preparedRows<T extends object>({ sequelize, transaction }: Active
     }
     const { Query } = (sequelize as unknown as { dialect: { Query: SequelizeQuery } }).dialect;
     throw new Query(connection, sequelize, {}).formatError(Object.assign(error as object, { sql: text, parameters: values }), calledFrom.stack);
+  } finally {
+    answered();
   }
 }
 

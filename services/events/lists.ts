@@ -175,21 +175,24 @@ export const eventRowsSql = (client: Client, query: EventListQuery): { text: str
 function listSql(client: Client, query: EventListQuery, now: Date, page: { limit: number; offset: number } | null) {
   const { params, param, zoneOf, localToday, where } = filterOf(client, query, now);
   // A page looks up the users of the rows it shows only (subqueries, which PostgreSQL runs after
-  // the sort and limit); a download joins them once for all its rows.
-  const userName = (column: string) => (page ? `(SELECT u.name FROM users u WHERE u.client_id = e.client_id AND u.id = ${column})` : `${column === 'e.assignee_id' ? 'a' : 'c'}.name`);
-  const assigneeName = userName('e.assignee_id');
+  // the sort and limit); a download joins them once for all its rows, and so does a page sorted
+  // by assignee (the sort reads every match's name).
+  const joinAssignees = !page || query.sort === 'assignee';
+  const nameOf = (column: string) => `(SELECT u.name FROM users u WHERE u.client_id = e.client_id AND u.id = ${column})`;
+  const assigneeName = joinAssignees ? 'a.name' : nameOf('e.assignee_id');
+  const closedByName = page ? nameOf('e.closed_by') : 'c.name';
   const order = orderOf(query, localToday, assigneeName);
   // The same rows, filters and order either way; a download (no page) reads only the columns a
   // file shows.
   const text = `SELECT e.id, ${page ? 'e.plan_item_id AS "planItemId", ' : ''}e.activity, ${page ? 'e.facility_id AS "facilityId", ' : ''}f.name AS "facilityName",
             ${zoneOf()} AS "timeZone", e.due_date::text AS "dueDate", coalesce(${assigneeName}, '—') AS "assigneeName",
             e.status AS stored, e.late, e.recorded_late AS "recordedLate", e.completed_on::text AS "completedOn", ${page ? 'e.closed_at AS "closedAt", ' : ''}
-            coalesce(${userName('e.closed_by')}, ${staffNameOf('e.closed_by_staff_id')}) AS "closedByName", e.cancel_reason AS "cancelReason"
+            coalesce(${closedByName}, ${staffNameOf('e.closed_by_staff_id')}) AS "closedByName", e.cancel_reason AS "cancelReason"
             ${page ? ', count(*) OVER ()::int AS total' : ''}
        FROM events e
        JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
-       ${page ? '' : `LEFT JOIN users a ON a.client_id = e.client_id AND a.id = e.assignee_id
-       LEFT JOIN users c ON c.client_id = e.client_id AND c.id = e.closed_by`}
+       ${joinAssignees ? 'LEFT JOIN users a ON a.client_id = e.client_id AND a.id = e.assignee_id' : ''}
+       ${page ? '' : 'LEFT JOIN users c ON c.client_id = e.client_id AND c.id = e.closed_by'}
       WHERE ${where}
       ORDER BY ${order}
       ${page ? `LIMIT ${param(page.limit)}::int OFFSET ${param(page.offset)}::int` : ''}`;

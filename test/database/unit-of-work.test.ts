@@ -1,6 +1,7 @@
 // DESIGN.md §8.2: every query runs in a unit of work (one transaction carrying the RLS context),
 // except an explicit allowlist; units do not nest; a failure rolls the whole unit back.
 import { expect } from 'chai';
+import pg from 'pg';
 import { OutsideUnitOfWorkError, afterCommit, inUnitOfWork, sql, takeOpeningRows } from '../../lib/unit-of-work.ts';
 import { Client, User } from '../../models/index.ts';
 import { testEnv } from '../support/env.ts';
@@ -130,5 +131,32 @@ describe('the unit of work', () => {
     const all = `SELECT count(*)::int AS n FROM users`;
     const [count] = await inUnitOfWork(testEnv().db.sequelize, context(), async () => takeOpeningRows<{ n: number }>(all)!, { openingRead: all });
     expect(count).to.deep.equal({ n: 1 });
+  });
+
+  it('sends statements issued at once one after another on its connection, each with its own answer', async () => {
+    // pg queues a query sent while its connection is busy, but deprecates that (pg 9 refuses it).
+    const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+    const inFlight = new Map<unknown, number>();
+    let most = 0;
+    (pg.Client.prototype as { query: unknown }).query = function counted(this: pg.Client, ...args: unknown[]) {
+      const result = query.apply(this, args);
+      if (!(result instanceof Promise)) return result;
+      inFlight.set(this, (inFlight.get(this) ?? 0) + 1);
+      most = Math.max(most, inFlight.get(this)!);
+      const settled = () => void inFlight.set(this, inFlight.get(this)! - 1);
+      result.then(settled, settled);
+      return result;
+    };
+    try {
+      const answers = await inUnitOfWork(testEnv().db.sequelize, context(), () =>
+        Promise.all([1, 2, 3].map((n) => sql<{ n: number }>('SELECT $1::int AS n, pg_sleep(0.01)::text AS slept', [n]))));
+      expect(answers.map(([row]) => row!.n)).to.deep.equal([1, 2, 3]);
+      const failed = await rejection(inUnitOfWork(testEnv().db.sequelize, context(), () =>
+        Promise.all([sql('SELECT 1/0 AS x'), sql('SELECT 1 AS y')])));
+      expect(failed.message).to.match(/division by zero/);
+    } finally {
+      (pg.Client.prototype as { query: unknown }).query = query;
+    }
+    expect(most, 'queries in flight at once on one connection').to.equal(1);
   });
 });
