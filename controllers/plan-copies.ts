@@ -9,7 +9,7 @@ import { type Outcome, redirect, view } from '../lib/outcomes.ts';
 import { UUID_PATTERN as UUID } from '../lib/uuid.ts';
 import { type OrgUnit, PlanItem } from '../models/index.ts';
 import { authorize } from '../policies/index.ts';
-import { ancestorsOf, facilitiesInScope, findFacilityInScope, levelLabels } from '../services/organisation/hierarchy.ts';
+import { ancestorsOf, facilitiesInScope, findFacilityInScope, levelLabels, type UnitRow } from '../services/organisation/hierarchy.ts';
 import { assigneeChoices, type CopyPair, copyPlanItems, defaultCopyStart, pairKey, zoneOf } from '../services/plans/plan-items.ts';
 import type { Actor } from '../types/actor.ts';
 import { echoOf, FIRST_START, LAST_START, list, single, type Values } from './plan-item-form.ts';
@@ -39,7 +39,7 @@ export function planCopiesController() {
   }
 
   /** Facilities in the actor's scope other than the source: the only copy targets. */
-  async function copyCandidates(facility: OrgUnit): Promise<OrgUnit[]> {
+  async function copyCandidates(facility: OrgUnit): Promise<UnitRow[]> {
     return (await facilitiesInScope()).filter((f) => f.id !== facility.id);
   }
 
@@ -76,7 +76,7 @@ export function planCopiesController() {
   }
 
   /** Step 2: one row per (item, facility) pair, each with its own assignee and first due date. */
-  async function pairsPage(actor: Actor, facility: OrgUnit, items: PlanItem[], targets: OrgUnit[], values: Values, errors: FieldErrors, status = 200): Promise<Outcome> {
+  async function pairsPage(actor: Actor, facility: OrgUnit, items: PlanItem[], targets: UnitRow[], values: Values, errors: FieldErrors, status = 200): Promise<Outcome> {
     const assignees = Object.fromEntries(await Promise.all(targets.map(async (f) => [f.id, await assigneeChoices(f)] as const)));
     const pairs = targets.flatMap((f) => items.map((item) => ({ key: pairKey(item.id, f.id), item, facility: f, today: todayIn(zoneOf(f, actor.client)) })));
     return view('plans/copy', {

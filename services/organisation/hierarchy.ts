@@ -25,10 +25,16 @@ export const inScope = (scope: Scope, unitId: string | null): boolean => (unitId
 
 /** A unit as the tree holds it: its stored fields but the timestamps, as a plain object (the
  *  tree is read on most pages; building a model per unit cost more than the query). */
-export type TreeUnit = Pick<OrgUnit, 'id' | 'clientId' | 'kind' | 'name' | 'code' | 'parentId' | 'address' | 'timeZone' | 'active'>;
+/** A unit's stored facts as a plain row: what lists, trees and selectors show (building a model
+ *  for each of a client's units costs more than the page's statement). */
+export type UnitRow = Pick<OrgUnit, 'id' | 'clientId' | 'kind' | 'name' | 'code' | 'parentId' | 'address' | 'timeZone' | 'active'>;
+
+/** UnitRow's columns, read from the table or CTE named `alias`. */
+const unitRowColumns = (alias: string) =>
+  `${alias}.id, ${alias}.client_id AS "clientId", ${alias}.kind, ${alias}.name, ${alias}.code, ${alias}.parent_id AS "parentId", ${alias}.address, ${alias}.time_zone AS "timeZone", ${alias}.active`;
 
 export interface TreeNode {
-  unit: TreeUnit;
+  unit: UnitRow;
   /** False for ancestors shown only to place the user's units in the tree. */
   inScope: boolean;
   children: TreeNode[];
@@ -39,10 +45,7 @@ const KIND_ORDER: Record<UnitKind, number> = { region: 0, division: 1, facility:
 /** Every visible unit as a tree (regions, then divisions, then facilities; by name). */
 export async function hierarchyTree(options: { includeInactive?: boolean } = {}): Promise<TreeNode[]> {
   const scope = await currentScope();
-  const units = await sql<TreeUnit>(
-    `SELECT id, client_id AS "clientId", kind, name, code, parent_id AS "parentId", address, time_zone AS "timeZone", active
-       FROM org_units ${options.includeInactive ? '' : 'WHERE active'} ORDER BY name`,
-  );
+  const units = await sql<UnitRow>(`SELECT ${unitRowColumns('o')} FROM org_units o ${options.includeInactive ? '' : 'WHERE o.active'} ORDER BY o.name`);
   const nodes = new Map(units.map((unit) => [unit.id, { unit, inScope: inScope(scope, unit.id), children: [] as TreeNode[] }]));
   const roots: TreeNode[] = [];
   for (const node of nodes.values()) {
@@ -88,17 +91,22 @@ export async function findFacilityInScope(id: string): Promise<OrgUnit> {
 /** Ancestors read with a unit in this request (instances live no longer than their request). */
 const knownAncestors = new WeakMap<OrgUnit, OrgUnit[]>();
 
+let chainColumns: string | undefined;
+
 /** A unit and the ancestors visible above it, client-most first, in one statement. RLS hides a
- *  unit outside scope and its ancestors; the chain stops there, as reading them one by one would. */
+ *  unit outside scope and its ancestors; the chain stops there, as reading them one by one would.
+ *  Models (the unit is what pages change), built from raw rows without Sequelize's query building. */
 async function chainUpFrom(id: string): Promise<OrgUnit[]> {
-  return unitsFrom(
+  chainColumns ??= selectList(OrgUnit as unknown as ModelStatic<Model>, 'up');
+  const rows = await sql<Record<string, unknown>>(
     `WITH RECURSIVE up AS (
        SELECT o.*, 0 AS depth FROM org_units o WHERE o.id = $1
        UNION ALL
        SELECT p.*, up.depth + 1 FROM org_units p JOIN up ON p.id = up.parent_id WHERE up.depth < 16
-     ) SELECT ${unitColumns('up')} FROM up ORDER BY depth DESC`,
+     ) SELECT ${chainColumns} FROM up ORDER BY depth DESC`,
     [id],
   );
+  return OrgUnit.bulkBuild(rows as never[], { raw: true, isNewRecord: false });
 }
 
 /** The unit's ancestors, client-most first (for breadcrumbs). */
@@ -109,23 +117,12 @@ export async function ancestorsOf(unit: OrgUnit): Promise<OrgUnit[]> {
   return unit.parentId ? chainUpFrom(unit.parentId) : [];
 }
 
-const columnLists = new Map<string, string>();
-/** The org unit's stored columns, read from the table or CTE named `alias`. */
-const unitColumns = (alias: string) => columnLists.get(alias) ?? columnLists.set(alias, selectList(OrgUnit as unknown as ModelStatic<Model>, alias)).get(alias)!;
-
-/** Org units read with raw SQL (one prepared statement) and built as models without Sequelize's
- *  query building: the pages that show units read them on every request. */
-async function unitsFrom(text: string, params: unknown[]): Promise<OrgUnit[]> {
-  const rows = await sql<Record<string, unknown>>(text, params);
-  return OrgUnit.bulkBuild(rows as never[], { raw: true, isNewRecord: false });
-}
-
-const unitsWhere = (where: string, params: unknown[]) => unitsFrom(`SELECT ${unitColumns('o')} FROM org_units o WHERE ${where} ORDER BY o.name`, params);
+const unitRowsWhere = (where: string, params: unknown[]) => sql<UnitRow>(`SELECT ${unitRowColumns('o')} FROM org_units o WHERE ${where} ORDER BY o.name`, params);
 
 /** Facilities at or below a unit, within scope (a facility yields itself). */
-export async function facilitiesUnder(unit: OrgUnit, options: { includeInactive?: boolean } = {}): Promise<OrgUnit[]> {
+export async function facilitiesUnder(unit: Pick<UnitRow, 'id'>, options: { includeInactive?: boolean } = {}): Promise<UnitRow[]> {
   const scope = await currentScope();
-  const units = await unitsWhere(
+  const units = await unitRowsWhere(
     `o.id IN (WITH RECURSIVE below AS (
                 SELECT id, kind FROM org_units WHERE id = $1
                 UNION ALL
@@ -137,9 +134,9 @@ export async function facilitiesUnder(unit: OrgUnit, options: { includeInactive?
 }
 
 /** Facilities in scope, for the facility selector. */
-export async function facilitiesInScope(): Promise<OrgUnit[]> {
+export async function facilitiesInScope(): Promise<UnitRow[]> {
   const scope = await currentScope();
-  const facilities = await unitsWhere(`o.kind = 'facility' AND o.active`, []);
+  const facilities = await unitRowsWhere(`o.kind = 'facility' AND o.active`, []);
   return facilities.filter((f) => inScope(scope, f.id));
 }
 

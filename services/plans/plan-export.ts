@@ -3,6 +3,7 @@
 // columns of the table and the item's reference, requirement and description besides.
 import { cursorRows } from '../../lib/unit-of-work.ts';
 import type { Client, OrgUnit, PlanItem } from '../../models/index.ts';
+import type { UnitRow } from '../organisation/hierarchy.ts';
 import type { CellValue, ExportFormat, StreamedTable, TableColumn } from '../../types/table.ts';
 import { mapRows, tableDownload } from '../exports/tables.ts';
 import { scheduleOf } from './plan-items.ts';
@@ -42,7 +43,7 @@ function planCells(r: PlanExportRow): CellValue[] {
 
 /** The plan's items from a cursor, in the table's order: facilities as the page sorts their names
  *  (each name's rank is worked out here and bound), then activity and id as the database sorts them. */
-async function* planItemsOf(facilities: OrgUnit[], filter: PlanFilter): AsyncGenerator<PlanExportRow> {
+async function* planItemsOf(facilities: UnitRow[], filter: PlanFilter): AsyncGenerator<PlanExportRow> {
   if (facilities.length === 0) return;
   const names = [...new Set(facilities.map((f) => f.name))].sort((a, b) => a.localeCompare(b));
   const rank = new Map(names.map((n, i) => [n, i]));
@@ -66,7 +67,7 @@ async function* planItemsOf(facilities: OrgUnit[], filter: PlanFilter): AsyncGen
   );
 }
 
-export function planExport(client: Client, unit: OrgUnit, facilities: OrgUnit[], filter: PlanFilter, format: ExportFormat): StreamedTable {
+export function planExport(client: Client, unit: OrgUnit, facilities: UnitRow[], filter: PlanFilter, format: ExportFormat): StreamedTable {
   return tableDownload(client, format, {
     what: ['management-plan', unit.name],
     sheetName: 'Management plan',

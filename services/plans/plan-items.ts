@@ -13,6 +13,7 @@ import { generateForItems } from '../events/generation.ts';
 import { checkSensitiveData } from '../sensitive-data.ts';
 import { checkRule, nextCalendarDates, relativeNext, type Schedule, ScheduleError } from './recurrence.ts';
 import { describeSchedule } from './schedule-words.ts';
+import type { UnitRow } from '../organisation/hierarchy.ts';
 import { guardedWrite } from '../organisation/unit-admin.ts';
 import { UUID_PATTERN as UUID } from '../../lib/uuid.ts';
 
@@ -51,7 +52,7 @@ export interface AssigneeChoice {
 }
 
 /** The facility's zone, else the client's: "today" and "overdue" are decided there. */
-export const zoneOf = (facility: OrgUnit, client: Client): string => facility.timeZone ?? client.timeZone;
+export const zoneOf = (facility: Pick<UnitRow, 'timeZone'>, client: Client): string => facility.timeZone ?? client.timeZone;
 
 /** A Plan Item the actor's scope covers; 404 for a malformed id, another client's or an out-of-scope item. */
 export async function findPlanItemInScope(id: string): Promise<PlanItem> {
@@ -87,7 +88,7 @@ export const USERS_COVERING_SQL = (ids: string) => `WITH RECURSIVE up AS (
 export const distinctIds = (ids: string[]): string[] => [...new Set(ids.map((id) => id.toLowerCase()))];
 
 /** Active users of the client whose scope covers the facility, by name (USERS_COVERING_SQL). */
-export async function assigneeChoices(facility: OrgUnit): Promise<AssigneeChoice[]> {
+export async function assigneeChoices(facility: Pick<UnitRow, 'id'>): Promise<AssigneeChoice[]> {
   return sql<AssigneeChoice>(USERS_COVERING_SQL('$1'), [[facility.id]]);
 }
 
@@ -103,7 +104,7 @@ export function previewDates(schedule: Schedule, from: string): string[] {
 
 /** Checks that need the database or the facility's "today"; every problem against its field.
  *  Returns the schedule with its rule normalised. */
-async function checkInput(facility: OrgUnit, client: Client, input: PlanItemInput, before: PlanItem | null): Promise<Schedule> {
+async function checkInput(facility: UnitRow, client: Client, input: PlanItemInput, before: PlanItem | null): Promise<Schedule> {
   const errors: FieldErrors = {};
   let schedule = input.schedule;
   if (schedule.kind === 'calendar') {
@@ -193,7 +194,7 @@ export function scheduleOf(item: PlanItem): Schedule {
 }
 
 /** Creates a Plan Item on a facility and generates its first events. */
-export async function createPlanItem(client: Client, facility: OrgUnit, userId: string, input: PlanItemInput): Promise<PlanItem> {
+export async function createPlanItem(client: Client, facility: UnitRow, userId: string, input: PlanItemInput): Promise<PlanItem> {
   if (facility.kind !== 'facility') throw new ValidationError({ form: 'Plan Items belong to a facility.' }, 'Plan Items belong to a facility.');
   const schedule = await checkInput(facility, client, input, null);
   await checkFreeText(input);
@@ -208,7 +209,7 @@ export async function createPlanItem(client: Client, facility: OrgUnit, userId: 
 /** One copy: a source item going to one facility, with that copy's own assignee and first due date. */
 export interface CopyPair {
   source: PlanItem;
-  facility: OrgUnit;
+  facility: UnitRow;
   assigneeId: string;
   /** This copy's first due date. */
   start: string;
@@ -220,7 +221,7 @@ export const pairKey = (itemId: string, facilityId: string): string => `${itemId
 
 /** The first due date a copy of `source` at `facility` is offered: a calendar item's next occurrence
  *  on or after today in that facility's zone (none when its series has ended), a relative item's start. */
-export function defaultCopyStart(source: PlanItem, facility: OrgUnit, client: Client): string {
+export function defaultCopyStart(source: PlanItem, facility: UnitRow, client: Client): string {
   const schedule = scheduleOf(source);
   if (schedule.kind === 'relative') return schedule.start;
   try {
@@ -292,7 +293,7 @@ export async function copyPlanItems(client: Client, userId: string, pairs: CopyP
 
 /** Edits a Plan Item; existing events keep their dates (generation only adds later occurrences)
  *  and their assignee, unless the assignee changes with `moveOpenEvents`. */
-export async function updatePlanItem(client: Client, facility: OrgUnit, item: PlanItem, userId: string, input: PlanItemInput): Promise<boolean> {
+export async function updatePlanItem(client: Client, facility: UnitRow, item: PlanItem, userId: string, input: PlanItemInput): Promise<boolean> {
   const schedule = await checkInput(facility, client, input, item);
   await checkFreeText(input);
   const before = snapshot(item);
@@ -384,7 +385,7 @@ export interface PlanRow {
 }
 
 /** The plan table of these facilities: by facility, then activity; hidden items only when asked. */
-export async function planRows(facilities: OrgUnit[], filter: { showHidden: boolean; category?: string; status?: 'active' | 'inactive' }): Promise<PlanRow[]> {
+export async function planRows(facilities: UnitRow[], filter: { showHidden: boolean; category?: string; status?: 'active' | 'inactive' }): Promise<PlanRow[]> {
   if (facilities.length === 0) return [];
   const where: Record<string, unknown> = { facilityId: { [Op.in]: facilities.map((f) => f.id) } };
   if (!filter.showHidden) where.hidden = false;
@@ -399,7 +400,7 @@ export async function planRows(facilities: OrgUnit[], filter: { showHidden: bool
 }
 
 /** Categories used in these facilities, for the filter. */
-export async function categoriesOf(facilities: OrgUnit[]): Promise<string[]> {
+export async function categoriesOf(facilities: Pick<UnitRow, 'id'>[]): Promise<string[]> {
   if (facilities.length === 0) return [];
   const rows = await sql<{ category: string }>(
     `SELECT DISTINCT category FROM plan_items WHERE client_id = app_current_client() AND facility_id = ANY ($1::uuid[]) AND category IS NOT NULL ORDER BY category`,
