@@ -3,6 +3,7 @@
 // to a minute earlier than the last request plus the idle time-out, never later (fail closed).
 import type connectPgSimple from 'connect-pg-simple';
 import type session from 'express-session';
+import type pg from 'pg';
 
 /** A deadline that would move by less than this is left as it is. */
 export const TOUCH_STEP_MS = 60_000;
@@ -21,6 +22,19 @@ export function touchingLessOften(PgStore: PgStoreClass): PgStoreClass {
   return class SteppedStore extends PgStore {
     /** The deadline in the row as last read or written, in ms, by session id. */
     readonly #deadlines = new Map<string, number>();
+    readonly #pool?: pg.Pool;
+
+    constructor(options: connectPgSimple.PGStoreOptions = {}) {
+      super(options);
+      this.#pool = options.pool;
+    }
+
+    // The pool ends with the database (at shutdown, or a test's app): a prune that falls due after
+    // that has nothing to prune, and would only log that the pool is gone.
+    override pruneSessions(fn?: Done): void {
+      if (this.#pool?.ending) return void fn?.();
+      super.pruneSessions(fn);
+    }
 
     #remember(sid: string, ms: number): void {
       if (this.#deadlines.size >= REMEMBERED) this.#deadlines.clear();
