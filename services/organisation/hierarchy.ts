@@ -23,10 +23,8 @@ export async function currentScope(): Promise<Scope> {
 
 export const inScope = (scope: Scope, unitId: string | null): boolean => (unitId === null ? scope.whole : scope.whole || scope.units.has(unitId));
 
-/** A unit as the tree holds it: its stored fields but the timestamps, as a plain object (the
- *  tree is read on most pages; building a model per unit cost more than the query). */
-/** A unit's stored facts as a plain row: what lists, trees and selectors show (building a model
- *  for each of a client's units costs more than the page's statement). */
+/** A unit's stored facts but the timestamps, as a plain row: what trees, lists and selectors show
+ *  (most pages read them; building a model for each of a client's units costs more than the statement). */
 export type UnitRow = Pick<OrgUnit, 'id' | 'clientId' | 'kind' | 'name' | 'code' | 'parentId' | 'address' | 'timeZone' | 'active'>;
 
 /** UnitRow's columns, read from the table or CTE named `alias`. */
