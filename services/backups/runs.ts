@@ -98,6 +98,8 @@ export async function recordMarker(sequelize: Sequelize): Promise<string> {
  */
 export async function flushWal(adminUrl: string, timeoutMs = 60_000): Promise<void> {
   const admin = new pg.Client({ connectionString: adminUrl, application_name: 'plantrak-backup' });
+  // Dropped while it waits between polls (a shutdown): the next query fails instead of the process.
+  admin.on('error', () => undefined);
   await admin.connect();
   try {
     const { rows } = await admin.query<{ wal: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS wal');
@@ -108,7 +110,7 @@ export async function flushWal(adminUrl: string, timeoutMs = 60_000): Promise<vo
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   } finally {
-    await admin.end();
+    await admin.end().catch(() => undefined);
   }
 }
 

