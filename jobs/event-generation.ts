@@ -12,7 +12,7 @@ const SELF_CHECK_MS = 24 * 60 * 60_000;
 /** Starts the job; the returned function stops it and resolves once a pass in progress has ended. */
 export function startEventGenerationJob(
   sequelize: Sequelize,
-  options: { tickMs?: number; selfCheckMs?: number; /** Runs after each generation pass (the notification pass). */ afterPass?: () => Promise<void> } = {},
+  options: { tickMs?: number; selfCheckMs?: number; /** Runs after each generation pass (the notification pass), told which clients got new events. */ afterPass?: (clientsWithNewEvents: string[]) => Promise<void> } = {},
 ): () => Promise<void> {
   let running: Promise<void> | undefined;
   let lastSelfCheck = 0;
@@ -22,18 +22,20 @@ export function startEventGenerationJob(
   const run = () => {
     if (running || stopped) return;
     running = (async () => {
+      let clientsWithNewEvents: string[] = [];
       try {
         const started = Date.now();
         const result = await generateEvents(sequelize);
         failures = result.failures;
+        ({ clientsWithNewEvents } = result);
         generationPassFinished();
-        logger.info({ ...result, skippedClients: result.skippedClients.length, failures: result.failures.length, ms: Date.now() - started }, 'event generation pass');
+        logger.info({ ...result, skippedClients: result.skippedClients.length, clientsWithNewEvents: clientsWithNewEvents.length, failures: result.failures.length, ms: Date.now() - started }, 'event generation pass');
         // Each failure is also an app_errors row (the admin errors page); ids and errors only.
         if (result.failures.length) logger.error({ failures: result.failures.slice(0, 50) }, 'event generation failed for some plan items');
       } catch (error) {
         logger.error({ err: loggableError(error) }, 'event generation pass failed');
       }
-      if (!stopped && options.afterPass) await options.afterPass();
+      if (!stopped && options.afterPass) await options.afterPass(clientsWithNewEvents);
       if (!stopped && Date.now() - lastSelfCheck >= (options.selfCheckMs ?? SELF_CHECK_MS)) {
         lastSelfCheck = Date.now();
         try {

@@ -7,16 +7,16 @@ import { type PassOptions, runNotificationPass } from '../services/notifications
 
 const URGENT_TICK_MS = 60_000;
 
-export function notificationJob(sequelize: Sequelize, options: Omit<PassOptions, 'now' | 'clientIds' | 'urgentOnly'>, tickMs = URGENT_TICK_MS) {
+export function notificationJob(sequelize: Sequelize, options: Omit<PassOptions, 'now' | 'clientIds' | 'urgentOnly' | 'waitForClients'>, tickMs = URGENT_TICK_MS) {
   let running: Promise<void> | undefined;
   let stopped = false;
-  const pass = (urgentOnly: boolean) => {
+  const pass = (urgentOnly: boolean, waitForClients?: string[]) => {
     if (stopped) return Promise.resolve();
     // One pass at a time; a full pass also sends what is urgent.
     running = (running ?? Promise.resolve()).then(async () => {
       try {
         const started = Date.now();
-        const result = await runNotificationPass(sequelize, { ...options, urgentOnly });
+        const result = await runNotificationPass(sequelize, { ...options, urgentOnly, waitForClients });
         if (!urgentOnly || result.messages) logger.info({ ...result, busyClients: result.busyClients.length, urgentOnly, ms: Date.now() - started }, 'notification pass');
       } catch (error) {
         logger.error({ err: loggableError(error) }, 'notification pass failed');
@@ -28,7 +28,7 @@ export function notificationJob(sequelize: Sequelize, options: Omit<PassOptions,
   timer.unref();
   return {
     /** The full pass, for the generation job to run after each of its passes. */
-    afterGeneration: () => pass(false),
+    afterGeneration: (clientsWithNewEvents: string[]) => pass(false, clientsWithNewEvents),
     async stop() {
       stopped = true;
       clearInterval(timer);

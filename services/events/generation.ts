@@ -56,6 +56,8 @@ export interface GenerationResult {
   created: number;
   /** Clients another process was generating at the same moment (its advisory lock was held). */
   skippedClients: string[];
+  /** Clients this run inserted events for. */
+  clientsWithNewEvents: string[];
   /** Clients whose data is frozen: passed by, and caught up by the first pass after the thaw. */
   frozenClients: string[];
   /** Items (or, with planItemId null, whole clients) whose generation failed this run; the rest went on. */
@@ -308,7 +310,7 @@ export async function generateEvents(sequelize: Sequelize, options: GenerationOp
   };
   const clientIds = options.clientIds ?? (await allClientIds(sequelize));
   const frozen = await inUnitOfWork(sequelize, { actorKind: SYSTEM }, () => frozenAmong(clientIds));
-  const result: GenerationResult = { clients: 0, items: 0, created: 0, skippedClients: [], frozenClients: [...frozen], failures: [] };
+  const result: GenerationResult = { clients: 0, items: 0, created: 0, skippedClients: [], clientsWithNewEvents: [], frozenClients: [...frozen], failures: [] };
   for (const clientId of clientIds) {
     if (frozen.has(clientId)) continue;
     let done: ClientOutcome | null;
@@ -329,6 +331,7 @@ export async function generateEvents(sequelize: Sequelize, options: GenerationOp
     result.clients += 1;
     result.items += done.items;
     result.created += done.created;
+    if (done.created) result.clientsWithNewEvents.push(clientId);
     result.failures.push(...done.failures);
   }
   return result;

@@ -1,5 +1,6 @@
 // The notification pass (DESIGN.md §6), for each client, in one system unit of work that holds
-// the client's advisory lock (a second server finds it held and moves on):
+// the client's advisory lock (a second server finds it held and moves on, unless it has just
+// generated events for the client: then it waits its turn):
 // 1. settle what went stale: a pending notice whose event closed, was cancelled or reassigned,
 //    whose due date moved, whose item stopped scheduling, whose recipient left or turned it off,
 //    or whose client is suspended, is skipped with the reason;
@@ -15,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Sequelize } from 'sequelize';
 import { chunks } from '../../lib/chunks.ts';
-import { inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
+import { allowLongStatement, inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
 import { Client } from '../../models/index.ts';
 import { onTimeCountsSql } from '../events/definitions.ts';
 import { allClientIds } from '../events/generation.ts';
@@ -36,6 +37,12 @@ export interface PassOptions {
   secret: string;
   /** Only send assignments falling due within days (the frequent tick between full passes). */
   urgentOnly?: boolean;
+  /**
+   * Clients this server has just generated events for: a pass another server is running on one of
+   * them may have read before those events were committed, so this pass waits for it to end
+   * instead of moving on, and then plans what that pass could not see.
+   */
+  waitForClients?: readonly string[];
 }
 
 export interface PassResult {
@@ -53,19 +60,20 @@ export interface PassResult {
 const BURST = 5_000;
 
 /** First key of the two-key advisory lock; the second is the client. */
-const LOCK_KEY = 727_001;
+export const NOTIFICATION_LOCK_KEY = 727_001;
 
 export async function runNotificationPass(sequelize: Sequelize, options: PassOptions): Promise<PassResult> {
   const now = options.now ?? new Date();
   const clientIds = options.clientIds ?? (await allClientIds(sequelize));
   const frozen = await inUnitOfWork(sequelize, { actorKind: 'system' }, () => frozenAmong(clientIds));
   const result: PassResult = { clients: 0, planned: 0, skipped: 0, messages: 0, busyClients: [], frozenClients: [...frozen] };
+  const waitFor = new Set(options.waitForClients);
   for (const clientId of clientIds) {
     if (frozen.has(clientId)) continue;
     // One unit of work: settling, planning and delivery. Delivery updates only notices earlier
     // transactions wrote (those planned now for a digest going out now are written queued), so
     // PostgreSQL has no foreign key of a row of this transaction to re-check on update.
-    const done = await underClientLock(sequelize, clientId, async (client) => {
+    const done = await underClientLock(sequelize, clientId, waitFor.has(clientId), async (client) => {
       // Settling first: what planning adds holds by construction, so only older notices are read.
       const skipped = await settleStale(client);
       if (client.status !== 'active') return { planned: 0, skipped, messages: 0 };
@@ -99,14 +107,23 @@ export async function runNotificationPass(sequelize: Sequelize, options: PassOpt
   return result;
 }
 
+/** Another server's pass on a client takes seconds; waiting longer means something is stuck. */
+const LOCK_WAIT_MINUTES = 5;
+
 /**
  * `work` in a system unit of work for the client, holding its advisory lock; null when another
- * server holds it (or the client is gone).
+ * server holds it (unless told to wait for it), or the client is gone.
  */
-async function underClientLock<T>(sequelize: Sequelize, clientId: string, work: (client: Client) => Promise<T>): Promise<T | null> {
+async function underClientLock<T>(sequelize: Sequelize, clientId: string, wait: boolean, work: (client: Client) => Promise<T>): Promise<T | null> {
   return inUnitOfWork(sequelize, { actorKind: 'system', clientId }, async () => {
-    const [lock] = await sql<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1, hashtext($2::text)) AS ok', [LOCK_KEY, clientId]);
-    if (!lock!.ok) return null;
+    if (wait) {
+      await allowLongStatement(LOCK_WAIT_MINUTES);
+      await sql('SELECT pg_advisory_xact_lock($1, hashtext($2::text))', [NOTIFICATION_LOCK_KEY, clientId]);
+      await sql('SET LOCAL statement_timeout TO DEFAULT');
+    } else {
+      const [lock] = await sql<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1, hashtext($2::text)) AS ok', [NOTIFICATION_LOCK_KEY, clientId]);
+      if (!lock!.ok) return null;
+    }
     const client = await Client.findByPk(clientId);
     return client ? work(client) : null;
   });

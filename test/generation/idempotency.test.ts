@@ -85,14 +85,14 @@ describe('event generation: idempotency', () => {
       await holder.query('BEGIN');
       await holder.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2::text))', [GENERATION_LOCK_KEY, site.client.id]);
       const blocked = await generateEvents(testEnv().db.sequelize, { now: NOW });
-      expect(blocked).to.deep.include({ clients: 0, created: 0, skippedClients: [site.client.id] });
+      expect(blocked).to.deep.include({ clients: 0, created: 0, skippedClients: [site.client.id], clientsWithNewEvents: [] });
       expect(await datesOf(item)).to.deep.equal([]);
       await holder.query('COMMIT');
     } finally {
       holder.release();
     }
     const next = await generateEvents(testEnv().db.sequelize, { now: NOW });
-    expect(next).to.deep.include({ clients: 1, created: 3, skippedClients: [] });
+    expect(next).to.deep.include({ clients: 1, created: 3, skippedClients: [], clientsWithNewEvents: [site.client.id] });
   });
 
   it('works through many items in batches, each client in its own units of work', async () => {
