@@ -1,15 +1,20 @@
-// Mocha root hooks: one database for the whole run, emptied before every test.
-import { startTestEnv, stopTestEnv, truncateAll } from './support/env.ts';
+// Mocha root hooks. Each process that runs tests (the one process, or each parallel worker) has
+// its own database, started before its first file and emptied before every test.
+import { ensureTestEnv, markTestRun, removeWorkerClusters, stopTestEnv, truncateAll } from './support/env.ts';
 
-export async function mochaGlobalSetup(): Promise<void> {
-  await startTestEnv();
+export function mochaGlobalSetup(): void {
+  markTestRun();
 }
 
 export async function mochaGlobalTeardown(): Promise<void> {
   await stopTestEnv();
+  await removeWorkerClusters();
 }
 
 export const mochaHooks = {
+  async beforeAll(): Promise<void> {
+    await ensureTestEnv();
+  },
   async beforeEach(): Promise<void> {
     await truncateAll();
   },

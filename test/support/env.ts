@@ -1,5 +1,5 @@
-// The test environment: a real PostgreSQL (a fresh embedded cluster per run, or the server at
-// DATABASE_URL), provisioned with the same roles as production. The app under test connects
+// The test environment: a real PostgreSQL (a fresh embedded cluster for each process that runs
+// tests, or the server at DATABASE_URL), provisioned with the same roles as production. The app under test connects
 // as the runtime role, so row-level security is really exercised; factories use the owner.
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import pg from 'pg';
 import { type Config, type Env, loadConfig } from '../../config/index.ts';
 import { freePort } from '../../lib/free-port.ts';
 import { setLogLevel } from '../../lib/logger.ts';
+import { isAlive } from '../../lib/process-alive.ts';
 import { type Database, initModels, openDatabase } from '../../models/index.ts';
 import { startEmbeddedPostgres } from '../../services/database/embedded.ts';
 import { migrateUp } from '../../services/database/migrator.ts';
@@ -56,16 +57,36 @@ export function testConfig(overrides: Env = {}): Config {
   return loadConfig({ ...BASE_TEST_ENV, DATA_DIR: scratchDir, ...overrides });
 }
 
+const varDir = path.resolve(import.meta.dirname, '../../var');
+/** The run's mark, set by the process that starts the run and inherited by its parallel workers. */
+const RUN_MARK = 'PLANTRAK_TEST_RUN';
+
+/** Names this run (once, in the process that starts it), so that its workers' clusters can be found at its end. */
+export function markTestRun(): void {
+  process.env[RUN_MARK] ??= String(process.pid);
+}
+
+let starting: Promise<TestEnv> | undefined;
+
+/** This process's environment, started on first use (each parallel worker has its own). */
+export function ensureTestEnv(): Promise<TestEnv> {
+  starting ??= startTestEnv();
+  return starting;
+}
 
 export async function startTestEnv(): Promise<TestEnv> {
   const roles = roleNames('plantrak_test');
-  scratchDir = path.resolve(import.meta.dirname, `../../var/test-run-${process.pid}`);
+  scratchDir = path.join(varDir, `test-run-${process.env[RUN_MARK] ?? process.pid}-${process.pid}`);
   await fs.rm(scratchDir, { recursive: true, force: true });
   await fs.mkdir(scratchDir, { recursive: true });
 
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
-    const server = await startEmbeddedPostgres({ dataDir: scratchDir, port: await freePort(), superuserPassword: 'superuser-test-pw' });
+    // A throw-away cluster: nothing in it needs to survive a crash, so nothing waits for the disk.
+    const server = await startEmbeddedPostgres({
+      dataDir: scratchDir, port: await freePort(), superuserPassword: 'superuser-test-pw',
+      settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
+    });
     adminUrl = server.adminUrl;
     stopServer = server.stop;
   } else {
@@ -96,6 +117,23 @@ export async function stopTestEnv(): Promise<void> {
   }
   await stopServer?.();
   if (scratchDir) await fs.rm(scratchDir, { recursive: true, force: true });
+}
+
+/**
+ * Stops and removes the clusters this run's parallel workers left: a worker ends with
+ * process.exit, when its server has only just been told to stop.
+ */
+export async function removeWorkerClusters(): Promise<void> {
+  const mine = `test-run-${process.env[RUN_MARK]}-`;
+  for (const entry of (await fs.readdir(varDir).catch(() => [])).filter((e) => e.startsWith(mine))) {
+    const dir = path.join(varDir, entry);
+    const pid = Number((await fs.readFile(path.join(dir, 'postgres', 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+    if (pid && (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes(path.join(dir, 'postgres'))) {
+      process.kill(pid, 'SIGINT');
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline && isAlive(pid); ) await new Promise((r) => setTimeout(r, 100));
+    }
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 }
 
 let tenantTables: string[] | undefined;
