@@ -6,7 +6,8 @@ const parallel = !process.env.DATABASE_URL && process.env.TEST_JOBS !== '1';
 module.exports = {
   'node-option': ['import=tsx'],
   require: ['test/setup.ts'],
-  timeout: 20000,
+  // Generous: files share two cores, so a slow step is slower than alone; a hang still ends.
+  timeout: 60000,
   exit: true,
   reporter: 'test/support/reporter.cjs',
   parallel,
