@@ -1,6 +1,7 @@
 // The test environment: a real PostgreSQL (a fresh embedded cluster for each process that runs
-// tests, or the server at DATABASE_URL), provisioned with the same roles as production. The app under test connects
-// as the runtime role, so row-level security is really exercised; factories use the owner.
+// tests, or the server at DATABASE_URL), provisioned with the same roles as production. The app
+// under test connects as the runtime role, so row-level security is really exercised; factories
+// use the owner.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
@@ -74,7 +75,7 @@ export function ensureTestEnv(): Promise<TestEnv> {
   return starting;
 }
 
-export async function startTestEnv(): Promise<TestEnv> {
+async function startTestEnv(): Promise<TestEnv> {
   const roles = roleNames('plantrak_test');
   scratchDir = path.join(varDir, `test-run-${process.env[RUN_MARK] ?? process.pid}-${process.pid}`);
   await fs.rm(scratchDir, { recursive: true, force: true });
