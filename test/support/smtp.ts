@@ -38,10 +38,16 @@ export async function startSmtp(state: TestSmtp = { url: '', received: [], refus
       });
     },
   });
-  // A client that goes away mid-connection (an app process killed by its test) resets its socket;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  // A client that goes away mid-message (an app process killed by its test) resets its socket;
   // without a listener the server rethrows that as an uncaught error in whichever test runs next.
   server.on('error', () => undefined);
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   state.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
   return state;
 }
