@@ -176,11 +176,12 @@ export interface ExplainResult {
 
 const say0 = (line: string) => process.stdout.write(`${line}\n`);
 
-/** Starts the cluster, provisions the roles, runs the migrations and seeds the fixture. */
-export async function buildFixture(scratch: BenchScratch, options: FixtureOptions = DEFAULT_FIXTURE, say: (line: string) => void = say0): Promise<Fixture> {
+/** Starts the cluster (with these server settings), provisions the roles, runs the migrations and
+ *  seeds the fixture. */
+export async function buildFixture(scratch: BenchScratch, options: FixtureOptions = DEFAULT_FIXTURE, say: (line: string) => void = say0, serverSettings: Record<string, string> = {}): Promise<Fixture> {
   const t0 = performance.now();
   const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
-  const server = await scratchPostgres(scratch);
+  const server = await scratchPostgres(scratch, serverSettings);
   const roles = roleNames('plantrak_bench');
   const urls = await provisionDatabase(server.adminUrl, roles, { owner: 'bench-owner', app: 'bench-app', session: 'bench-session', backup: 'bench-backup' });
   await migrateUp(urls.owner, roles);

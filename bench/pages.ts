@@ -10,6 +10,8 @@
 //   - statements per request: one request alone, counted by the child (every statement of both
 //     pools: the session read and write, START TRANSACTION and COMMIT included), and listed at the
 //     end with each one's time in a request of its own;
+//   - with --statement-stats: each line's statements under the load from pg_stat_statements (the
+//     server runs with it and track_planning), planning and execution apart, per request;
 //   - a sign-in burst (bench/sign-in-burst.ts): --burst users sign in at once while My events is
 //     loaded at --burst-connections, beside the same page's latency without the burst.
 // It stops and removes everything it started.
@@ -17,12 +19,14 @@
 //   npm run bench:pages [-- --duration 10 --connections 32 --pool-max 10
 //                           --burst 50 --burst-connections 4 --bcrypt-concurrency N --burst-only
 //                           --only <label part> --cpu-prof <folder for the app's V8 profile>
+//                           --statement-stats
 //                           (and any fixture size: --facilities, --open-events, --scale …)]
 import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { setLogLevel } from '../lib/logger.ts';
 import { FIXTURE_PASSWORD, buildFixture, fixtureOptions } from './fixture.ts';
 import { benchHttp } from './http.ts';
@@ -48,6 +52,10 @@ const BURST_ONLY = argv.includes('--burst-only');
 const ONLY = flag('only', '');
 /** A V8 CPU profile of the app's process, written to this folder when it exits. */
 const CPU_PROF = flag('cpu-prof', '');
+/** Each line's statements from pg_stat_statements: which are planned at every execution, and what
+ *  their planning and execution cost per request. */
+const STATEMENT_STATS = argv.includes('--statement-stats');
+const STATEMENT_STATS_SETTINGS = { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track_planning': 'on' };
 /** A fixture that builds in a minute or two; the pages read at most a facility's worth at once. */
 const PAGES_FIXTURE = { facilities: 200, users: 800, planItems: 4_000, openEvents: 30_000, closedEvents: 120_000, cancelledEvents: 5_000, noiseClients: 2 };
 
@@ -134,7 +142,9 @@ async function main(): Promise<void> {
     const options = fixtureOptions(argv, { ...PAGES_FIXTURE, at: new Date() });
     say(`PlanTRAK pages benchmark — ${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} CPUs, load ${loadavg()}`);
     say(`Fixture: ${JSON.stringify({ ...options, at: options.at.toISOString() })}`);
-    const fixture = await buildFixture(scratch, options, say);
+    const fixture = await buildFixture(scratch, options, say, STATEMENT_STATS ? STATEMENT_STATS_SETTINGS : {});
+    const stats = STATEMENT_STATS ? await statementStats(fixture.superuserUrl) : undefined;
+    if (stats) scratch.defer(stats.close);
     const { owner } = fixture;
     const c = fixture.client;
 
@@ -198,10 +208,13 @@ async function main(): Promise<void> {
         timed = await ask(child, 'captured', 'captured');
       }
       await cannon(`http://127.0.0.1:${port}${line.path}`, lineCookie, 2);
+      await stats?.reset();
       const cpuBefore = sampleCpu(child.pid, fixture.server.pid);
       const r = await cannon(`http://127.0.0.1:${port}${line.path}`, lineCookie, DURATION);
       const cpu = perRequest(cpuBefore, sampleCpu(child.pid, fixture.server.pid), r.requests.total);
+      const lineStats = line.port === 'app' && stats ? await stats.read(r.requests.total) : [];
       results.push({ line, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts, statements, kilobytes: Buffer.byteLength(check.body) / 1024, cpu, timed });
+      for (const st of lineStats) say(`      plan ${st.planMs.toFixed(3)} + run ${st.runMs.toFixed(3)} ms/request, planned ${st.planned}/${st.calls}  ${st.text}`);
       say(`  [${elapsed()}] ${line.label.padEnd(22)} ${r.requests.average.toFixed(0).padStart(7)} req/s  p50 ${String(r.latency.p50).padStart(4)} ms  p99 ${String(r.latency.p99).padStart(4)} ms  CPU/request app ${cpu.appMs.toFixed(2)} ms, PostgreSQL ${cpu.databaseMs.toFixed(2)} ms  (load ${loadavg()})`);
     }
 
@@ -234,6 +247,28 @@ async function main(): Promise<void> {
   } finally {
     await scratch.cleanup();
   }
+}
+
+/** pg_stat_statements in the bench database, read as the superuser. */
+async function statementStats(superuserUrl: string) {
+  const admin = new pg.Client({ connectionString: superuserUrl, application_name: 'plantrak-bench-stats' });
+  // The server stops at cleanup, perhaps before this connection ends.
+  admin.on('error', () => undefined);
+  await admin.connect();
+  await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  return {
+    reset: async () => void (await admin.query('SELECT pg_stat_statements_reset()')),
+    /** The statements that cost most in all, each per request of the line's `requests`. */
+    async read(requests: number) {
+      const { rows } = await admin.query<{ calls: number; planned: number; planMs: number; runMs: number; text: string }>(
+        `SELECT calls::int, plans::int AS planned, total_plan_time / $1 AS "planMs", total_exec_time / $1 AS "runMs",
+                left(regexp_replace(query, '\\s+', ' ', 'g'), 100) AS text
+           FROM pg_stat_statements WHERE calls > 0 AND query NOT LIKE '%pg_stat_statements%'
+          ORDER BY total_plan_time + total_exec_time DESC LIMIT 8`, [Math.max(1, requests)]);
+      return rows;
+    },
+    close: () => admin.end().catch(() => undefined),
+  };
 }
 
 main().then(

@@ -29,9 +29,9 @@ export async function benchScratch(label: string, say: (line: string) => void): 
   return scratch;
 }
 
-/** A PostgreSQL cluster in the scratch folder, stopped at cleanup. */
-export async function scratchPostgres(scratch: BenchScratch): Promise<EmbeddedServer> {
-  const server = await startEmbeddedPostgres({ dataDir: scratch.dir, port: await freePort(), superuserPassword: randomBytes(12).toString('hex') });
+/** A PostgreSQL cluster in the scratch folder (with these server settings), stopped at cleanup. */
+export async function scratchPostgres(scratch: BenchScratch, settings: Record<string, string> = {}): Promise<EmbeddedServer> {
+  const server = await startEmbeddedPostgres({ dataDir: scratch.dir, port: await freePort(), superuserPassword: randomBytes(12).toString('hex'), settings });
   scratch.defer(server.stop);
   return server;
 }

@@ -32,7 +32,7 @@ export async function eventPageParts(event: EventRecord, options: { assignees: b
   const params: unknown[] = [event.id];
   const param = (value: unknown) => `$${params.push(value)}`;
   const earliest = open ? `(${EARLIEST_COMPLETION_SQL(param(event.planItemId), '$1', param(event.scheduledDate))})` : 'NULL::text';
-  const choices = options.assignees ? rowsOf(USERS_COVERING_SQL(param([event.facilityId]))) : `'[]'::json`;
+  const choices = options.assignees ? rowsOf(USERS_COVERING_SQL(param(event.facilityId), [event.facilityId])) : `'[]'::json`;
   const [row] = await sql<{
     answers: Answers; documents: Array<DocumentRow & { uploadedAt: string }>; comments: Array<CommentRow & { createdAt: string }>;
     closures: Array<ClosureRow & { closedAt: string }>; history: Array<HistoryRow & { at: string }>; earliest: string | null; choices: AssigneeChoice[];

@@ -4,6 +4,7 @@
 // rather than copy it. Visibility is row-level security; the status a row shows (overdue, closed
 // late, …) and every status filter follow services/events/definitions.ts in each facility's zone.
 import { daysBetween, todayIn } from '../../lib/calendar-dates.ts';
+import { idMatch, idParam } from '../../lib/id-match.ts';
 import { cursorBatches, sql } from '../../lib/unit-of-work.ts';
 import type { Client } from '../../models/index.ts';
 import {
@@ -97,7 +98,7 @@ function filterOf(client: Client, query: EventListQuery, now: Date) {
   const localToday = () => `((${(instant ??= `${param(now.toISOString())}::timestamptz`)} AT TIME ZONE ${zoneOf()})::date)`;
   const where = ['e.client_id = app_current_client()'];
   if (query.status !== 'all') where.push(statusFilterSql('e', query.status, localToday));
-  if (query.facilityIds) where.push(`e.facility_id = ANY (${param(query.facilityIds)}::uuid[])`);
+  if (query.facilityIds) where.push(idMatch('e.facility_id', query.facilityIds, param(idParam(query.facilityIds))));
   if (query.assigneeId) where.push(`e.assignee_id = ${param(query.assigneeId)}::uuid`);
   if (query.planItemId) where.push(`e.plan_item_id = ${param(query.planItemId)}::uuid`);
   if (query.dueWithinDays !== undefined) where.push(`e.due_date <= ${localToday()} + ${param(query.dueWithinDays)}::int`);
@@ -288,14 +289,14 @@ export async function facilitiesMatching(client: Client, query: EventListQuery):
 /** What a list's filters can choose from among these facilities' events: their assignees and
  *  their Plan Items' categories, by name (one statement for both). */
 export async function filterChoices(facilityIds: string[] | undefined, assigneeId?: string): Promise<{ assignees: Array<{ id: string; name: string }>; categories: string[] }> {
-  const facilities = facilityIds ? 'AND e.facility_id = ANY ($1::uuid[])' : '';
+  const facilities = facilityIds ? `AND ${idMatch('e.facility_id', facilityIds, '$1')}` : '';
   const mine = assigneeId ? `AND e.assignee_id = $${facilityIds ? 2 : 1}::uuid` : '';
-  const params = [...(facilityIds ? [facilityIds] : []), ...(assigneeId ? [assigneeId] : [])];
+  const params = [...(facilityIds ? [idParam(facilityIds)] : []), ...(assigneeId ? [assigneeId] : [])];
   // A list of one person's events offers no assignee filter.
   const assignees = assigneeId ? `'[]'::json` : `(SELECT coalesce(json_agg(json_build_object('id', u.id, 'name', u.name) ORDER BY lower(u.name), u.id), '[]') FROM users u
       WHERE u.client_id = app_current_client()
         AND u.id IN (SELECT w.person_id FROM facility_people w
-                      WHERE w.client_id = app_current_client() AND w.events > 0 ${facilityIds ? 'AND w.facility_id = ANY ($1::uuid[])' : ''}))`;
+                      WHERE w.client_id = app_current_client() AND w.events > 0 ${facilityIds ? `AND ${idMatch('w.facility_id', facilityIds, '$1')}` : ''}))`;
   const [row] = await sql<{ assignees: Array<{ id: string; name: string }>; categories: string[] }>(
     `SELECT ${assignees} AS assignees,
             (SELECT coalesce(array_agg(DISTINCT p.category ORDER BY p.category), '{}') FROM plan_items p

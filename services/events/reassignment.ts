@@ -4,6 +4,7 @@
 // run before the one UPDATE. Also the narrow "does this user still hold anything anywhere in the
 // client" count that guards deactivation (users page and transition tool).
 import { HttpError, ValidationError } from '../../lib/errors.ts';
+import { idParam } from '../../lib/id-match.ts';
 import { sql } from '../../lib/unit-of-work.ts';
 import type { Actor } from '../../types/actor.ts';
 import type { OrgUnit } from '../../models/index.ts';
@@ -22,7 +23,8 @@ export const BULK_REASSIGN_MAX = 500;
 
 /** Active users of the client whose scope covers every one of these facilities, by name. */
 export async function usersCovering(facilityIds: string[]): Promise<AssigneeChoice[]> {
-  return sql<AssigneeChoice>(USERS_COVERING_SQL('$1'), [distinctIds(facilityIds)]);
+  const ids = distinctIds(facilityIds);
+  return sql<AssigneeChoice>(USERS_COVERING_SQL('$1', ids), [idParam(ids)]);
 }
 
 const outsideScope = (name: string, facilities: string) =>

@@ -5,6 +5,7 @@
 import { Op } from 'sequelize';
 import { compareDates, todayIn } from '../../lib/calendar-dates.ts';
 import { type FieldErrors, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { idMatch, idParam } from '../../lib/id-match.ts';
 import { sql } from '../../lib/unit-of-work.ts';
 import { type Client, OrgUnit, PlanItem } from '../../models/index.ts';
 import type { ChecklistItem, Requirement } from '../../models/plan-item.ts';
@@ -62,20 +63,21 @@ export async function findPlanItemInScope(id: string): Promise<PlanItem> {
 }
 
 /**
- * Active users of the client whose scope covers every facility of the uuid[] parameter `ids` (a
- * scope node at or above each, the whole client, or the Administrator rank), by name. Who holds a
+ * Active users of the client whose scope covers every one of the distinct `facilityIds`, bound at
+ * `placeholder` as idParam (lib/id-match.ts) gives them (a scope node at or above each, the whole
+ * client, or the Administrator rank), by name. Who holds a
  * scope node above the facilities is found first, from their ancestors, so only those users' rows
  * are read, never a test of every user of the client.
  */
-export const USERS_COVERING_SQL = (ids: string) => `WITH RECURSIVE up AS (
-       SELECT id AS facility_id, id AS unit_id, parent_id FROM org_units WHERE id = ANY (${ids}::uuid[])
+export const USERS_COVERING_SQL = (placeholder: string, facilityIds: readonly string[]) => `WITH RECURSIVE up AS (
+       SELECT id AS facility_id, id AS unit_id, parent_id FROM org_units WHERE ${idMatch('id', facilityIds, placeholder)}
        UNION ALL
        SELECT up.facility_id, o.id, o.parent_id FROM org_units o JOIN up ON o.id = up.parent_id
      ),
      covering AS (
        SELECT s.user_id FROM user_scopes s JOIN up ON s.org_unit_id = up.unit_id
         WHERE s.client_id = app_current_client()
-        GROUP BY s.user_id HAVING count(DISTINCT up.facility_id) = cardinality(${ids}::uuid[])
+        GROUP BY s.user_id HAVING count(DISTINCT up.facility_id) = ${facilityIds.length === 1 ? '1' : `cardinality(${placeholder}::uuid[])`}
        UNION
        SELECT s.user_id FROM user_scopes s WHERE s.client_id = app_current_client() AND s.org_unit_id IS NULL
      )
@@ -89,7 +91,7 @@ export const distinctIds = (ids: string[]): string[] => [...new Set(ids.map((id)
 
 /** Active users of the client whose scope covers the facility, by name (USERS_COVERING_SQL). */
 export async function assigneeChoices(facility: Pick<UnitRow, 'id'>): Promise<AssigneeChoice[]> {
-  return sql<AssigneeChoice>(USERS_COVERING_SQL('$1'), [[facility.id]]);
+  return sql<AssigneeChoice>(USERS_COVERING_SQL('$1', [facility.id]), [idParam([facility.id])]);
 }
 
 /** The next 12 due dates a schedule gives (relative: assuming each event is completed on its due date).
