@@ -214,8 +214,8 @@ async function main(): Promise<void> {
       const cpu = perRequest(cpuBefore, sampleCpu(child.pid, fixture.server.pid), r.requests.total);
       const lineStats = line.port === 'app' && stats ? await stats.read(r.requests.total) : [];
       results.push({ line, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts, statements, kilobytes: Buffer.byteLength(check.body) / 1024, cpu, timed });
-      for (const st of lineStats) say(`      plan ${st.planMs.toFixed(3)} + run ${st.runMs.toFixed(3)} ms/request, planned ${st.planned}/${st.calls}  ${st.text}`);
       say(`  [${elapsed()}] ${line.label.padEnd(22)} ${r.requests.average.toFixed(0).padStart(7)} req/s  p50 ${String(r.latency.p50).padStart(4)} ms  p99 ${String(r.latency.p99).padStart(4)} ms  CPU/request app ${cpu.appMs.toFixed(2)} ms, PostgreSQL ${cpu.databaseMs.toFixed(2)} ms  (load ${loadavg()})`);
+      for (const st of lineStats) say(`      plan ${st.planMs.toFixed(3)} + run ${st.runMs.toFixed(3)} ms/request, planned ${st.planned}/${st.calls}  ${st.text}`);
     }
 
     const bare = results[0]?.rps ?? NaN;

@@ -232,11 +232,11 @@ export async function inSavepoint<T>(work: () => Promise<T>): Promise<T> {
   return result;
 }
 
-/** The most statement texts prepared per connection: the app's SQL is a fixed set, so a text past
- *  this (built with values in it, say) runs unnamed rather than fill every connection's cache. */
 /** The dialect's query class, for its mapping of database errors to Sequelize's error classes. */
 type SequelizeQuery = new (connection: unknown, sequelize: Sequelize, options: object) => { formatError(error: unknown, stack?: string): Error };
 
+/** The most statement texts prepared per connection: the app's SQL is a fixed set, so a text past
+ *  this (built with values in it, say) runs unnamed rather than fill every connection's cache. */
 const MAX_PREPARED_TEXTS = 2_000;
 const statementNames = new Map<string, string>();
 /** Bumped when a migration changed what a prepared statement returns (a column added to a table
