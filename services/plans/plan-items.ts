@@ -63,11 +63,11 @@ export async function findPlanItemInScope(id: string): Promise<PlanItem> {
 }
 
 /**
- * Active users of the client whose scope covers every one of the distinct `facilityIds`, bound at
- * `placeholder` as idParam (lib/id-match.ts) gives them (a scope node at or above each, the whole
- * client, or the Administrator rank), by name. Who holds a
- * scope node above the facilities is found first, from their ancestors, so only those users' rows
- * are read, never a test of every user of the client.
+ * Active users of the client whose scope covers every one of the distinct `facilityIds` (a scope
+ * node at or above each, the whole client, or the Administrator rank), by name; `placeholder`
+ * binds idParam(facilityIds) (lib/id-match.ts). Who holds a scope node above the facilities is
+ * found first, from their ancestors, so only those users' rows are read, never a test of every
+ * user of the client.
  */
 export const USERS_COVERING_SQL = (placeholder: string, facilityIds: readonly string[]) => `WITH RECURSIVE up AS (
        SELECT id AS facility_id, id AS unit_id, parent_id FROM org_units WHERE ${idMatch('id', facilityIds, placeholder)}
