@@ -8,7 +8,7 @@ import { OrgUnit } from '../models/index.ts';
 import { authorize, can } from '../policies/index.ts';
 import { OPEN_STATUS_FILTERS, STATUS_FILTER_NAMES, STATUS_FILTERS } from '../services/events/definitions.ts';
 import { type EventListQuery, eventPage, filterChoices, type ListStatus } from '../services/events/lists.ts';
-import { BULK_REASSIGN_MAX, usersCovering } from '../services/events/reassignment.ts';
+import { BULK_REASSIGN_MAX } from '../services/events/reassignment.ts';
 import { ancestorsOf, facilitiesUnder, findUnitInScope, hierarchyTree, levelLabels, type TreeNode } from '../services/organisation/hierarchy.ts';
 import type { AssigneeChoice } from '../services/plans/plan-items.ts';
 import type { Actor } from '../types/actor.ts';
@@ -20,13 +20,15 @@ export const STATUS_TITLES: Record<ListStatus, string> = {
 };
 
 /** A unit's list as its query string asks for it: the filters kept, why others were left out, the
- *  list query (confined to the unit's facilities) and the choices the filter form offers. */
+ *  list query (confined to the unit's facilities), the choices the filter form offers and, when
+ *  asked for, who may take the events of a facility's open list. */
 export interface UnitList {
   base: string;
   filters: EventListFilters;
   errors: FieldErrors;
   query: EventListQuery & { facilityIds: string[] };
   choices: { units: Array<{ id: string; text: string }>; assignees: Array<{ id: string; name: string }>; categories: string[] };
+  takers?: AssigneeChoice[];
 }
 
 /** The units below `unit` in the visible tree, each labelled with its level. */
@@ -49,7 +51,9 @@ function unitsBelow(tree: TreeNode[], unitId: string, labels: Record<string, str
   return out;
 }
 
-export async function unitList(actor: Actor, unit: OrgUnit, rawQuery: unknown): Promise<UnitList> {
+/** `takers`: also read who may take the events, when the list is a facility's open one and the
+ *  user may reassign (read with the filter choices, in the same statement). */
+export async function unitList(actor: Actor, unit: OrgUnit, rawQuery: unknown, options: { takers?: boolean } = {}): Promise<UnitList> {
   const base = `/units/${unit.id}/events`;
   const parsed = parseEventListQuery(rawQuery);
   if (parsed.filters.show) {
@@ -59,7 +63,11 @@ export async function unitList(actor: Actor, unit: OrgUnit, rawQuery: unknown): 
   const facilities = unit.kind === 'facility' ? [unit] : await facilitiesUnder(unit);
   const pageIds = facilities.map((f) => f.id);
   const units = unit.kind === 'facility' ? [] : unitsBelow(await hierarchyTree(), unit.id, levelLabels(actor.client));
-  const { assignees, categories } = await filterChoices(pageIds);
+  // On a facility's open table the people who may take its events are known at once; a roll-up
+  // asks for them once rows are ticked (they must cover every selected event's facility).
+  const open = (OPEN_STATUS_FILTERS as readonly string[]).includes(listQueryOf(parsed.filters).status);
+  const takersOf = options.takers && open && unit.kind === 'facility' && can(actor.user, 'events.reassign') ? unit.id : undefined;
+  const { assignees, categories, takers } = await filterChoices(pageIds, undefined, { takersOf });
   checkChoices(parsed, { units: [{ id: unit.id }, ...units], assignees, categories });
   let facilityIds = pageIds;
   const chosen = parsed.filters.unit && parsed.filters.unit !== unit.id ? await OrgUnit.findByPk(parsed.filters.unit) : null;
@@ -68,7 +76,7 @@ export async function unitList(actor: Actor, unit: OrgUnit, rawQuery: unknown): 
     facilityIds = pageIds.filter((id) => under.has(id));
   }
   if (parsed.filters.unit === unit.id) delete parsed.filters.unit;
-  return { base, ...parsed, query: { ...listQueryOf(parsed.filters), facilityIds }, choices: { units, assignees, categories } };
+  return { base, ...parsed, query: { ...listQueryOf(parsed.filters), facilityIds }, choices: { units, assignees, categories }, takers: takersOf ? takers : undefined };
 }
 
 interface TableState {
@@ -138,12 +146,8 @@ export function eventListsController() {
     async events(req: Request, actor: Actor): Promise<Outcome> {
       authorize(actor.user, 'plans.view');
       const unit = await findUnitInScope(String(req.params.id));
-      const list = await unitList(actor, unit, req.query);
-      // On a facility's open table the people who may take its events are known at once; a
-      // roll-up asks for them once rows are ticked (they must cover every selected event's facility).
-      const open = (OPEN_STATUS_FILTERS as readonly string[]).includes(list.query.status);
-      const offerChoices = open && unit.kind === 'facility' && can(actor.user, 'events.reassign');
-      return unitEventsTable(actor, unit, { query: req.query, list, selected: [], choices: offerChoices ? await usersCovering([unit.id]) : undefined });
+      const list = await unitList(actor, unit, req.query, { takers: true });
+      return unitEventsTable(actor, unit, { query: req.query, list, selected: [], choices: list.takers });
     },
   };
 }

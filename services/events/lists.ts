@@ -11,6 +11,7 @@ import {
   daysOverdueSql, type DisplayStatus, displayStatus, isStatusFilter, isOverdue, overdueSql, STATUS_FILTERS, type StatusFilter, statusFilterSql, UPCOMING_DAYS,
 } from './definitions.ts';
 import { staffNameOf } from './lookups.ts';
+import { type AssigneeChoice, USERS_COVERING_SQL } from '../plans/plan-items.ts';
 
 export const LIST_STATUSES = STATUS_FILTERS;
 export type ListStatus = StatusFilter;
@@ -287,24 +288,35 @@ export async function facilitiesMatching(client: Client, query: EventListQuery):
 }
 
 /** What a list's filters can choose from among these facilities' events: their assignees and
- *  their Plan Items' categories, by name (one statement for both). */
-export async function filterChoices(facilityIds: string[] | undefined, assigneeId?: string): Promise<{ assignees: Array<{ id: string; name: string }>; categories: string[] }> {
-  const facilities = facilityIds ? `AND ${idMatch('e.facility_id', facilityIds, '$1')}` : '';
-  const mine = assigneeId ? `AND e.assignee_id = $${facilityIds ? 2 : 1}::uuid` : '';
-  const params = [...(facilityIds ? [idParam(facilityIds)] : []), ...(assigneeId ? [assigneeId] : [])];
+ *  their Plan Items' categories, by name; and, when `takersOf` names a facility, who may take its
+ *  events (USERS_COVERING_SQL), for the reassignment form. One statement for all of them. */
+export async function filterChoices(
+  facilityIds: string[] | undefined,
+  assigneeId?: string,
+  options: { takersOf?: string } = {},
+): Promise<{ assignees: Array<{ id: string; name: string }>; categories: string[]; takers: AssigneeChoice[] }> {
+  const params: unknown[] = [];
+  const param = (value: unknown) => `$${params.push(value)}`;
+  const facilitiesParam = facilityIds ? param(idParam(facilityIds)) : '';
+  const facilities = facilityIds ? `AND ${idMatch('e.facility_id', facilityIds, facilitiesParam)}` : '';
+  const mine = assigneeId ? `AND e.assignee_id = ${param(assigneeId)}::uuid` : '';
   // A list of one person's events offers no assignee filter.
   const assignees = assigneeId ? `'[]'::json` : `(SELECT coalesce(json_agg(json_build_object('id', u.id, 'name', u.name) ORDER BY lower(u.name), u.id), '[]') FROM users u
       WHERE u.client_id = app_current_client()
         AND u.id IN (SELECT w.person_id FROM facility_people w
-                      WHERE w.client_id = app_current_client() AND w.events > 0 ${facilityIds ? `AND ${idMatch('w.facility_id', facilityIds, '$1')}` : ''}))`;
-  const [row] = await sql<{ assignees: Array<{ id: string; name: string }>; categories: string[] }>(
+                      WHERE w.client_id = app_current_client() AND w.events > 0 ${facilityIds ? `AND ${idMatch('w.facility_id', facilityIds, facilitiesParam)}` : ''}))`;
+  const takers = options.takersOf
+    ? `(SELECT coalesce(json_agg(x), '[]') FROM (${USERS_COVERING_SQL(param(options.takersOf), [options.takersOf])}) x)`
+    : `'[]'::json`;
+  const [row] = await sql<{ assignees: Array<{ id: string; name: string }>; categories: string[]; takers: AssigneeChoice[] }>(
     `SELECT ${assignees} AS assignees,
             (SELECT coalesce(array_agg(DISTINCT p.category ORDER BY p.category), '{}') FROM plan_items p
               WHERE p.client_id = app_current_client() AND p.category IS NOT NULL AND btrim(p.category) <> ''
-                AND EXISTS (SELECT 1 FROM events e WHERE e.client_id = p.client_id AND e.plan_item_id = p.id ${facilities} ${mine})) AS categories`,
+                AND EXISTS (SELECT 1 FROM events e WHERE e.client_id = p.client_id AND e.plan_item_id = p.id ${facilities} ${mine})) AS categories,
+            ${takers} AS takers`,
     params,
   );
-  return { assignees: row!.assignees, categories: row!.categories };
+  return { assignees: row!.assignees, categories: row!.categories, takers: row!.takers };
 }
 
 /** How far ahead My events reaches unless the user asks for everything: the upcoming window. */

@@ -3,8 +3,9 @@
 // generic plan only when that plan looks no costlier; an array parameter is estimated at ten
 // elements, so `facility_id = ANY ($1)` over one facility kept every execution custom-planned
 // (planning cost more than running). These statements now compare one facility as one value: on
-// one connection, the list, its filter choices and the assignee choices all settle on the plan
-// PostgreSQL keeps (pg_prepared_statements counts each kind of plan per statement).
+// one connection, the list, its filter choices (with who may take its events) and the choice of
+// who may take one facility's events all settle on the plan PostgreSQL keeps
+// (pg_prepared_statements counts each kind of plan per statement).
 import { expect } from 'chai';
 import { Sequelize } from 'sequelize';
 import { guardQueries, inUnitOfWork, sql } from '../../lib/unit-of-work.ts';
@@ -55,7 +56,7 @@ describe('prepared statements of a one-facility list', () => {
     let shown = 0;
     for (let request = 0; request < 8; request++) {
       await inUnitOfWork(single, context, async () => {
-        await filterChoices([plant]);
+        await filterChoices([plant], undefined, { takersOf: plant });
         await usersCovering([plant]);
         shown = (await eventPage(client, { status: 'open', facilityIds: [plant] }, 1)).rows.length;
       });
@@ -64,7 +65,7 @@ describe('prepared statements of a one-facility list', () => {
 
     const counts = await inUnitOfWork(single, context, () =>
       sql<PlanCounts>(`SELECT statement, generic_plans::int, custom_plans::int FROM pg_prepared_statements WHERE statement LIKE ANY ($1::text[])`, [
-        ['%count(*) OVER ()%FROM events e%', '%AS assignees%AS categories%', '%WITH RECURSIVE up AS%covering AS%'],
+        ['%count(*) OVER ()%FROM events e%', '%AS assignees%AS takers%', 'WITH RECURSIVE up AS%covering AS%'],
       ]));
     expect(counts, 'the three statements').to.have.length(3);
     for (const c of counts) {
