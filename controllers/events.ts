@@ -14,7 +14,7 @@ import { eventPageParts } from '../services/events/event-page.ts';
 import { addComment, cancelEvent, closeEvent, COMMENT_MAX, NOTES_MAX, REASON_MAX, reopenEvent, saveChecklist } from '../services/events/closing.ts';
 import { RECORDED_LATE_AFTER_DAYS } from '../services/events/definitions.ts';
 import { displayStatus, type EventRecord, eventToday, findEventInScope, historyText } from '../services/events/lookups.ts';
-import { countEvents, eventPage as eventListPage, filterChoices, MY_EVENTS_DAYS } from '../services/events/lists.ts';
+import { eventPage as eventListPage, filterChoices, MY_EVENTS_DAYS } from '../services/events/lists.ts';
 import { STATUS_FILTER_NAMES, STATUS_FILTERS } from '../services/events/definitions.ts';
 import { facilitiesUnder, hierarchyTree, levelLabels, unitChoices } from '../services/organisation/hierarchy.ts';
 import { checkChoices, eventListHref, hasFilters, listQueryOf, pageLinks, parseEventListQuery, sortLinks } from './event-list-query.ts';
@@ -128,8 +128,8 @@ export function eventsController() {
     // unit's list (event-list-query.ts), but always the user's own.
     async mine(req: Request, actor: Actor): Promise<Outcome> {
       const { filters, errors, units, categories, query, windowed, all } = await myEventsList(actor, req.query);
-      const page = await eventListPage(actor.client, { ...query, dueWithinDays: windowed ? MY_EVENTS_DAYS : undefined }, filters.page ?? 1);
-      const later = windowed ? (await countEvents(actor.client, query)) - page.total : 0;
+      const page = await eventListPage(actor.client, { ...query, dueWithinDays: windowed ? MY_EVENTS_DAYS : undefined }, filters.page ?? 1, undefined, { later: windowed });
+      const { later } = page;
       const notices = filters.page && page.page !== filters.page ? [`There is no page ${filters.page} of this list; showing page ${page.page}, the last.`] : [];
       const base = '/events';
       return view('events/index', {

@@ -86,6 +86,7 @@ interface Row extends Omit<EventListRow, 'status' | 'overdue' | 'daysOverdue'> {
   late: boolean;
   timeZone: string;
   total?: number;
+  later?: number;
 }
 
 /** A query's WHERE clause and parameters; the client's zone and the facility's today are
@@ -102,7 +103,9 @@ function filterOf(client: Client, query: EventListQuery, now: Date) {
   if (query.facilityIds) where.push(idMatch('e.facility_id', query.facilityIds, param(idParam(query.facilityIds))));
   if (query.assigneeId) where.push(`e.assignee_id = ${param(query.assigneeId)}::uuid`);
   if (query.planItemId) where.push(`e.plan_item_id = ${param(query.planItemId)}::uuid`);
-  if (query.dueWithinDays !== undefined) where.push(`e.due_date <= ${localToday()} + ${param(query.dueWithinDays)}::int`);
+  // The window's end, kept apart so that what lies beyond it can be counted too (myEvents).
+  const windowEnd = query.dueWithinDays === undefined ? undefined : `${localToday()} + ${param(query.dueWithinDays)}::int`;
+  if (windowEnd) where.push(`e.due_date <= ${windowEnd}`);
   if (query.dueFrom) where.push(`e.due_date >= ${param(query.dueFrom)}::date`);
   if (query.dueTo) where.push(`e.due_date <= ${param(query.dueTo)}::date`);
   if (query.completedFrom) where.push(`e.completed_on >= ${param(query.completedFrom)}::date`);
@@ -115,7 +118,8 @@ function filterOf(client: Client, query: EventListQuery, now: Date) {
     where.push(`(e.activity ILIKE ${like} OR e.description ILIKE ${like}
       OR EXISTS (SELECT 1 FROM plan_items p WHERE p.client_id = e.client_id AND p.id = e.plan_item_id AND p.regulatory_reference ILIKE ${like}))`);
   }
-  return { params, param, zoneOf, localToday, where: where.join(' AND ') };
+  const beyondWindow = windowEnd ? where.map((clause) => (clause === `e.due_date <= ${windowEnd}` ? `e.due_date > ${windowEnd}` : clause)).join(' AND ') : undefined;
+  return { params, param, zoneOf, localToday, where: where.join(' AND '), beyondWindow };
 }
 
 const DEFAULT_ORDER: Record<ListStatus, (localToday: () => string) => string> = {
@@ -150,13 +154,18 @@ function orderOf(query: EventListQuery, localToday: () => string, assigneeName: 
  * The events matching `query`. Unless sorted by a column: open events come overdue first (each in
  * its facility's zone), then by due date; overdue, due soon and upcoming by due date; closed ones
  * most recently completed first; cancelled and all by due date, newest first. `total` counts
- * every match, beyond the limit too (but 0 when `offset` is past the last match: eventPage counts).
+ * every match, beyond the limit too (but 0 when `offset` is past the last match: eventPage counts);
+ * with `later`, `later` counts what the due-within window leaves out, in the same statement (0
+ * otherwise).
  */
-export async function eventList(client: Client, query: EventListQuery): Promise<{ rows: EventListRow[]; total: number }> {
+export async function eventList(client: Client, query: EventListQuery, options: { later?: boolean } = {}): Promise<{ rows: EventListRow[]; total: number; later: number }> {
   const now = query.now ?? new Date();
-  const { text, params } = listSql(client, query, now, { limit: query.limit ?? EVENT_LIST_LIMIT, offset: query.offset ?? 0 });
+  const later = options.later === true && query.dueWithinDays !== undefined;
+  const { text, params } = listSql(client, query, now, { limit: query.limit ?? EVENT_LIST_LIMIT, offset: query.offset ?? 0, later });
   const rows = await sql<Row>(text, params);
-  return { total: rows[0]?.total ?? 0, rows: rows.map((row) => shapeRow(row, now)) };
+  // With `later` there is always a row, for the count: an empty list's is all NULL but it.
+  const listed = later ? rows.filter((row) => row.id !== null) : rows;
+  return { total: listed[0]?.total ?? 0, rows: listed.map((row) => shapeRow(row, now)), later: later ? rows[0]!.later! : 0 };
 }
 
 /** Every event matching `query`, in the list's order, read from a cursor batch by batch (a
@@ -173,9 +182,11 @@ export async function* eventBatches(client: Client, query: EventListQuery, batch
 /** The statement eventBatches reads (a download's, for a benchmark's same-rows baseline). */
 export const eventRowsSql = (client: Client, query: EventListQuery): { text: string; params: unknown[] } => listSql(client, query, query.now ?? new Date(), null);
 
-/** The list's statement: a page of it (with the count of every match), or all of it. */
-function listSql(client: Client, query: EventListQuery, now: Date, page: { limit: number; offset: number } | null) {
-  const { params, param, zoneOf, localToday, where } = filterOf(client, query, now);
+/** The list's statement: a page of it (with the count of every match), or all of it. A page with
+ *  `later` is one row of the count beyond its due-within window joined to its rows, in order. */
+function listSql(client: Client, query: EventListQuery, now: Date, page: { limit: number; offset: number; later?: boolean } | null) {
+  const { params, param, zoneOf, localToday, where, beyondWindow } = filterOf(client, query, now);
+  const later = page?.later === true && beyondWindow !== undefined;
   // A page looks up the users of the rows it shows only (subqueries, which PostgreSQL runs after
   // the sort and limit); a download joins them once for all its rows, and so does a page sorted
   // by assignee (the sort reads every match's name).
@@ -190,7 +201,7 @@ function listSql(client: Client, query: EventListQuery, now: Date, page: { limit
             ${zoneOf()} AS "timeZone", e.due_date::text AS "dueDate", coalesce(${assigneeName}, '—') AS "assigneeName",
             e.status AS stored, e.late, e.recorded_late AS "recordedLate", e.completed_on::text AS "completedOn", ${page ? 'e.closed_at AS "closedAt", ' : ''}
             coalesce(${closedByName}, ${staffNameOf('e.closed_by_staff_id')}) AS "closedByName", e.cancel_reason AS "cancelReason"
-            ${page ? ', count(*) OVER ()::int AS total' : ''}
+            ${page ? ', count(*) OVER ()::int AS total' : ''}${later ? `, row_number() OVER (ORDER BY ${order}) AS ordinal` : ''}
        FROM events e
        JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id
        ${joinAssignees ? 'LEFT JOIN users a ON a.client_id = e.client_id AND a.id = e.assignee_id' : ''}
@@ -198,6 +209,8 @@ function listSql(client: Client, query: EventListQuery, now: Date, page: { limit
       WHERE ${where}
       ORDER BY ${order}
       ${page ? `LIMIT ${param(page.limit)}::int OFFSET ${param(page.offset)}::int` : ''}`;
+  // The count's own events and facilities (the same aliases, so the same clauses).
+  if (later) return { text: `SELECT l.*, b.n AS later FROM (${countSql(beyondWindow!)}) b LEFT JOIN (${text}) l ON true ORDER BY l.ordinal`, params };
   return { text, params };
 }
 
@@ -226,10 +239,13 @@ function shapeRow(row: Row, now: Date): EventListRow {
   };
 }
 
+/** The count of the events (`e`, with their facilities `f`) that match `where`. */
+const countSql = (where: string) => `SELECT count(*)::int AS n FROM events e JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id WHERE ${where}`;
+
 /** How many events match `query`. */
 export async function countEvents(client: Client, query: EventListQuery): Promise<number> {
   const { params, where } = filterOf(client, query, query.now ?? new Date());
-  const [row] = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM events e JOIN org_units f ON f.client_id = e.client_id AND f.id = e.facility_id WHERE ${where}`, params);
+  const [row] = await sql<{ n: number }>(countSql(where), params);
   return row!.n;
 }
 
@@ -240,22 +256,25 @@ export interface EventPage {
   page: number;
   pages: number;
   pageSize: number;
+  /** With `later`: what the due-within window leaves out. */
+  later: number;
 }
 
 /** One page of the events matching `query` (1-based); a page past the end shows the last. One
- *  statement (the page with its count) unless the page asked for is past the end. */
-export async function eventPage(client: Client, query: EventListQuery, page: number, pageSize = EVENT_PAGE_SIZE): Promise<EventPage> {
+ *  statement (the page with its count, and with `later` the count beyond the due-within window)
+ *  unless the page asked for is past the end. */
+export async function eventPage(client: Client, query: EventListQuery, page: number, pageSize = EVENT_PAGE_SIZE, options: { later?: boolean } = {}): Promise<EventPage> {
   const now = query.now ?? new Date();
   const asked = Math.max(1, Math.trunc(page) || 1);
-  const pageOf = (n: number) => eventList(client, { ...query, now, limit: pageSize, offset: (n - 1) * pageSize });
+  const pageOf = (n: number) => eventList(client, { ...query, now, limit: pageSize, offset: (n - 1) * pageSize }, options);
   let list = await pageOf(asked);
   let shown = asked;
   if (!list.rows.length && asked > 1) {
     const total = await countEvents(client, { ...query, now });
     shown = Math.max(1, Math.ceil(total / pageSize));
-    list = total ? await pageOf(shown) : { rows: [], total: 0 };
+    list = total ? await pageOf(shown) : { ...list, rows: [], total: 0 };
   }
-  return { rows: list.rows, total: list.total, page: shown, pages: Math.max(1, Math.ceil(list.total / pageSize)), pageSize };
+  return { rows: list.rows, total: list.total, page: shown, pages: Math.max(1, Math.ceil(list.total / pageSize)), pageSize, later: list.later };
 }
 
 export interface MatchingEvent {
@@ -329,7 +348,5 @@ export const MY_EVENTS_DAYS = UPCOMING_DAYS;
 export async function myEvents(userId: string, client: Client, options: { status?: ListStatus; all?: boolean; now?: Date } = {}): Promise<{ rows: EventListRow[]; total: number; later: number }> {
   const status = options.status ?? 'open';
   const windowed = status === 'open' && !options.all;
-  const list = await eventList(client, { status, assigneeId: userId, dueWithinDays: windowed ? MY_EVENTS_DAYS : undefined, now: options.now });
-  const later = windowed ? (await countEvents(client, { status, assigneeId: userId, now: options.now })) - list.total : 0;
-  return { ...list, later };
+  return eventList(client, { status, assigneeId: userId, dueWithinDays: windowed ? MY_EVENTS_DAYS : undefined, now: options.now }, { later: windowed });
 }

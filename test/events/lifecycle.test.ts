@@ -131,6 +131,16 @@ describe('events: life cycle', () => {
     expect((await agent.get('/')).text).to.include('<strong>1</strong> overdue');
   });
 
+  it('lists My events with nothing due soon: none shown, and how many are due later', async () => {
+    const site = await createEventSite({ dueDate: addDays(today(), 120) });
+    await createEvent({ ...site, assignee: site.associate }, addDays(today(), 90));
+    const agent = await signedInAgent(app, site.associate.email, site.associate.password);
+    const page = await agent.get('/events');
+    expect(page.status).to.equal(200);
+    expect([...page.text.matchAll(/href="\/events\/([0-9a-f-]{36})"/g)]).to.have.length(0);
+    expect(page.text).to.include('Show all 2 open events').and.include('(2 due later)');
+  });
+
   it('answers 404 on every event route to another client\'s user and to a user outside the facility\'s scope', async () => {
     const site = await createEventSite();
     const other = await createClient();

@@ -20,8 +20,8 @@ describe('statements per request of the main pages', () => {
     await event(w, itemId, { due: day(10) });
     const director = await w.as(w.director);
     const budgets: Array<[string, string, number]> = [
-      ['dashboard', '/', 7],
-      ['My events', '/events', 7],
+      ['dashboard', '/', 6],
+      ['My events', '/events', 6],
       ['a facility’s Open events', `/units/${w.plantOne.id}/events?status=open`, 6],
       ['a region roll-up', `/units/${w.north.id}`, 6],
       ['a Plan Item', `/plan-items/${itemId}`, 7],
