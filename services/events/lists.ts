@@ -105,7 +105,7 @@ function filterOf(client: Client, query: EventListQuery, now: Date) {
   if (query.planItemId) where.push(`e.plan_item_id = ${param(query.planItemId)}::uuid`);
   // The window's end, kept apart so that what lies beyond it can be counted too (myEvents).
   const windowEnd = query.dueWithinDays === undefined ? undefined : `${localToday()} + ${param(query.dueWithinDays)}::int`;
-  if (windowEnd) where.push(`e.due_date <= ${windowEnd}`);
+  const windowAt = windowEnd ? where.push(`e.due_date <= ${windowEnd}`) - 1 : -1;
   if (query.dueFrom) where.push(`e.due_date >= ${param(query.dueFrom)}::date`);
   if (query.dueTo) where.push(`e.due_date <= ${param(query.dueTo)}::date`);
   if (query.completedFrom) where.push(`e.completed_on >= ${param(query.completedFrom)}::date`);
@@ -118,7 +118,7 @@ function filterOf(client: Client, query: EventListQuery, now: Date) {
     where.push(`(e.activity ILIKE ${like} OR e.description ILIKE ${like}
       OR EXISTS (SELECT 1 FROM plan_items p WHERE p.client_id = e.client_id AND p.id = e.plan_item_id AND p.regulatory_reference ILIKE ${like}))`);
   }
-  const beyondWindow = windowEnd ? where.map((clause) => (clause === `e.due_date <= ${windowEnd}` ? `e.due_date > ${windowEnd}` : clause)).join(' AND ') : undefined;
+  const beyondWindow = windowEnd ? where.map((clause, i) => (i === windowAt ? `e.due_date > ${windowEnd}` : clause)).join(' AND ') : undefined;
   return { params, param, zoneOf, localToday, where: where.join(' AND '), beyondWindow };
 }
 
